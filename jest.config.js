@@ -1,0 +1,25 @@
+// ESM TypeScript through swc; `npm test` runs node with --experimental-vm-modules.
+const transform = {
+  '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'es6' } }],
+};
+const common = {
+  testEnvironment: 'node',
+  extensionsToTreatAsEsm: ['.ts'],
+  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  transform,
+};
+
+export default {
+  // Integration tests drive real components: pods, namespaces and workers take seconds.
+  testTimeout: 120_000,
+  projects: [
+    { ...common, displayName: 'unit', roots: ['<rootDir>/test/unit'] },
+    {
+      ...common,
+      displayName: 'integration',
+      roots: ['<rootDir>/test/integration'],
+      globalSetup: '<rootDir>/test/integration/stack/global-setup.mjs',
+      globalTeardown: '<rootDir>/test/integration/stack/global-teardown.mjs',
+    },
+  ],
+};

@@ -1,0 +1,79 @@
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { TemporalHandle } from '../client/temporal.js';
+import Fastify, { type FastifyInstance, type FastifyBaseLogger, type RawServerDefault, type RawRequestDefaultExpression, type RawReplyDefaultExpression } from 'fastify';
+import type { Logger } from '../logger.js';
+import { allows, type Principal, type Scope, type TokenRegistry } from './auth.js';
+import { HttpError, installErrorHandling } from './errors.js';
+import { healthRoutes } from './routes/health.js';
+import { openapiRoutes } from './routes/openapi.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Open to anyone (health, OpenAPI); every other route needs a bearer token. */
+    public?: boolean;
+    /** The scope a token needs; a route without one is for `*` (operator) tokens only. */
+    scope?: Scope;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+}
+
+export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+export interface ApiDeps {
+  temporal: Pick<TemporalHandle, 'client' | 'connection'>;
+  taskQueue: string;
+  tokens: TokenRegistry;
+  bodyLimitBytes: number;
+  logger: Logger;
+}
+
+function authenticate(app: Api, tokens: TokenRegistry): void {
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (request) => {
+    const config = request.routeOptions.config;
+    if (config.public || request.is404) return;
+    const header = request.headers.authorization ?? '';
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match?.[1]) throw new HttpError(401, 'UNAUTHENTICATED', 'missing bearer token: send the header Authorization: Bearer <token>');
+    const principal = tokens.authenticate(match[1]);
+    if (!principal) throw new HttpError(401, 'UNAUTHENTICATED', 'unknown bearer token');
+    const permitted = config.scope ? allows(principal, config.scope) : principal.scopes.includes('*');
+    if (!permitted) throw new HttpError(403, 'FORBIDDEN', `token '${principal.name}' lacks the scope '${config.scope ?? '*'}' for ${request.method} ${request.routeOptions.url ?? ''}`);
+    request.principal = principal;
+  });
+}
+
+/**
+ * The REST API of DESIGN.md. Routes register themselves as plugins; this function owns what
+ * every route shares: authentication, validation settings, body limit, error shape, OpenAPI.
+ */
+export async function buildApi(deps: ApiDeps): Promise<Api> {
+  const app: Api = Fastify<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger>({
+    loggerInstance: deps.logger,
+    bodyLimit: deps.bodyLimitBytes,
+    // Unknown fields are refused, never silently dropped, and types are never coerced.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // JSON only: anything else is answered 415 rather than parsed as a string.
+  app.removeContentTypeParser('text/plain');
+  installErrorHandling(app, deps.logger);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'compute-orchestrator', version: '1', description: 'Durable provisioning and cleanup of data-science compute on Kubernetes.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  app.addHook('onRoute', (route) => {
+    if (route.config?.public) return;
+    route.schema = { ...route.schema, security: [{ bearer: [] }] };
+  });
+  authenticate(app, deps.tokens);
+  await app.register(healthRoutes(deps));
+  await app.register(openapiRoutes);
+  return app;
+}

@@ -1,0 +1,60 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+
+/** What a token may do; a route names the one it needs. `*` is every scope (operators). */
+export const scopes = ['spark-jobs', 'kernels', 'clusters', 'janitor'] as const;
+export type Scope = (typeof scopes)[number];
+
+const TokenEntry = Type.Object({
+  name: Type.String({ minLength: 1 }),
+  sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+  scopes: Type.Array(Type.Union([...scopes.map((scope) => Type.Literal(scope)), Type.Literal('*')]), { minItems: 1 }),
+}, { additionalProperties: false });
+const TokensFile = Type.Object({ tokens: Type.Array(TokenEntry) }, { additionalProperties: false });
+export type TokenEntry = Static<typeof TokenEntry>;
+export type TokensFile = Static<typeof TokensFile>;
+
+const sha256 = (text: string): Buffer => createHash('sha256').update(text).digest();
+
+/** Only hashes are stored, so the tokens file is no secret. */
+export function hashToken(token: string): string {
+  return sha256(token).toString('hex');
+}
+
+export function newToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export interface Principal {
+  name: string;
+  scopes: ReadonlyArray<Scope | '*'>;
+}
+
+export class TokenRegistry {
+  private readonly entries: Array<{ digest: Buffer; principal: Principal }>;
+
+  constructor(file: TokensFile) {
+    this.entries = file.tokens.map((entry) => ({ digest: Buffer.from(entry.sha256, 'hex'), principal: { name: entry.name, scopes: entry.scopes } }));
+  }
+
+  static fromFile(path: string): TokenRegistry {
+    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    if (!Value.Check(TokensFile, parsed)) {
+      const first = [...Value.Errors(TokensFile, parsed)][0];
+      throw new Error(`API tokens file ${path} is invalid at '${first?.path ?? ''}': ${first?.message ?? 'bad shape'}`);
+    }
+    return new TokenRegistry(parsed);
+  }
+
+  /** The principal of a presented token, compared in constant time; undefined when unknown. */
+  authenticate(token: string): Principal | undefined {
+    const digest = sha256(token);
+    return this.entries.find((entry) => timingSafeEqual(entry.digest, digest))?.principal;
+  }
+}
+
+export function allows(principal: Principal, scope: Scope): boolean {
+  return principal.scopes.includes('*') || principal.scopes.includes(scope);
+}

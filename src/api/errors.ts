@@ -1,0 +1,83 @@
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { DomainError, type ErrorCode } from '../domain/errors.js';
+import type { Logger } from '../logger.js';
+
+/** The error shape of DESIGN.md: `{ error: { code, message, field? } }`. */
+export interface ErrorBody {
+  error: { code: string; message: string; field?: string };
+}
+
+export class HttpError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string, readonly field?: string) {
+    super(message);
+  }
+}
+
+const domainStatus: Record<ErrorCode, number> = {
+  VALIDATION: 400,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  LIMIT_EXCEEDED: 429,
+  UNAVAILABLE: 503,
+};
+
+const frameworkCodes: Record<number, string> = {
+  400: 'VALIDATION',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_ALLOWED',
+  413: 'PAYLOAD_TOO_LARGE',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+};
+
+interface AjvError {
+  instancePath: string;
+  keyword: string;
+  message?: string;
+  params: Record<string, unknown>;
+}
+
+/** `/app/image` plus a missing `mainClass` → `app.mainClass`: the field a person has to fix. */
+export function fieldOf(error: AjvError): string {
+  const path = error.instancePath.split('/').filter(Boolean);
+  const extra = error.params.missingProperty ?? error.params.additionalProperty;
+  if (typeof extra === 'string') path.push(extra);
+  return path.join('.');
+}
+
+function describeValidation(error: AjvError, context: string | undefined): HttpError {
+  const field = fieldOf(error);
+  const where = field || context || 'body';
+  const message = error.keyword === 'required' ? `${where} is required`
+    : error.keyword === 'additionalProperties' ? `${where} is not a known field`
+      : `${where} ${error.message ?? 'is invalid'}`;
+  return new HttpError(400, 'VALIDATION', message, field || undefined);
+}
+
+/** Maps every error to one HTTP answer; the only place that does. */
+export function toHttpError(error: unknown): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof DomainError) return new HttpError(domainStatus[error.code], error.code, error.message, error.field);
+  const framework = error as FastifyError & { validation?: AjvError[] };
+  if (framework.validation?.[0]) return describeValidation(framework.validation[0], framework.validationContext);
+  const status = framework.statusCode;
+  if (status !== undefined && status >= 400 && status < 500) {
+    return new HttpError(status, frameworkCodes[status] ?? 'BAD_REQUEST', framework.message);
+  }
+  return new HttpError(500, 'INTERNAL', 'internal error; the server log has the details');
+}
+
+export function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
+  const body: ErrorBody = { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
+  if (error.status === 401) void reply.header('www-authenticate', 'Bearer');
+  return reply.status(error.status).send(body);
+}
+
+export function installErrorHandling(app: FastifyInstance, log: Logger): void {
+  app.setErrorHandler((error, request, reply) => {
+    const mapped = toHttpError(error);
+    if (mapped.status >= 500) log.error({ err: error, route: request.routeOptions.url, method: request.method }, 'request failed');
+    return sendError(reply, mapped);
+  });
+  app.setNotFoundHandler((request, reply) => sendError(reply, new HttpError(404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)));
+}

@@ -1,0 +1,5 @@
+import type { Api } from '../app.js';
+
+export async function openapiRoutes(app: Api): Promise<void> {
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, () => app.swagger());
+}

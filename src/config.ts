@@ -1,0 +1,33 @@
+import { validationError } from './domain/errors.js';
+
+/** Runtime configuration of the worker, the API and the CLI, from environment variables (README). */
+export interface RuntimeConfig {
+  temporalAddress: string;
+  temporalNamespace: string;
+  taskQueue: string;
+  apiHost: string;
+  apiPort: number;
+  /** File of API tokens (hashes and scopes); see src/api/auth.ts. */
+  apiTokensFile: string;
+  apiBodyLimitBytes: number;
+}
+
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw validationError(name, `${name} must be a positive integer, got '${raw}'`);
+  return value;
+}
+
+export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+  return {
+    temporalAddress: env.TEMPORAL_ADDRESS || '127.0.0.1:7233',
+    temporalNamespace: env.TEMPORAL_NAMESPACE || 'default',
+    taskQueue: env.TEMPORAL_TASK_QUEUE || 'compute-orchestrator',
+    apiHost: env.API_HOST || '127.0.0.1',
+    apiPort: integer(env, 'API_PORT', 8080),
+    apiTokensFile: env.API_TOKENS_FILE || '.local/api-tokens.json',
+    apiBodyLimitBytes: integer(env, 'API_BODY_LIMIT_BYTES', 256 * 1024),
+  };
+}

@@ -1,0 +1,66 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SupervisedProcess } from '../supervised-process.js';
+import { startApiserver } from './apiserver.js';
+import { apiserverUrl, type ControlPlaneContext, type ControlPlanePorts } from './context.js';
+import { startControllerManager } from './controller-manager.js';
+import { startEtcd } from './etcd.js';
+import { writeKubeconfig } from './kubeconfig.js';
+import { startKwok } from './kwok.js';
+import { ensurePki } from './pki.js';
+import { startScheduler } from './scheduler.js';
+
+export type { ControlPlanePorts } from './context.js';
+
+export interface ControlPlane {
+  server: string;
+  caCert: string;
+  /** Admin (system:masters) kubeconfig. */
+  kubeconfig: string;
+  processes: SupervisedProcess[];
+}
+
+/**
+ * A real Kubernetes control plane on loopback: etcd, kube-apiserver (RBAC, TokenRequest),
+ * controller-manager, scheduler and kwok with one fake node. State lives in `dir` and survives
+ * restarts. On failure everything already started is stopped before the error is thrown.
+ */
+export async function startControlPlane(dir: string, logDir: string, ports: ControlPlanePorts, adminKubeconfig: string): Promise<ControlPlane> {
+  mkdirSync(dir, { recursive: true });
+  mkdirSync(logDir, { recursive: true });
+  const pki = ensurePki(join(dir, 'pki'));
+  const kubeconfigDir = join(dir, 'kubeconfigs');
+  mkdirSync(kubeconfigDir, { recursive: true, mode: 0o700 });
+  const ctx: ControlPlaneContext = {
+    dir, logDir, ports, pki,
+    kubeconfigs: {
+      admin: adminKubeconfig,
+      controllerManager: join(kubeconfigDir, 'controller-manager'),
+      scheduler: join(kubeconfigDir, 'scheduler'),
+      kwok: join(kubeconfigDir, 'kwok'),
+    },
+  };
+  const server = apiserverUrl(ctx);
+  for (const client of ['admin', 'controllerManager', 'scheduler', 'kwok'] as const) {
+    writeKubeconfig(ctx.kubeconfigs[client], server, pki.caCert, pki.clients[client]);
+  }
+
+  const processes: SupervisedProcess[] = [];
+  try {
+    processes.push(await startEtcd(ctx));
+    processes.push(await startApiserver(ctx));
+    const started = await Promise.allSettled([startControllerManager(ctx), startScheduler(ctx), startKwok(ctx)]);
+    for (const result of started) if (result.status === 'fulfilled') processes.push(result.value);
+    const failure = started.find((result) => result.status === 'rejected');
+    if (failure) throw failure.reason;
+  } catch (error) {
+    await stopAll(processes);
+    throw error;
+  }
+  return { server, caCert: pki.caCert, kubeconfig: adminKubeconfig, processes };
+}
+
+/** Stops in reverse start order, so nothing reconnects to a component already gone. */
+export async function stopAll(processes: SupervisedProcess[]): Promise<void> {
+  for (const process of [...processes].reverse()) await process.stop();
+}

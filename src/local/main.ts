@@ -1,0 +1,105 @@
+import { mkdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { pino } from 'pino';
+import { buildApi } from '../api/app.js';
+import { TokenRegistry } from '../api/auth.js';
+import { checkHealth } from '../client/health.js';
+import { connectTemporal } from '../client/temporal.js';
+import { loadRuntimeConfig } from '../config.js';
+import { runUntilSignal } from '../process-lifecycle.js';
+import { routeTemporalLogs, startWorker } from '../worker.js';
+import { ensureLocalApiToken } from './api-token.js';
+import { defaultStateDir, repoRoot } from './paths.js';
+import { defaultPorts, firstUnexpectedExit, offsetPorts, startLocalStack } from './stack.js';
+import { linkKubectl } from './kubectl.js';
+
+/** `npm start`: the embedded stack, the worker and the API in one process tree on loopback. */
+const stateDir = process.env.LOCAL_STATE_DIR ?? defaultStateDir;
+mkdirSync(join(stateDir, 'logs'), { recursive: true });
+const portOffset = Number(process.env.LOCAL_PORT_OFFSET ?? 0);
+if (!Number.isInteger(portOffset) || portOffset < 0 || portOffset > 50_000) {
+  console.error(`LOCAL_PORT_OFFSET must be an integer from 0 to 50000, got '${process.env.LOCAL_PORT_OFFSET}'`);
+  process.exit(1);
+}
+const config = loadRuntimeConfig({
+  ...process.env,
+  API_PORT: process.env.API_PORT ?? String(8080 + portOffset),
+  API_TOKENS_FILE: process.env.API_TOKENS_FILE ?? join(stateDir, 'api-tokens.json'),
+});
+// The terminal shows the banner; the orchestrator's JSON logs go to a file beside the components'.
+const logger = pino({ name: 'compute-orchestrator', level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(join(stateDir, 'logs', 'orchestrator.log')));
+const show = (path: string): string => relative(process.cwd(), path) || path;
+
+console.log('Starting the embedded stack (first start builds nothing: tools/ did that)…');
+const stack = await startLocalStack({
+  stateDir,
+  ports: offsetPorts(defaultPorts, portOffset),
+  temporalAddress: process.env.TEMPORAL_ADDRESS || undefined,
+  kubeconfig: process.env.KUBECONFIG_LOCAL || undefined,
+}).catch((error: Error) => {
+  console.error(`\n${error.message}`);
+  process.exit(1);
+});
+const runtime = { ...config, temporalAddress: stack.temporalAddress };
+const kubectl = linkKubectl(stateDir);
+if (!process.env.API_TOKENS_FILE) ensureLocalApiToken(join(stateDir, 'api-token'), config.apiTokensFile);
+
+routeTemporalLogs(logger);
+const worker = await startWorker(runtime, { localKubeconfig: stack.kubeconfig });
+const temporal = await connectTemporal(runtime);
+const api = await buildApi({
+  temporal,
+  taskQueue: runtime.taskQueue,
+  tokens: TokenRegistry.fromFile(runtime.apiTokensFile),
+  bodyLimitBytes: runtime.apiBodyLimitBytes,
+  logger,
+});
+await api.listen({ host: runtime.apiHost, port: runtime.apiPort });
+const apiUrl = `http://${runtime.apiHost}:${runtime.apiPort}`;
+
+let stopping = false;
+const shutdown = async (): Promise<void> => {
+  stopping = true;
+  console.log('Stopping: API, worker, then every local component…');
+  await api.close();
+  await worker.stop().catch((error: unknown) => logger.error({ err: error }, 'worker stopped with an error'));
+  await temporal.close();
+  await stack.stop();
+  console.log('Stopped.');
+};
+
+void firstUnexpectedExit(stack).then(async ({ component, description, logTail }) => {
+  if (stopping) return;
+  console.error(`\n${component} ${description}. Last lines of its log:\n${logTail}\n`);
+  await shutdown();
+  process.exit(1);
+});
+worker.done.catch(async (error: unknown) => {
+  if (stopping) return;
+  console.error(`\nthe worker failed: ${(error as Error).message}`);
+  await shutdown();
+  process.exit(1);
+});
+
+for (let attempt = 0; !(await checkHealth(temporal, runtime.taskQueue)).ok; attempt++) {
+  if (attempt === 60) console.error('the worker does not poll its task queue yet; see the logs');
+  await sleep(500);
+}
+
+const lines = [
+  '',
+  'compute-orchestrator is up.',
+  stack.temporalUiUrl ? `  Temporal Web UI  ${stack.temporalUiUrl}` : undefined,
+  `  Temporal         ${stack.temporalAddress}`,
+  `  REST API         ${apiUrl}  (bearer token in ${show(join(stateDir, 'api-token'))})`,
+  `  Kubernetes       ${stack.apiserverUrl ?? 'external cluster'}  (kubeconfig ${show(stack.kubeconfig)})`,
+  `  Logs             ${show(stack.logDir)}/`,
+  'Try:',
+  `  curl -s ${apiUrl}/healthz`,
+  `  ${show(kubectl)} --kubeconfig ${show(stack.kubeconfig)} get nodes`,
+  `  node ${show(join(repoRoot, 'dist', 'starter.js'))} list`,
+  'Ctrl-C stops everything.',
+];
+console.log(lines.filter((line) => line !== undefined).join('\n'));
+await runUntilSignal(logger, shutdown);

@@ -1,0 +1,43 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The repository root: this file is two levels below it both as source and compiled. */
+export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Where `npm start` keeps its state: kubeconfig, API token, logs, SQLite file. */
+export const defaultStateDir = join(repoRoot, '.local');
+
+/** Mirrors tools/lib.sh: the cache of built components, shared by every clone. */
+export function toolsCacheRoot(): string {
+  const base = process.env.COMPUTE_ORCHESTRATOR_CACHE
+    ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'compute-orchestrator');
+  return join(base, 'tools');
+}
+
+export type ToolName = 'temporal' | 'kubernetes' | 'etcd' | 'kwok';
+
+const versionKeys: Record<ToolName, string> = {
+  temporal: 'TEMPORAL_CLI_VERSION',
+  kubernetes: 'KUBERNETES_VERSION',
+  etcd: 'ETCD_VERSION',
+  kwok: 'KWOK_VERSION',
+};
+
+function pinnedVersions(): Map<string, string> {
+  const text = readFileSync(join(repoRoot, 'tools', 'versions.env'), 'utf8');
+  const entries = text
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'))
+    .map((line) => line.split('=', 2) as [string, string]);
+  return new Map(entries);
+}
+
+/** Absolute path of a binary built by the recipe for `tool` at its pinned version. */
+export function toolBinary(tool: ToolName, binary: string = tool): string {
+  const version = pinnedVersions().get(versionKeys[tool]);
+  if (!version) throw new Error(`tools/versions.env has no ${versionKeys[tool]}`);
+  return join(toolsCacheRoot(), tool, version, 'bin', binary);
+}

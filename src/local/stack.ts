@@ -1,0 +1,96 @@
+import { join } from 'node:path';
+import { startControlPlane, stopAll, type ControlPlanePorts } from './control-plane/index.js';
+import { freePort } from './ports.js';
+import type { SupervisedProcess } from './supervised-process.js';
+import { startTemporalDevServer, type TemporalPorts } from './temporal-dev-server.js';
+
+export interface StackPorts {
+  temporal: TemporalPorts;
+  controlPlane: ControlPlanePorts;
+}
+
+/** `npm start`'s fixed, documented ports (README). */
+export const defaultPorts: StackPorts = {
+  temporal: { grpc: 7233, ui: 8233, http: 7243, metrics: 7239 },
+  controlPlane: { etcdClient: 2379, etcdPeer: 2380, apiserver: 6443, controllerManager: 10257, scheduler: 10259 },
+};
+
+/** Every default port moved by `offset`, to run a second stack beside the first (LOCAL_PORT_OFFSET). */
+export function offsetPorts(ports: StackPorts, offset: number): StackPorts {
+  const shift = <T extends object>(group: T): T =>
+    Object.fromEntries(Object.entries(group).map(([name, port]) => [name, (port as number) + offset])) as T;
+  return { temporal: shift(ports.temporal), controlPlane: shift(ports.controlPlane) };
+}
+
+/** Fresh ports for a test run, so it can run beside `npm start`. */
+export async function freePorts(): Promise<StackPorts> {
+  return {
+    temporal: { grpc: await freePort(), ui: await freePort(), http: await freePort(), metrics: await freePort() },
+    controlPlane: {
+      etcdClient: await freePort(), etcdPeer: await freePort(), apiserver: await freePort(),
+      controllerManager: await freePort(), scheduler: await freePort(),
+    },
+  };
+}
+
+export interface LocalStackOptions {
+  stateDir: string;
+  ports: StackPorts;
+  /** Use this Temporal instead of starting the dev server. */
+  temporalAddress?: string;
+  /** Use this cluster's kubeconfig instead of starting a control plane. */
+  kubeconfig?: string;
+}
+
+export interface LocalStack {
+  temporalAddress: string;
+  /** Set when the stack runs the dev server (and so its Web UI). */
+  temporalUiUrl?: string;
+  /** Admin kubeconfig of the cluster registered as `local`. */
+  kubeconfig: string;
+  /** Set when the stack runs the control plane. */
+  apiserverUrl?: string;
+  logDir: string;
+  processes: SupervisedProcess[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Temporal and Kubernetes side by side, each started unless given from outside. If either
+ * fails, what did start is stopped before the error propagates.
+ */
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const logDir = join(options.stateDir, 'logs');
+  const [temporal, controlPlane] = await Promise.allSettled([
+    options.temporalAddress ? undefined : startTemporalDevServer(join(options.stateDir, 'temporal'), logDir, options.ports.temporal),
+    options.kubeconfig ? undefined : startControlPlane(join(options.stateDir, 'kubernetes'), logDir, options.ports.controlPlane, join(options.stateDir, 'kubeconfig')),
+  ]);
+  const processes = [
+    ...(temporal.status === 'fulfilled' && temporal.value ? [temporal.value.process] : []),
+    ...(controlPlane.status === 'fulfilled' && controlPlane.value ? controlPlane.value.processes : []),
+  ];
+  const failure = [temporal, controlPlane].find((result) => result.status === 'rejected');
+  if (failure) {
+    await stopAll(processes);
+    throw failure.reason;
+  }
+  const temporalServer = temporal.status === 'fulfilled' ? temporal.value : undefined;
+  const cluster = controlPlane.status === 'fulfilled' ? controlPlane.value : undefined;
+  return {
+    temporalAddress: options.temporalAddress ?? temporalServer!.address,
+    temporalUiUrl: temporalServer?.uiUrl,
+    kubeconfig: options.kubeconfig ?? cluster!.kubeconfig,
+    apiserverUrl: cluster?.server,
+    logDir,
+    processes,
+    stop: () => stopAll(processes),
+  };
+}
+
+/** Resolves with the first component that exits while the stack should be running. */
+export function firstUnexpectedExit(stack: LocalStack): Promise<{ component: string; description: string; logTail: string }> {
+  return Promise.race(stack.processes.map(async (process) => {
+    const description = await process.whenExited();
+    return { component: process.name, description, logTail: process.logTail() };
+  }));
+}

@@ -1,0 +1,58 @@
+import { Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { searchAttributeTypes } from '../domain/search-attributes.js';
+import { toolBinary } from './paths.js';
+import { assertPortFree } from './ports.js';
+import { SupervisedProcess } from './supervised-process.js';
+
+export interface TemporalPorts {
+  grpc: number;
+  ui: number;
+  http: number;
+  metrics: number;
+}
+
+export interface TemporalDevServer {
+  address: string;
+  uiUrl: string;
+  process: SupervisedProcess;
+}
+
+async function serving(address: string): Promise<boolean> {
+  const connection = await Connection.connect({ address, connectTimeout: 1_000 });
+  try {
+    const response = await connection.healthService.check({});
+    return response.status === proto.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING;
+  } finally {
+    await connection.close();
+  }
+}
+
+/** `temporal server start-dev` on loopback, SQLite under `dir`, the orchestrator's search attributes registered. */
+export async function startTemporalDevServer(dir: string, logDir: string, ports: TemporalPorts): Promise<TemporalDevServer> {
+  mkdirSync(dir, { recursive: true });
+  for (const port of [ports.grpc, ports.ui, ports.http, ports.metrics]) await assertPortFree('temporal', port);
+  const attributes = Object.entries(searchAttributeTypes).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]);
+  const server = SupervisedProcess.start({
+    name: 'temporal',
+    command: toolBinary('temporal'),
+    args: [
+      'server', 'start-dev', '--ip', '127.0.0.1',
+      '--port', String(ports.grpc), '--ui-port', String(ports.ui),
+      '--http-port', String(ports.http), '--metrics-port', String(ports.metrics),
+      '--db-filename', join(dir, 'temporal.sqlite'), ...attributes,
+      '--log-format', 'json', '--log-level', 'warn',
+    ],
+    logFile: join(logDir, 'temporal.log'),
+  });
+  const address = `127.0.0.1:${ports.grpc}`;
+  try {
+    await server.waitUntilReady('serving (gRPC health check)', () => serving(address), 60_000);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return { address, uiUrl: `http://127.0.0.1:${ports.ui}`, process: server };
+}

@@ -1,0 +1,54 @@
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry } from '@temporalio/worker';
+import { fileURLToPath } from 'node:url';
+import { createActivities, type ActivityDeps } from './activities/index.js';
+import { loadRuntimeConfig, type RuntimeConfig } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { isMain, runUntilSignal } from './process-lifecycle.js';
+
+// Source under test (.ts) or compiled (.js): the bundler takes either.
+const sourceExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
+const workflowsPath = fileURLToPath(new URL(`./workflows/index${sourceExtension}`, import.meta.url));
+
+const pinoLevels = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
+
+/** Sends the SDK's and the Rust core's logs to our structured logger; once per process, before any worker. */
+export function routeTemporalLogs(logger: Logger): void {
+  Runtime.install({
+    logger: new DefaultLogger('INFO', (entry: LogEntry) => logger[pinoLevels[entry.level]](entry.meta ?? {}, entry.message)),
+  });
+}
+
+export interface RunningWorker {
+  worker: Worker;
+  /** Resolves when the worker has stopped; rejects if it failed. */
+  done: Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Creates and runs the orchestrator's worker on the configured task queue. */
+export async function startWorker(config: Pick<RuntimeConfig, 'temporalAddress' | 'temporalNamespace' | 'taskQueue'>, deps: ActivityDeps): Promise<RunningWorker> {
+  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const worker = await Worker.create({
+    connection,
+    namespace: config.temporalNamespace,
+    taskQueue: config.taskQueue,
+    workflowsPath,
+    activities: createActivities(deps),
+  });
+  const done = worker.run().finally(() => connection.close());
+  return {
+    worker,
+    done,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done;
+    },
+  };
+}
+
+if (isMain(import.meta.url)) {
+  const logger = createLogger('worker');
+  routeTemporalLogs(logger);
+  const running = await startWorker(loadRuntimeConfig(), { localKubeconfig: process.env.KUBECONFIG_LOCAL });
+  await runUntilSignal(logger, () => running.stop());
+}

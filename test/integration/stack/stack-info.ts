@@ -1,0 +1,20 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { defaultStateDir } from '../../../src/local/paths.js';
+
+/** Where the test run's stack lives (global-setup.mjs): apart from `npm start`'s, so both can run at once. */
+export const testStateDir = join(defaultStateDir, 'test-stack');
+const infoFile = join(testStateDir, 'stack.json');
+
+export interface StackInfo {
+  temporalAddress: string;
+  temporalUiUrl: string;
+  kubeconfig: string;
+  apiserverUrl: string;
+}
+
+export function readStackInfo(): StackInfo {
+  return JSON.parse(readFileSync(infoFile, 'utf8')) as StackInfo;
+}
+
+export const stackInfoFile = infoFile;

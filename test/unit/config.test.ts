@@ -1,0 +1,20 @@
+import { describe, expect, test } from '@jest/globals';
+import { loadRuntimeConfig } from '../../src/config.js';
+
+describe('loadRuntimeConfig', () => {
+  test('has loopback defaults', () => {
+    expect(loadRuntimeConfig({})).toMatchObject({
+      temporalAddress: '127.0.0.1:7233', temporalNamespace: 'default', taskQueue: 'compute-orchestrator', apiHost: '127.0.0.1', apiPort: 8080,
+    });
+  });
+
+  test('reads the environment', () => {
+    expect(loadRuntimeConfig({ TEMPORAL_ADDRESS: 'temporal:7233', API_PORT: '9090', TEMPORAL_TASK_QUEUE: 'q' }))
+      .toMatchObject({ temporalAddress: 'temporal:7233', apiPort: 9090, taskQueue: 'q' });
+  });
+
+  test('names the variable that is wrong', () => {
+    expect(() => loadRuntimeConfig({ API_PORT: 'eighty' })).toThrow("API_PORT must be a positive integer, got 'eighty'");
+    expect(() => loadRuntimeConfig({ API_BODY_LIMIT_BYTES: '-1' })).toThrow(/API_BODY_LIMIT_BYTES/);
+  });
+});
