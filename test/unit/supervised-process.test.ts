@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assertPortFree, freePort, loopback } from '../../src/local/ports.js';
 import { ComponentError, SupervisedProcess } from '../../src/local/supervised-process.js';
+import { isAlive } from '../support/processes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'supervised-'));
 
@@ -15,14 +16,6 @@ function script(name: string, body: string): string {
   return path;
 }
 
-const alive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 describe('SupervisedProcess', () => {
   test('a component that dies before it is ready fails naming it, with the tail of its log', async () => {
@@ -47,10 +40,10 @@ describe('SupervisedProcess', () => {
     const component = SupervisedProcess.start({ name: 'sleeper', command: script('sleeper.sh', 'exec sleep 30'), args: [], logFile: join(dir, 'sleeper.log') });
     await component.waitUntilReady('up', async () => true, 5_000);
     const pid = component.pid!;
-    expect(alive(pid)).toBe(true);
+    expect(isAlive(pid)).toBe(true);
     await component.stop();
     expect(component.running).toBe(false);
-    expect(alive(pid)).toBe(false);
+    expect(isAlive(pid)).toBe(false);
   });
 
   test('a component that ignores SIGTERM is killed after the grace period', async () => {

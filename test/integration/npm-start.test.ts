@@ -1,0 +1,136 @@
+import { describe, expect, test } from '@jest/globals';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot, toolBinary } from '../../src/local/paths.js';
+import { readStackInfo } from './stack/stack-info.js';
+import { isAlive } from '../support/processes.js';
+
+// Below the kernel's ephemeral range, where the shared test stack's ports are, and away from a
+// developer's own `npm start` (offset 0).
+const portOffset = 20_000;
+const apiUrl = `http://127.0.0.1:${8080 + portOffset}`;
+
+interface Started {
+  child: ChildProcess;
+  stateDir: string;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startEmbedded(env: Record<string, string> = {}): Started {
+  const stateDir = mkdtempSync(join(tmpdir(), 'npm-start-'));
+  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'local', 'main.js')], {
+    cwd: repoRoot,
+    env: { ...process.env, LOCAL_STATE_DIR: stateDir, LOCAL_PORT_OFFSET: String(portOffset), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, stateDir, output: () => output, exited };
+}
+
+async function until(started: Started, text: string, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!started.output().includes(text)) {
+    if (started.child.exitCode !== null) throw new Error(`exited with ${started.child.exitCode} before '${text}':\n${started.output()}`);
+    if (Date.now() > deadline) throw new Error(`no '${text}' after ${timeoutMs}ms:\n${started.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const childrenOf = (pid: number): Array<{ pid: number; command: string }> => {
+  // ps exits 1 when there is no such process: an empty list.
+  const listing = spawnSync('ps', ['-o', 'pid=,comm=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout.trim();
+  return listing ? listing.split('\n').map((line) => {
+    const [childPid, command] = line.trim().split(/\s+/, 2);
+    return { pid: Number(childPid), command: command ?? '' };
+  }) : [];
+};
+
+
+describe('npm start (the embedded stack, worker and API)', () => {
+  test('comes up healthy with a Ready kwok node, and Ctrl-C leaves no process behind', async () => {
+    const started = startEmbedded();
+    try {
+      await until(started, 'compute-orchestrator is up.');
+      expect(started.output()).toContain(`Temporal Web UI  http://127.0.0.1:${8233 + portOffset}`);
+      expect(started.output()).toContain(`REST API         ${apiUrl}`);
+
+      const health = await fetch(`${apiUrl}/healthz`);
+      expect(health.status).toBe(200);
+      expect(await health.json()).toMatchObject({ ok: true, temporal: { ok: true }, worker: { ok: true } });
+
+      const kubeconfig = join(started.stateDir, 'kubeconfig');
+      const nodes = execFileSync(toolBinary('kubernetes', 'kubectl'), ['--kubeconfig', kubeconfig, 'get', 'nodes', '--no-headers'], { encoding: 'utf8' });
+      expect(nodes).toMatch(/^kwok-node-0\s+Ready\s/);
+
+      const token = readFileSync(join(started.stateDir, 'api-token'), 'utf8').trim();
+      expect(token.length).toBeGreaterThanOrEqual(40);
+      const authorized = await fetch(`${apiUrl}/v1/anything`, { headers: { authorization: `Bearer ${token}` } });
+      expect(authorized.status).toBe(404);
+      expect((await fetch(`${apiUrl}/v1/anything`)).status).toBe(404);
+
+      const children = childrenOf(started.child.pid!);
+      expect(children.map((child) => child.command).sort()).toEqual(
+        ['etcd', 'kube-apiserver', 'kube-controller', 'kube-scheduler', 'kwok', 'temporal'],
+      );
+      started.child.kill('SIGINT');
+      expect(await started.exited).toBe(0);
+      expect(started.output()).toContain('Stopped.');
+      expect(children.filter((child) => isAlive(child.pid))).toEqual([]);
+    } finally {
+      started.child.kill('SIGKILL');
+    }
+  });
+
+  test('a component that dies is named with the end of its log, and everything else is stopped', async () => {
+    const started = startEmbedded();
+    try {
+      await until(started, 'compute-orchestrator is up.');
+      const children = childrenOf(started.child.pid!);
+      const scheduler = children.find((child) => child.command === 'kube-scheduler')!;
+      process.kill(scheduler.pid, 'SIGKILL');
+      expect(await started.exited).toBe(1);
+      expect(started.output()).toMatch(/kube-scheduler was killed by SIGKILL\. Last lines of its log:\n.*\S/);
+      expect(children.filter((child) => isAlive(child.pid))).toEqual([]);
+    } finally {
+      started.child.kill('SIGKILL');
+    }
+  });
+
+  test('a port already taken stops the start with the name of the component and the port', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(6443 + portOffset, '127.0.0.1', () => resolve()));
+    const started = startEmbedded();
+    try {
+      expect(await started.exited).toBe(1);
+      expect(started.output()).toContain(`kube-apiserver: port ${6443 + portOffset} on 127.0.0.1 is already in use`);
+      expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(started.stateDir);
+    } finally {
+      blocker.close();
+      started.child.kill('SIGKILL');
+    }
+  });
+
+  test('with TEMPORAL_ADDRESS and KUBECONFIG_LOCAL it starts only the worker and the API against them', async () => {
+    const { temporalAddress, kubeconfig } = readStackInfo();
+    const started = startEmbedded({ TEMPORAL_ADDRESS: temporalAddress, KUBECONFIG_LOCAL: kubeconfig, TEMPORAL_TASK_QUEUE: 'npm-start-external' });
+    try {
+      await until(started, 'compute-orchestrator is up.');
+      expect(childrenOf(started.child.pid!)).toEqual([]);
+      expect(started.output()).toContain(`Temporal         ${temporalAddress}`);
+      expect(started.output()).not.toContain('Temporal Web UI');
+      expect((await fetch(`${apiUrl}/healthz`)).status).toBe(200);
+      started.child.kill('SIGTERM');
+      expect(await started.exited).toBe(0);
+    } finally {
+      started.child.kill('SIGKILL');
+    }
+  });
+});

@@ -1,0 +1,48 @@
+import { describe, expect, test } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { searchAttributeTypes } from '../../src/domain/search-attributes.js';
+import { repoRoot } from '../../src/local/paths.js';
+
+interface Service {
+  command?: string[];
+  entrypoint?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  environment?: Record<string, string>;
+  ports?: string[];
+  healthcheck?: unknown;
+  build?: string;
+}
+
+const compose = parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
+
+describe('docker-compose.yml', () => {
+  test('has the production roles, each waiting for what it needs', () => {
+    const { services } = compose;
+    expect(Object.keys(services).sort()).toEqual(['api', 'postgresql', 'temporal', 'temporal-search-attributes', 'temporal-ui', 'worker']);
+    expect(services.temporal!.depends_on).toEqual({ postgresql: { condition: 'service_healthy' } });
+    for (const name of ['worker', 'api']) {
+      expect(services[name]!.build).toBe('.');
+      expect(services[name]!.depends_on).toEqual({ 'temporal-search-attributes': { condition: 'service_completed_successfully' } });
+      expect(services[name]!.environment?.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    }
+    expect(services.worker!.command).toEqual(['node', 'dist/worker.js']);
+    expect(services.api!.command).toEqual(['node', 'dist/api/main.js']);
+    expect(services.api!.healthcheck).toBeDefined();
+  });
+
+  test("registers exactly the code's search attributes", () => {
+    const script = compose.services['temporal-search-attributes']!.entrypoint!.join(' ');
+    const listed = /for attribute in ([\w ]+); do/.exec(script)?.[1]?.split(' ');
+    expect(listed?.sort()).toEqual(Object.keys(searchAttributeTypes).sort());
+    expect(Object.values(searchAttributeTypes).every((type) => type === 'Keyword')).toBe(true);
+    expect(script).toContain('--type Keyword');
+  });
+
+  test('publishes ports on loopback only', () => {
+    const published = Object.values(compose.services).flatMap((service) => service.ports ?? []);
+    expect(published.length).toBeGreaterThan(0);
+    for (const port of published) expect(port).toMatch(/^127\.0\.0\.1:/);
+  });
+});
