@@ -10,6 +10,12 @@ export interface RuntimeConfig {
   /** File of API tokens (hashes and scopes); see src/api/auth.ts. */
   apiTokensFile: string;
   apiBodyLimitBytes: number;
+  /** Kubeconfig of the static cluster `local`, when there is one. */
+  localKubeconfig?: string;
+  /** The spark-submit launcher the worker runs. */
+  sparkSubmit: string;
+  /** The orchestrator's own namespace: never a target of a job or kernel. */
+  orchestratorNamespace: string;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -29,5 +35,8 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     apiPort: integer(env, 'API_PORT', 8080),
     apiTokensFile: env.API_TOKENS_FILE || '.local/api-tokens.json',
     apiBodyLimitBytes: integer(env, 'API_BODY_LIMIT_BYTES', 256 * 1024),
+    localKubeconfig: env.KUBECONFIG_LOCAL || undefined,
+    sparkSubmit: env.SPARK_SUBMIT || 'spark-submit',
+    orchestratorNamespace: env.ORCHESTRATOR_NAMESPACE || 'compute-orchestrator',
   };
 }

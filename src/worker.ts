@@ -1,6 +1,8 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
-import { createActivities, type ActivityDeps } from './activities/index.js';
+import { installClusterRoles } from './activities/cluster-roles.js';
+import { createActivities } from './activities/index.js';
+import { ClusterConnector } from './activities/kubernetes/cluster-connector.js';
 import { loadRuntimeConfig, type RuntimeConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { isMain, runUntilSignal } from './process-lifecycle.js';
@@ -25,15 +27,22 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-/** Creates and runs the orchestrator's worker on the configured task queue. */
-export async function startWorker(config: Pick<RuntimeConfig, 'temporalAddress' | 'temporalNamespace' | 'taskQueue'>, deps: ActivityDeps): Promise<RunningWorker> {
+export type WorkerConfig = Pick<RuntimeConfig, 'temporalAddress' | 'temporalNamespace' | 'taskQueue' | 'localKubeconfig' | 'sparkSubmit'>;
+
+/**
+ * Creates and runs the orchestrator's worker on the configured task queue, after installing the
+ * orchestrator's ClusterRoles on every cluster it knows.
+ */
+export async function startWorker(config: WorkerConfig): Promise<RunningWorker> {
+  const clusters = new ClusterConnector(config.localKubeconfig ? { local: config.localKubeconfig } : {});
+  for (const cluster of clusters.names()) await installClusterRoles(clusters, cluster);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const worker = await Worker.create({
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
     workflowsPath,
-    activities: createActivities(deps),
+    activities: createActivities({ clusters, sparkSubmit: config.sparkSubmit }),
   });
   const done = worker.run().finally(() => connection.close());
   return {
@@ -49,6 +58,6 @@ export async function startWorker(config: Pick<RuntimeConfig, 'temporalAddress' 
 if (isMain(import.meta.url)) {
   const logger = createLogger('worker');
   routeTemporalLogs(logger);
-  const running = await startWorker(loadRuntimeConfig(), { localKubeconfig: process.env.KUBECONFIG_LOCAL });
+  const running = await startWorker(loadRuntimeConfig());
   await runUntilSignal(logger, () => running.stop());
 }

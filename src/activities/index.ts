@@ -1,10 +1,24 @@
-/** Dependencies every activity factory receives from the worker bootstrap. */
+import { identityActivities } from './identity.js';
+import type { ClusterConnector } from './kubernetes/cluster-connector.js';
+import { namespaceActivities } from './namespaces.js';
+import { podActivities } from './pods.js';
+import { sparkSubmitActivities } from './spark-submit.js';
+
+/** Dependencies every activity receives from the worker bootstrap. */
 export interface ActivityDeps {
-  /** Admin kubeconfig of the cluster named `local` (the embedded control plane), if any. */
-  localKubeconfig?: string;
+  clusters: ClusterConnector;
+  /** Path of the spark-submit launcher. */
+  sparkSubmit: string;
 }
 
 /** The activities the worker registers, bound to their dependencies. */
-export function createActivities(_deps: ActivityDeps): Record<string, (...args: never[]) => Promise<unknown>> {
-  return {};
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...namespaceActivities(deps.clusters),
+    ...identityActivities(deps.clusters),
+    ...podActivities(deps.clusters),
+    ...sparkSubmitActivities(deps.clusters, deps.sparkSubmit),
+  };
 }
+
+export type Activities = ReturnType<typeof createActivities>;

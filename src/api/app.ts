@@ -7,6 +7,7 @@ import { allows, type Principal, type Scope, type TokenRegistry } from './auth.j
 import { HttpError, installErrorHandling } from './errors.js';
 import { healthRoutes } from './routes/health.js';
 import { openapiRoutes } from './routes/openapi.js';
+import { sparkJobRoutes } from './routes/spark-jobs.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -27,6 +28,7 @@ export interface ApiDeps {
   taskQueue: string;
   tokens: TokenRegistry;
   bodyLimitBytes: number;
+  orchestratorNamespace: string;
   logger: Logger;
 }
 
@@ -75,5 +77,6 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   authenticate(app, deps.tokens);
   await app.register(healthRoutes(deps));
   await app.register(openapiRoutes);
+  await app.register(sparkJobRoutes(deps));
   return app;
 }

@@ -14,6 +14,7 @@ const api = await buildApi({
   taskQueue: config.taskQueue,
   tokens: TokenRegistry.fromFile(config.apiTokensFile),
   bodyLimitBytes: config.apiBodyLimitBytes,
+  orchestratorNamespace: config.orchestratorNamespace,
   logger,
 });
 await api.listen({ host: config.apiHost, port: config.apiPort });

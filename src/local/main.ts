@@ -10,7 +10,7 @@ import { loadRuntimeConfig } from '../config.js';
 import { runUntilSignal } from '../process-lifecycle.js';
 import { routeTemporalLogs, startWorker } from '../worker.js';
 import { ensureLocalApiToken } from './api-token.js';
-import { defaultStateDir, repoRoot } from './paths.js';
+import { defaultStateDir, repoRoot, toolBinary } from './paths.js';
 import { defaultPorts, firstUnexpectedExit, offsetPorts, startLocalStack } from './stack.js';
 import { linkKubectl } from './kubectl.js';
 
@@ -41,18 +41,24 @@ const stack = await startLocalStack({
   console.error(`\n${error.message}`);
   process.exit(1);
 });
-const runtime = { ...config, temporalAddress: stack.temporalAddress };
+const runtime = {
+  ...config,
+  temporalAddress: stack.temporalAddress,
+  localKubeconfig: stack.kubeconfig,
+  sparkSubmit: process.env.SPARK_SUBMIT || toolBinary('spark', 'spark-submit'),
+};
 const kubectl = linkKubectl(stateDir);
 if (!process.env.API_TOKENS_FILE) ensureLocalApiToken(join(stateDir, 'api-token'), config.apiTokensFile);
 
 routeTemporalLogs(logger);
-const worker = await startWorker(runtime, { localKubeconfig: stack.kubeconfig });
+const worker = await startWorker(runtime);
 const temporal = await connectTemporal(runtime);
 const api = await buildApi({
   temporal,
   taskQueue: runtime.taskQueue,
   tokens: TokenRegistry.fromFile(runtime.apiTokensFile),
   bodyLimitBytes: runtime.apiBodyLimitBytes,
+  orchestratorNamespace: runtime.orchestratorNamespace,
   logger,
 });
 await api.listen({ host: runtime.apiHost, port: runtime.apiPort });

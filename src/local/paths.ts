@@ -16,13 +16,14 @@ export function toolsCacheRoot(): string {
   return join(base, 'tools');
 }
 
-export type ToolName = 'temporal' | 'kubernetes' | 'etcd' | 'kwok';
+export type ToolName = 'temporal' | 'kubernetes' | 'etcd' | 'kwok' | 'spark';
 
 const versionKeys: Record<ToolName, string> = {
   temporal: 'TEMPORAL_CLI_VERSION',
   kubernetes: 'KUBERNETES_VERSION',
   etcd: 'ETCD_VERSION',
   kwok: 'KWOK_VERSION',
+  spark: 'SPARK_VERSION',
 };
 
 function pinnedVersions(): Map<string, string> {

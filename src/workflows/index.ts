@@ -1,2 +1,2 @@
 // The workflow types the worker registers. Each workflow family adds its export here.
-export {};
+export { sparkJob } from './spark-job.js';

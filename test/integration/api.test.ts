@@ -6,6 +6,7 @@ import { hashToken, TokenRegistry } from '../../src/api/auth.js';
 import { connectTemporal, type TemporalHandle } from '../../src/client/temporal.js';
 import { startWorker } from '../../src/worker.js';
 import { uniqueName } from './stack/kube.js';
+import { callApi } from './stack/http.js';
 import { readStackInfo } from './stack/stack-info.js';
 
 const tokens = new TokenRegistry({
@@ -28,7 +29,7 @@ describe('the REST API skeleton', () => {
 
   beforeAll(async () => {
     temporal = await connectTemporal({ temporalAddress: readStackInfo().temporalAddress, temporalNamespace: 'default' });
-    api = await buildApi({ temporal, taskQueue, tokens, bodyLimitBytes: 4096, logger: pino({ level: 'silent' }) });
+    api = await buildApi({ temporal, taskQueue, tokens, bodyLimitBytes: 4096, orchestratorNamespace: 'compute-orchestrator', logger: pino({ level: 'silent' }) });
     // A route of the test's own, to exercise what every real route shares.
     await api.register(async (app: Api) => {
       app.post('/v1/probe', { config: { scope: 'spark-jobs' }, schema: { body: Probe } }, (request) => ({ user: request.body.user, by: request.principal?.name }));
@@ -42,19 +43,7 @@ describe('the REST API skeleton', () => {
     await temporal.close();
   });
 
-  interface Answer { statusCode: number; headers: Headers; json(): any }
-  const call = async (method: string, path: string, options: { token?: string; body?: string; contentType?: string } = {}): Promise<Answer> => {
-    const response = await fetch(`${baseUrl}${path}`, {
-      method,
-      headers: {
-        ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
-        ...(options.body !== undefined ? { 'content-type': options.contentType ?? 'application/json' } : {}),
-      },
-      body: options.body,
-    });
-    const text = await response.text();
-    return { statusCode: response.status, headers: response.headers, json: () => JSON.parse(text) };
-  };
+  const call = (method: string, path: string, options: { token?: string; body?: string; contentType?: string } = {}) => callApi(baseUrl, method, path, options);
   const post = (body: unknown, token?: string) => call('POST', '/v1/probe', { token, body: JSON.stringify(body) });
 
   test('healthz is 503, naming the task queue, while no worker polls it, and 200 once one does', async () => {
@@ -63,7 +52,7 @@ describe('the REST API skeleton', () => {
     expect(down.json()).toMatchObject({ ok: false, temporal: { ok: true }, worker: { ok: false, pollers: 0 } });
     expect(down.json().worker.error).toContain(taskQueue);
 
-    const worker = await startWorker({ temporalAddress: readStackInfo().temporalAddress, temporalNamespace: 'default', taskQueue }, {});
+    const worker = await startWorker({ temporalAddress: readStackInfo().temporalAddress, temporalNamespace: 'default', taskQueue, sparkSubmit: 'spark-submit' });
     try {
       let up = await call('GET', '/healthz');
       for (let attempt = 0; up.statusCode !== 200 && attempt < 40; attempt++) {
@@ -80,7 +69,7 @@ describe('the REST API skeleton', () => {
 
   test('healthz is 503 when Temporal cannot be reached', async () => {
     const unreachable = await connectTemporal({ temporalAddress: readStackInfo().temporalAddress, temporalNamespace: 'default' });
-    const lonely = await buildApi({ temporal: unreachable, taskQueue, tokens, bodyLimitBytes: 4096, logger: pino({ level: 'silent' }) });
+    const lonely = await buildApi({ temporal: unreachable, taskQueue, tokens, bodyLimitBytes: 4096, orchestratorNamespace: 'compute-orchestrator', logger: pino({ level: 'silent' }) });
     await unreachable.close();
     const lonelyUrl = await lonely.listen({ host: '127.0.0.1', port: 0 });
     const response = await fetch(`${lonelyUrl}/healthz`);

@@ -1,0 +1,66 @@
+import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { ownershipMarks, type ComputeKind } from '../domain/labels.js';
+import type { ClusterConnector } from './kubernetes/cluster-connector.js';
+import { createOwned, deleteIfPresent } from './kubernetes/owned-objects.js';
+
+export interface IdentityRef {
+  cluster: string;
+  namespace: string;
+  name: string;
+}
+
+export interface OwnedIdentityRef extends IdentityRef {
+  kind: ComputeKind;
+  workflowId: string;
+}
+
+export interface RoleBindingRequest extends OwnedIdentityRef {
+  clusterRole: string;
+  serviceAccount: string;
+}
+
+/** Temporary identities: a service account and the role binding that scopes it to one namespace. */
+export function identityActivities(clusters: ClusterConnector) {
+  const core = (cluster: string) => clusters.access(cluster).config.makeApiClient(CoreV1Api);
+  const rbac = (cluster: string) => clusters.access(cluster).config.makeApiClient(RbacAuthorizationV1Api);
+
+  return {
+    async createServiceAccount(ref: OwnedIdentityRef): Promise<void> {
+      const api = core(ref.cluster);
+      const marks = ownershipMarks(ref.kind, ref.workflowId);
+      await createOwned(`service account ${ref.namespace}/${ref.name}`, ref.workflowId,
+        () => api.createNamespacedServiceAccount({
+          namespace: ref.namespace,
+          // The driver pod gets this account's projected token (bound to the pod) to start executors.
+          body: { metadata: { name: ref.name, ...marks } },
+        }),
+        () => api.readNamespacedServiceAccount({ name: ref.name, namespace: ref.namespace }));
+    },
+
+    /** Deleting the account revokes every token issued for it. */
+    async deleteServiceAccount(ref: IdentityRef): Promise<void> {
+      const api = core(ref.cluster);
+      await deleteIfPresent(`service account ${ref.namespace}/${ref.name}`, () => api.deleteNamespacedServiceAccount({ name: ref.name, namespace: ref.namespace }));
+    },
+
+    async createRoleBinding(request: RoleBindingRequest): Promise<void> {
+      const api = rbac(request.cluster);
+      const marks = ownershipMarks(request.kind, request.workflowId);
+      await createOwned(`role binding ${request.namespace}/${request.name}`, request.workflowId,
+        () => api.createNamespacedRoleBinding({
+          namespace: request.namespace,
+          body: {
+            metadata: { name: request.name, ...marks },
+            roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: request.clusterRole },
+            subjects: [{ kind: 'ServiceAccount', name: request.serviceAccount, namespace: request.namespace }],
+          },
+        }),
+        () => api.readNamespacedRoleBinding({ name: request.name, namespace: request.namespace }));
+    },
+
+    async deleteRoleBinding(ref: IdentityRef): Promise<void> {
+      const api = rbac(ref.cluster);
+      await deleteIfPresent(`role binding ${ref.namespace}/${ref.name}`, () => api.deleteNamespacedRoleBinding({ name: ref.name, namespace: ref.namespace }));
+    },
+  };
+}

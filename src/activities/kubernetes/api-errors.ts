@@ -1,0 +1,43 @@
+import { ApplicationFailure } from '@temporalio/common';
+
+/** The HTTP status of a failed Kubernetes API call (client-node's ApiException), if any. */
+export function statusOf(error: unknown): number | undefined {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
+}
+
+export const isNotFound = (error: unknown): boolean => statusOf(error) === 404;
+export const isConflict = (error: unknown): boolean => statusOf(error) === 409;
+
+function reason(error: unknown): string {
+  const body = (error as { body?: unknown }).body;
+  if (typeof body === 'string') {
+    try {
+      const parsed = JSON.parse(body) as { message?: string };
+      if (parsed.message) return parsed.message;
+    } catch {
+      return body.slice(0, 300);
+    }
+  }
+  return (error as Error).message?.split('\n')[0] ?? String(error);
+}
+
+/**
+ * Kubernetes errors become typed failures, once: a refusal (403) or an invalid object (400, 422)
+ * will not change by retrying; everything else (429, 5xx, network) is retried with backoff.
+ */
+export function asFailure(error: unknown, what: string): Error {
+  const status = statusOf(error);
+  if (status === 403) return ApplicationFailure.nonRetryable(`${what}: forbidden: ${reason(error)}`, 'KubernetesForbidden');
+  if (status === 400 || status === 422) return ApplicationFailure.nonRetryable(`${what}: invalid: ${reason(error)}`, 'KubernetesInvalid');
+  return ApplicationFailure.retryable(`${what}: ${status ? `HTTP ${status}: ` : ''}${reason(error)}`, 'KubernetesUnavailable');
+}
+
+/** Runs a Kubernetes call, turning its error into a typed failure that names what was done. */
+export async function kube<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw asFailure(error, what);
+  }
+}

@@ -1,0 +1,70 @@
+import { CoreV1Api } from '@kubernetes/client-node';
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ownershipMarks } from '../domain/labels.js';
+import { sparkJobNames, type SparkJobInput } from '../domain/spark-job.js';
+import { sparkSubmitArguments } from '../domain/spark-submit.js';
+import { asFailure, isNotFound, kube } from './kubernetes/api-errors.js';
+import type { ClusterConnector } from './kubernetes/cluster-connector.js';
+import { runProcess } from './process-runner.js';
+
+/** Long enough for spark-submit to create the driver; the shortest lifetime the API server grants. */
+const submissionTokenSeconds = 600;
+
+export function sparkSubmitActivities(clusters: ClusterConnector, sparkSubmit: string) {
+  return {
+    /**
+     * Submits the job with spark-submit in cluster mode, as the job's temporary service account.
+     * The token is requested here, written to a 0600 file in a private directory for the run and
+     * removed afterwards: it never leaves this function. Idempotent: when the deterministic
+     * driver pod already exists (an earlier attempt got that far), nothing is submitted again.
+     */
+    async submitSparkJob(input: SparkJobInput): Promise<{ submitted: boolean }> {
+      const context = Context.current();
+      const names = sparkJobNames(input.jobId);
+      const access = clusters.access(input.cluster);
+      const core = access.config.makeApiClient(CoreV1Api);
+      const driverExists = async (): Promise<boolean> => {
+        try {
+          await core.readNamespacedPod({ name: names.driverPod, namespace: input.namespace });
+          return true;
+        } catch (error) {
+          if (isNotFound(error)) return false;
+          throw asFailure(error, `read pod ${input.namespace}/${names.driverPod}`);
+        }
+      };
+      if (await driverExists()) return { submitted: false };
+
+      const dir = await mkdtemp(join(tmpdir(), 'spark-submit-'));
+      let token = '';
+      try {
+        const request = await kube(`request a token for ${input.namespace}/${names.serviceAccount}`, () => core.createNamespacedServiceAccountToken({
+          name: names.serviceAccount, namespace: input.namespace, body: { spec: { audiences: [], expirationSeconds: submissionTokenSeconds } },
+        }));
+        token = request.status?.token ?? '';
+        const tokenFile = join(dir, 'token');
+        const caCertFile = join(dir, 'ca.crt');
+        await writeFile(tokenFile, token, { mode: 0o600 });
+        await writeFile(caCertFile, access.caCert, { mode: 0o600 });
+        const args = sparkSubmitArguments(input, names, { apiServer: access.server, caCertFile, tokenFile }, ownershipMarks('spark-job', names.workflowId));
+        const result = await runProcess(sparkSubmit, args, {
+          // spark-submit binds nothing in cluster mode; loopback keeps it from probing interfaces.
+          env: { SPARK_LOCAL_IP: '127.0.0.1' },
+          signal: context.cancellationSignal,
+          onTick: () => context.heartbeat(),
+        });
+        if (result.code === 0 || (await driverExists())) return { submitted: true };
+        const output = result.outputTail.split(token).join('[token]').trim().split('\n').filter((line) => !/^\s+at /.test(line)).slice(-8).join('\n');
+        const message = `spark-submit exited with code ${String(result.code)}: ${output}`;
+        // A refusal of the API server or of Spark's own checks will not change by trying again.
+        if (/Forbidden|IllegalArgumentException|SparkException|ClassNotFoundException/.test(output)) throw ApplicationFailure.nonRetryable(message, 'SparkSubmitRejected');
+        throw ApplicationFailure.retryable(message, 'SparkSubmitFailed');
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}

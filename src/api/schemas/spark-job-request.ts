@@ -1,0 +1,50 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { defaultNamespaceTemplate, resolveNamespace } from '../../domain/namespace-template.js';
+import type { SparkJobInput } from '../../domain/spark-job.js';
+import { checkUserConf } from '../../domain/spark-submit.js';
+
+const Memory = Type.String({ pattern: '^[0-9]+[kmgtKMGT]?$', maxLength: 16, description: 'JVM size, e.g. 512m or 4g' });
+const Resources = { cores: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })), memory: Type.Optional(Memory) };
+
+/** POST /v1/spark-jobs. Every string and collection is bounded; unknown fields are refused. */
+export const SparkJobRequest = Type.Object({
+  jobId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$', description: 'Idempotency key: the same id again is the same job' })),
+  user: Type.String({ minLength: 1, maxLength: 256, description: 'DSS login (dssUserLogin)' }),
+  cluster: Type.Optional(Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', default: 'local' })),
+  namespace: Type.Optional(Type.Object({
+    template: Type.Optional(Type.String({ minLength: 1, maxLength: 253, description: `Default ${defaultNamespaceTemplate}` })),
+    autoCreate: Type.Optional(Type.Boolean({ description: 'Default: true for the per-user default template, false otherwise' })),
+  }, { additionalProperties: false })),
+  adminProperties: Type.Optional(Type.Record(Type.String({ maxLength: 128 }), Type.String({ maxLength: 256 }), { maxProperties: 64 })),
+  app: Type.Object({
+    image: Type.String({ minLength: 1, maxLength: 512 }),
+    mainApplicationFile: Type.String({ pattern: '^(local|https?|s3a|gs|hdfs|abfss?|wasbs?)://.+', maxLength: 2048, description: 'Remote or local:// (in the image); client files are not uploaded' }),
+    mainClass: Type.Optional(Type.String({ pattern: '^[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*$', maxLength: 512 })),
+    args: Type.Optional(Type.Array(Type.String({ maxLength: 4096 }), { maxItems: 256 })),
+    conf: Type.Optional(Type.Record(Type.String({ pattern: '^spark\\.[A-Za-z0-9._/-]+$', maxLength: 256 }), Type.String({ maxLength: 4096 }), { maxProperties: 256 })),
+    driver: Type.Optional(Type.Object(Resources, { additionalProperties: false })),
+    executor: Type.Optional(Type.Object({ ...Resources, instances: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })) }, { additionalProperties: false })),
+  }, { additionalProperties: false }),
+  timeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 30 * 24 * 3600 })),
+}, { additionalProperties: false });
+export type SparkJobRequest = Static<typeof SparkJobRequest>;
+
+/** The workflow's input from a schema-valid request: namespace resolved, conf checked. */
+export function toSparkJobInput(request: SparkJobRequest, context: { newJobId: () => string; orchestratorNamespace: string }): SparkJobInput {
+  const template = request.namespace?.template ?? defaultNamespaceTemplate;
+  const namespace = resolveNamespace(template, {
+    dssUserLogin: request.user,
+    adminProperties: request.adminProperties ?? {},
+    orchestratorNamespace: context.orchestratorNamespace,
+  });
+  checkUserConf(request.app.conf ?? {});
+  return {
+    jobId: request.jobId ?? context.newJobId(),
+    user: request.user,
+    cluster: request.cluster ?? 'local',
+    namespace,
+    autoCreateNamespace: request.namespace?.autoCreate ?? request.namespace?.template === undefined,
+    app: request.app,
+    ...(request.timeoutSeconds !== undefined ? { timeoutSeconds: request.timeoutSeconds } : {}),
+  };
+}

@@ -1,0 +1,84 @@
+import {
+  WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client,
+} from '@temporalio/client';
+import { conflictError, notFoundError } from '../domain/errors.js';
+import { searchAttributeKeys as searchAttributes } from '../domain/search-attributes.js';
+import { sparkJobNames, type SparkJobInput, type SparkJobStatus } from '../domain/spark-job.js';
+import { cancelSparkJobSignal, sparkJobStatusQuery, type CancelRequest } from '../workflows/spark-job.js';
+import { buildListQuery } from './visibility-query.js';
+
+export interface SparkJobSummary {
+  jobId: string;
+  user: string;
+  workflowId: string;
+  executionStatus: string;
+  startTime: string;
+  phase?: string;
+}
+
+/** Temporal's "not found" and "already closed" answers as the domain's errors. */
+async function forJob<T>(jobId: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) {
+      if (/already completed|closed/i.test(error.message)) throw conflictError(`spark job '${jobId}' has already ended`);
+      throw notFoundError(`no spark job '${jobId}'`);
+    }
+    throw error;
+  }
+}
+
+export class SparkJobsClient {
+  constructor(private readonly client: Client, private readonly taskQueue: string) {}
+
+  /** Starts the job; the same job id again returns the existing job, never a second one. */
+  async start(input: SparkJobInput): Promise<{ jobId: string; workflowId: string; existing: boolean }> {
+    const { workflowId } = sparkJobNames(input.jobId);
+    try {
+      await this.client.workflow.start('sparkJob', {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [input],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: [
+          { key: searchAttributes.dssUser, value: input.user },
+          { key: searchAttributes.computeKind, value: 'spark-job' },
+          { key: searchAttributes.k8sNamespace, value: input.namespace },
+          { key: searchAttributes.clusterName, value: input.cluster },
+        ],
+      });
+      return { jobId: input.jobId, workflowId, existing: false };
+    } catch (error) {
+      if (error instanceof WorkflowExecutionAlreadyStartedError) return { jobId: input.jobId, workflowId, existing: true };
+      throw error;
+    }
+  }
+
+  status(jobId: string): Promise<SparkJobStatus> {
+    return forJob(jobId, () => this.client.workflow.getHandle(sparkJobNames(jobId).workflowId).query(sparkJobStatusQuery));
+  }
+
+  async cancel(jobId: string, request: CancelRequest): Promise<void> {
+    const handle = this.client.workflow.getHandle(sparkJobNames(jobId).workflowId);
+    await forJob(jobId, async () => {
+      const { status } = await handle.describe();
+      if (status.name !== 'RUNNING') throw conflictError(`spark job '${jobId}' has already ended (${status.name})`);
+      await handle.signal(cancelSparkJobSignal, request);
+    });
+  }
+
+  /** Newest first; the phase of each comes from its status query. */
+  async list(filter: { user?: string }, limit = 100): Promise<SparkJobSummary[]> {
+    const jobs: SparkJobSummary[] = [];
+    const query = buildListQuery({ user: filter.user, kind: 'spark-job' });
+    for await (const execution of this.client.workflow.list({ query })) {
+      const user = execution.typedSearchAttributes.get(searchAttributes.dssUser) ?? '';
+      const jobId = execution.workflowId.replace(/^spark-job-/, '');
+      const phase = await this.status(jobId).then((status) => status.phase, () => undefined);
+      jobs.push({ jobId, user, workflowId: execution.workflowId, executionStatus: execution.status.name, startTime: execution.startTime.toISOString(), phase });
+      if (jobs.length >= limit) break;
+    }
+    return jobs;
+  }
+}

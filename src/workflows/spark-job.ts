@@ -1,0 +1,128 @@
+import {
+  ApplicationFailure, CancellationScope, defineQuery, defineSignal, isCancellation, proxyActivities, setHandler, sleep, workflowInfo,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { sparkDriverClusterRole, sparkJobNames, type SparkJobInput, type SparkJobStatus } from '../domain/spark-job.js';
+import { failureMessage } from './failure-message.js';
+
+export interface CancelRequest {
+  reason?: string;
+  by?: string;
+}
+
+export const cancelSparkJobSignal = defineSignal<[CancelRequest]>('cancel');
+export const sparkJobStatusQuery = defineQuery<SparkJobStatus>('status');
+
+/** Spark's name for the driver's container, whose exit code is the job's result. */
+const driverContainer = 'spark-kubernetes-driver';
+
+const setup = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
+});
+const submission = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+});
+const watching = proxyActivities<Activities>({
+  startToCloseTimeout: '30 days',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+// Cleanup never gives up: no attempt limit, backoff up to a minute.
+const cleanup = proxyActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+type Created = 'serviceAccount' | 'roleBinding' | 'driver';
+
+/** Races `work` against the job's timeout; the loser is cancelled. */
+async function withinTimeout<T>(work: () => Promise<T>, timeoutSeconds: number | undefined): Promise<T> {
+  if (!timeoutSeconds) return work();
+  const workScope = new CancellationScope();
+  const timerScope = new CancellationScope();
+  const timedOut = timerScope.run(() => sleep(timeoutSeconds * 1000)).then(() => true as const, () => false as const);
+  const result = await Promise.race([workScope.run(work), timedOut]);
+  if (result === true) {
+    workScope.cancel();
+    throw ApplicationFailure.nonRetryable(`the job ran longer than its timeout of ${timeoutSeconds}s`, 'SparkJobTimeout');
+  }
+  timerScope.cancel();
+  return result as T;
+}
+
+/**
+ * One Spark job: namespace, temporary identity, spark-submit, watch, and cleanup whatever
+ * happens. What was created is recorded before each create call, so the cleanup that runs after
+ * a failure, a cancel or a worker crash knows everything that may exist.
+ */
+export async function sparkJob(input: SparkJobInput): Promise<SparkJobStatus> {
+  const { workflowId } = workflowInfo();
+  const names = sparkJobNames(input.jobId);
+  const status: SparkJobStatus = {
+    jobId: input.jobId, user: input.user, phase: 'PENDING', namespace: input.namespace,
+    serviceAccount: names.serviceAccount, driverPod: names.driverPod, cleanedUp: false,
+  };
+  setHandler(sparkJobStatusQuery, () => status);
+
+  const job = new CancellationScope();
+  let cancelledBySignal: string | undefined;
+  setHandler(cancelSparkJobSignal, ({ reason, by }) => {
+    if (cancelledBySignal !== undefined || status.phase === 'SUCCEEDED' || status.phase === 'FAILED') return;
+    cancelledBySignal = `cancelled by ${by ?? 'a client'}${reason ? `: ${reason}` : ''}`;
+    job.cancel();
+  });
+
+  const created = new Set<Created>();
+  const target = { cluster: input.cluster, namespace: input.namespace };
+  const owner = { kind: 'spark-job' as const, workflowId };
+  let cancellation: Error | undefined;
+  try {
+    await job.run(async () => {
+      await setup.ensureNamespace({ ...target, autoCreate: input.autoCreateNamespace, ...owner });
+      created.add('serviceAccount');
+      await setup.createServiceAccount({ ...target, name: names.serviceAccount, ...owner });
+      created.add('roleBinding');
+      await setup.createRoleBinding({ ...target, name: names.roleBinding, clusterRole: sparkDriverClusterRole, serviceAccount: names.serviceAccount, ...owner });
+      status.phase = 'SUBMITTING';
+      created.add('driver');
+      await submission.submitSparkJob(input);
+      status.phase = 'RUNNING';
+      const end = await withinTimeout(() => watching.watchPodUntilEnd({ ...target, name: names.driverPod, container: driverContainer }), input.timeoutSeconds);
+      status.exitCode = end.exitCode;
+      if (end.succeeded && end.exitCode === 0) {
+        status.phase = 'SUCCEEDED';
+      } else {
+        status.phase = 'FAILED';
+        status.error = `the driver exited with code ${end.exitCode}${end.reason ? ` (${end.reason})` : ''}`;
+      }
+    });
+  } catch (error) {
+    if (isCancellation(error)) {
+      status.phase = 'CANCELLED';
+      status.error = cancelledBySignal ?? 'cancelled through Temporal';
+      cancellation = cancelledBySignal === undefined ? (error as Error) : undefined;
+    } else {
+      status.phase = 'FAILED';
+      status.error = failureMessage(error);
+    }
+  }
+
+  await CancellationScope.nonCancellable(async () => {
+    // The driver first (its executors, service and config maps follow by owner reference), and
+    // the account only once the driver is gone: deleting it revokes the driver's tokens.
+    if (created.has('driver')) await cleanup.deletePodAndWait({ ...target, name: names.driverPod });
+    if (created.has('roleBinding')) await cleanup.deleteRoleBinding({ ...target, name: names.roleBinding });
+    if (created.has('serviceAccount')) await cleanup.deleteServiceAccount({ ...target, name: names.serviceAccount });
+  });
+  status.cleanedUp = true;
+
+  // A Temporal cancel ends the execution as Canceled and a failed job as Failed, so operators can
+  // filter on ExecutionStatus; the status query answers in every case.
+  if (cancellation) throw cancellation;
+  if (status.phase === 'FAILED') throw ApplicationFailure.nonRetryable(status.error ?? 'the job failed', 'SparkJobFailed', status);
+  return status;
+}
