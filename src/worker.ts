@@ -12,11 +12,16 @@ const sourceExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const workflowsPath = fileURLToPath(new URL(`./workflows/index${sourceExtension}`, import.meta.url));
 
 const pinoLevels = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
+const temporalLevels = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR' } as const;
 
-/** Sends the SDK's and the Rust core's logs to our structured logger; once per process, before any worker. */
+/**
+ * Sends the SDK's and the Rust core's logs to our structured logger, at its level; once per
+ * process, before any worker.
+ */
 export function routeTemporalLogs(logger: Logger): void {
+  const level = temporalLevels[logger.level as keyof typeof temporalLevels] ?? 'INFO';
   Runtime.install({
-    logger: new DefaultLogger('INFO', (entry: LogEntry) => logger[pinoLevels[entry.level]](entry.meta ?? {}, entry.message)),
+    logger: new DefaultLogger(level, (entry: LogEntry) => logger[pinoLevels[entry.level]](entry.meta ?? {}, entry.message)),
   });
 }
 

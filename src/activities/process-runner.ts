@@ -10,7 +10,7 @@ export interface ProcessResult {
 const tailBytes = 16 * 1024;
 
 /**
- * Runs a command to completion, calling `onTick` every few seconds (activities heartbeat there)
+ * Runs a command to completion, calling `onTick` every two seconds (activities heartbeat there)
  * and killing the process if `signal` aborts (activity cancelled).
  */
 export async function runProcess(command: string, args: string[], options: { env?: NodeJS.ProcessEnv; signal?: AbortSignal; onTick?: () => void }): Promise<ProcessResult> {
@@ -21,7 +21,7 @@ export async function runProcess(command: string, args: string[], options: { env
   };
   child.stdout.on('data', collect);
   child.stderr.on('data', collect);
-  const ticker = setInterval(() => options.onTick?.(), 5_000);
+  const ticker = setInterval(() => options.onTick?.(), 2_000);
   try {
     const [code] = (await once(child, 'close')) as [number | null];
     return { code, outputTail: output };

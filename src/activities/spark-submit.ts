@@ -36,7 +36,11 @@ export function sparkSubmitActivities(clusters: ClusterConnector, sparkSubmit: s
           throw asFailure(error, `read pod ${input.namespace}/${names.driverPod}`);
         }
       };
-      if (await driverExists()) return { submitted: false };
+      const about = { jobId: input.jobId, user: input.user, namespace: input.namespace, driverPod: names.driverPod };
+      if (await driverExists()) {
+        context.log.info('driver already exists: an earlier attempt submitted the job', about);
+        return { submitted: false };
+      }
 
       const dir = await mkdtemp(join(tmpdir(), 'spark-submit-'));
       let token = '';
@@ -50,13 +54,17 @@ export function sparkSubmitActivities(clusters: ClusterConnector, sparkSubmit: s
         await writeFile(tokenFile, token, { mode: 0o600 });
         await writeFile(caCertFile, access.caCert, { mode: 0o600 });
         const args = sparkSubmitArguments(input, names, { apiServer: access.server, caCertFile, tokenFile }, ownershipMarks('spark-job', names.workflowId));
+        context.log.info('running spark-submit', about);
         const result = await runProcess(sparkSubmit, args, {
           // spark-submit binds nothing in cluster mode; loopback keeps it from probing interfaces.
           env: { SPARK_LOCAL_IP: '127.0.0.1' },
           signal: context.cancellationSignal,
           onTick: () => context.heartbeat(),
         });
-        if (result.code === 0 || (await driverExists())) return { submitted: true };
+        if (result.code === 0 || (await driverExists())) {
+          context.log.info('spark-submit created the driver', about);
+          return { submitted: true };
+        }
         const output = result.outputTail.split(token).join('[token]').trim().split('\n').filter((line) => !/^\s+at /.test(line)).slice(-8).join('\n');
         const message = `spark-submit exited with code ${String(result.code)}: ${output}`;
         // A refusal of the API server or of Spark's own checks will not change by trying again.

@@ -16,24 +16,26 @@ export const sparkJobStatusQuery = defineQuery<SparkJobStatus>('status');
 /** Spark's name for the driver's container, whose exit code is the job's result. */
 const driverContainer = 'spark-kubernetes-driver';
 
+// Short timeouts: after a worker crash, Temporal retries an activity only once its timeout
+// passes, so they bound how long a job waits for another worker to take over.
 const setup = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
 });
 const submission = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
 });
 const watching = proxyActivities<Activities>({
   startToCloseTimeout: '30 days',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 // Cleanup never gives up: no attempt limit, backoff up to a minute.
 const cleanup = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '30 seconds',
+  heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SparkJobsClient } from '../../src/client/spark-jobs.js';
+import { connectTemporal, type TemporalHandle } from '../../src/client/temporal.js';
+import { sparkJobNames, type SparkJobInput } from '../../src/domain/spark-job.js';
+import { repoRoot, toolBinary } from '../../src/local/paths.js';
+import { adminKubeConfig, eventually, uniqueName } from './stack/kube.js';
+import { readStackInfo } from './stack/stack-info.js';
+
+const admin = adminKubeConfig();
+const core = admin.makeApiClient(CoreV1Api);
+const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+const statusOf = (call: Promise<unknown>): Promise<number> => call.then(() => 200, (error: { code?: number }) => error.code ?? -1);
+const logDir = mkdtempSync(join(tmpdir(), 'crash-workers-'));
+
+/** The worker as operators run it: its own process, so SIGKILL is a real crash. */
+function startWorkerProcess(taskQueue: string, name: string): ChildProcess {
+  const info = readStackInfo();
+  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'worker.js')], {
+    env: {
+      ...process.env, TEMPORAL_ADDRESS: info.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue,
+      KUBECONFIG_LOCAL: info.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'), LOG_LEVEL: 'debug',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const log = createWriteStream(join(logDir, `${name}.log`));
+  child.stdout!.pipe(log);
+  child.stderr!.pipe(log);
+  return child;
+}
+
+async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGKILL');
+  await once(child, 'exit');
+}
+
+const steps: Array<[string, (input: SparkJobInput) => Promise<boolean>]> = [
+  ['namespace created', async (input) => (await statusOf(core.readNamespace({ name: input.namespace }))) === 200],
+  ['service account created', async (input) => (await statusOf(core.readNamespacedServiceAccount({ name: sparkJobNames(input.jobId).serviceAccount, namespace: input.namespace }))) === 200],
+  ['role binding created', async (input) => (await statusOf(rbac.readNamespacedRoleBinding({ name: sparkJobNames(input.jobId).roleBinding, namespace: input.namespace }))) === 200],
+  ['driver submitted', async (input) => (await statusOf(core.readNamespacedPod({ name: sparkJobNames(input.jobId).driverPod, namespace: input.namespace }))) === 200],
+  ['driver running', async (input) => (await core.readNamespacedPod({ name: sparkJobNames(input.jobId).driverPod, namespace: input.namespace })).status?.phase === 'Running'],
+];
+
+describe('a worker killed (SIGKILL) after each step of a spark job, then started again', () => {
+  let temporal: TemporalHandle;
+  const workers: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    temporal = await connectTemporal({ temporalAddress: readStackInfo().temporalAddress, temporalNamespace: 'default' });
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map(kill));
+    await temporal.close();
+  });
+
+  test.each(steps)('after %s: the job ends and nothing of it remains', async (step, reached) => {
+    const taskQueue = uniqueName('crash');
+    const jobs = new SparkJobsClient(temporal.client, taskQueue);
+    const user = uniqueName('crash');
+    const input: SparkJobInput = {
+      jobId: uniqueName('crash-job'), user, cluster: 'local', namespace: `dss-ns-${user}`, autoCreateNamespace: true,
+      app: {
+        image: 'apache/spark:4.0.1', mainApplicationFile: 'local:///opt/spark/examples/jars/spark-examples.jar', mainClass: 'org.apache.spark.examples.SparkPi',
+        conf: { 'spark.kubernetes.driver.annotation.compute-orchestrator/simulate-run-seconds': '4' },
+      },
+    };
+    const first = startWorkerProcess(taskQueue, `${step}-first`);
+    workers.push(first);
+    await jobs.start(input);
+    await eventually(() => reached(input), (yes) => yes, 60_000);
+    await kill(first);
+
+    const second = startWorkerProcess(taskQueue, `${step}-second`);
+    workers.push(second);
+    const done = await eventually(() => jobs.status(input.jobId), (status) => status.cleanedUp, 120_000);
+    expect(done.phase).toBe('SUCCEEDED');
+    expect(done.exitCode).toBe(0);
+
+    const names = sparkJobNames(input.jobId);
+    expect(await statusOf(core.readNamespacedServiceAccount({ name: names.serviceAccount, namespace: input.namespace }))).toBe(404);
+    expect(await statusOf(rbac.readNamespacedRoleBinding({ name: names.roleBinding, namespace: input.namespace }))).toBe(404);
+    expect(await statusOf(core.readNamespacedPod({ name: names.driverPod, namespace: input.namespace }))).toBe(404);
+    const leftovers = await core.listNamespacedPod({ namespace: input.namespace });
+    expect(leftovers.items.map((pod) => pod.metadata?.name)).toEqual([]);
+    await kill(second);
+  }, 240_000);
+
+  test("no token ever appears in the workers' logs", () => {
+    const logs = steps.flatMap(([step]) => ['first', 'second'].map((which) => readFileSync(join(logDir, `${step}-${which}.log`), 'utf8'))).join('\n');
+    expect(logs).toContain('running spark-submit');
+    expect(logs).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/);
+  });
+});
