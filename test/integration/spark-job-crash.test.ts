@@ -29,8 +29,8 @@ function startWorkerProcess(taskQueue: string, name: string): ChildProcess {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = createWriteStream(join(logDir, `${name}.log`));
-  child.stdout!.pipe(log);
-  child.stderr!.pipe(log);
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
   return child;
 }
 
