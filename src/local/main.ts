@@ -93,6 +93,12 @@ for (let attempt = 0; !(await checkHealth(temporal, runtime.taskQueue)).ok; atte
   await sleep(500);
 }
 
+const exampleJob = {
+  user: 'alice',
+  app: { image: 'apache/spark:4.0.1', mainClass: 'org.apache.spark.examples.SparkPi', mainApplicationFile: 'local:///opt/spark/examples/jars/spark-examples.jar' },
+};
+const starterEnv = portOffset === 0 ? '' : `TEMPORAL_ADDRESS=${stack.temporalAddress} `;
+const startCommand = `${starterEnv}node ${show(join(repoRoot, 'dist', 'starter.js'))}`;
 const lines = [
   '',
   'compute-orchestrator is up.',
@@ -104,7 +110,9 @@ const lines = [
   'Try:',
   `  curl -s ${apiUrl}/healthz`,
   `  ${show(kubectl)} --kubeconfig ${show(stack.kubeconfig)} get nodes`,
-  `  node ${show(join(repoRoot, 'dist', 'starter.js'))} list`,
+  `  curl -s -H "Authorization: Bearer $(cat ${show(join(stateDir, 'api-token'))})" -H 'content-type: application/json' -d '${JSON.stringify(exampleJob)}' ${apiUrl}/v1/spark-jobs`,
+  `  ${startCommand} submit --user alice --image ${exampleJob.app.image} --class ${exampleJob.app.mainClass} ${exampleJob.app.mainApplicationFile} 100`,
+  `  ${startCommand} list --user alice`,
   'Ctrl-C stops everything.',
 ];
 console.log(lines.filter((line) => line !== undefined).join('\n'));

@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { SparkJobsClient } from '../../client/spark-jobs.js';
 import { sparkJobPhases, type SparkJobPhase } from '../../domain/spark-job.js';
 import type { Api, ApiDeps } from '../app.js';
-import { SparkJobRequest, toSparkJobInput } from '../schemas/spark-job-request.js';
+import { SparkJobRequest, toSparkJobInput } from '../../client/spark-job-request.js';
 
 const JobParams = Type.Object({ jobId: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$' }) });
 const Accepted = Type.Object({ jobId: Type.String(), workflowId: Type.String() });

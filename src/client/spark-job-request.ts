@@ -1,7 +1,9 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { defaultNamespaceTemplate, resolveNamespace } from '../../domain/namespace-template.js';
-import type { SparkJobInput } from '../../domain/spark-job.js';
-import { checkUserConf } from '../../domain/spark-submit.js';
+import { Value } from '@sinclair/typebox/value';
+import { validationError } from '../domain/errors.js';
+import { defaultNamespaceTemplate, resolveNamespace } from '../domain/namespace-template.js';
+import type { SparkJobInput } from '../domain/spark-job.js';
+import { checkUserConf } from '../domain/spark-submit.js';
 
 const Memory = Type.String({ pattern: '^[0-9]+[kmgtKMGT]?$', maxLength: 16, description: 'JVM size, e.g. 512m or 4g' });
 const Resources = { cores: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })), memory: Type.Optional(Memory) };
@@ -47,4 +49,12 @@ export function toSparkJobInput(request: SparkJobRequest, context: { newJobId: (
     app: request.app,
     ...(request.timeoutSeconds !== undefined ? { timeoutSeconds: request.timeoutSeconds } : {}),
   };
+}
+
+/** Schema check outside the API (the CLI): the first problem, naming the field as the API does. */
+export function checkSparkJobRequest(candidate: unknown): SparkJobRequest {
+  if (Value.Check(SparkJobRequest, candidate)) return candidate;
+  const first = [...Value.Errors(SparkJobRequest, candidate)][0];
+  const field = (first?.path ?? '').split('/').filter(Boolean).join('.');
+  throw validationError(field || 'request', `${field || 'request'} ${first?.message ?? 'is invalid'}`);
 }
