@@ -1,5 +1,6 @@
 import {
-  ApplicationFailure, CancellationScope, defineQuery, defineSignal, isCancellation, proxyActivities, setHandler, sleep, workflowInfo,
+  ApplicationFailure, CancellationScope, defineQuery, defineSignal, isCancellation, proxyActivities, proxyLocalActivities, setHandler, sleep,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { sparkDriverClusterRole, sparkJobNames, type SparkJobInput, type SparkJobStatus } from '../domain/spark-job.js';
@@ -16,12 +17,18 @@ export const sparkJobStatusQuery = defineQuery<SparkJobStatus>('status');
 /** Spark's name for the driver's container, whose exit code is the job's result. */
 const driverContainer = 'spark-kubernetes-driver';
 
-// Short timeouts: after a worker crash, Temporal retries an activity only once its timeout
-// passes, so they bound how long a job waits for another worker to take over.
-const setup = proxyActivities<Activities>({
+// Single Kubernetes calls, idempotent and quick, run as local activities: no round trip through
+// the server for each. A worker crash re-runs them on replay, which their idempotence allows.
+const setup = proxyLocalActivities<Activities>({
   startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
 });
+const quickCleanup = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+// Short heartbeat timeouts: after a worker crash, Temporal retries an activity only once its
+// timeout passes, so they bound how long a job waits for another worker to take over.
 const submission = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '10 seconds',
@@ -33,7 +40,7 @@ const watching = proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 // Cleanup never gives up: no attempt limit, backoff up to a minute.
-const cleanup = proxyActivities<Activities>({
+const podCleanup = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
@@ -116,9 +123,9 @@ export async function sparkJob(input: SparkJobInput): Promise<SparkJobStatus> {
   await CancellationScope.nonCancellable(async () => {
     // The driver first (its executors, service and config maps follow by owner reference), and
     // the account only once the driver is gone: deleting it revokes the driver's tokens.
-    if (created.has('driver')) await cleanup.deletePodAndWait({ ...target, name: names.driverPod });
-    if (created.has('roleBinding')) await cleanup.deleteRoleBinding({ ...target, name: names.roleBinding });
-    if (created.has('serviceAccount')) await cleanup.deleteServiceAccount({ ...target, name: names.serviceAccount });
+    if (created.has('driver')) await podCleanup.deletePodAndWait({ ...target, name: names.driverPod });
+    if (created.has('roleBinding')) await quickCleanup.deleteRoleBinding({ ...target, name: names.roleBinding });
+    if (created.has('serviceAccount')) await quickCleanup.deleteServiceAccount({ ...target, name: names.serviceAccount });
   });
   status.cleanedUp = true;
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { WorkflowFailedError } from '@temporalio/client';
+import { searchAttributeKeys } from '../../src/domain/search-attributes.js';
 import { sparkJobNames } from '../../src/domain/spark-job.js';
 import { adminKubeConfig, eventually, uniqueName } from './stack/kube.js';
 import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
@@ -66,6 +67,11 @@ describe('spark jobs through the REST API (real worker, real spark-submit, real 
     expect(driver.spec?.serviceAccountName).toBe(names.serviceAccount);
     expect(driver.metadata?.labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'compute-orchestrator', 'compute-orchestrator/kind': 'spark-job', 'spark-role': 'driver' });
     expect(driver.metadata?.annotations?.['compute-orchestrator/workflow-id']).toBe(`spark-job-${request.jobId}`);
+    const description = await orchestrator.temporal.client.workflow.getHandle(`spark-job-${request.jobId}`).describe();
+    expect(description.typedSearchAttributes.get(searchAttributeKeys.dssUser)).toBe(user);
+    expect(description.typedSearchAttributes.get(searchAttributeKeys.computeKind)).toBe('spark-job');
+    expect(description.typedSearchAttributes.get(searchAttributeKeys.k8sNamespace)).toBe(running.namespace);
+    expect(description.typedSearchAttributes.get(searchAttributeKeys.clusterName)).toBe('local');
     const namespace = await core.readNamespace({ name: running.namespace });
     expect(namespace.metadata?.labels?.['compute-orchestrator/created-namespace']).toBe('true');
 
@@ -114,6 +120,25 @@ describe('spark jobs through the REST API (real worker, real spark-submit, real 
     expect(done.phase).toBe('FAILED');
     expect(done.error).toMatch(/cannot start: ErrImagePull/);
     expect(done.cleanedUp).toBe(true);
+  });
+
+  test('a driver no node can take fails fast as Unschedulable', async () => {
+    const request = job(uniqueName('ivan'), { 'spark.kubernetes.node.selector.no-such-label': 'anywhere' });
+    await orchestrator.call('POST', '/v1/spark-jobs', request);
+    const done = await until(request.jobId, ['SUCCEEDED', 'FAILED'], 60_000);
+    expect(done.phase).toBe('FAILED');
+    expect(done.error).toMatch(/cannot start: Unschedulable: 0\/1 nodes are available/);
+    expect(done.cleanedUp).toBe(true);
+  });
+
+  test('a job over its timeout is stopped: FAILED, driver and identity gone', async () => {
+    const request = job(uniqueName('judy'), { 'spark.kubernetes.driver.annotation.compute-orchestrator/simulate-run-seconds': '300' }, { timeoutSeconds: 8 });
+    await orchestrator.call('POST', '/v1/spark-jobs', request);
+    const done = await until(request.jobId, ['SUCCEEDED', 'FAILED', 'CANCELLED'], 60_000);
+    expect(done).toMatchObject({ phase: 'FAILED', error: 'the job ran longer than its timeout of 8s', cleanedUp: true });
+    const names = sparkJobNames(request.jobId);
+    expect(await statusOf(core.readNamespacedPod({ name: names.driverPod, namespace: done.namespace }))).toBe(404);
+    expect(await statusOf(core.readNamespacedServiceAccount({ name: names.serviceAccount, namespace: done.namespace }))).toBe(404);
   });
 
   test.each(['signal', 'temporal'])('cancel by %s while RUNNING: CANCELLED, driver gone, identity gone', async (how) => {

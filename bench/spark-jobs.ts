@@ -1,0 +1,134 @@
+/**
+ * Spark job latency and throughput on the embedded stack (real Temporal, control plane, spark-submit):
+ *  - identity setup: job accepted (workflow started) → spark-submit started (its activity starts);
+ *  - teardown: driver seen ended (watch activity completed) → execution closed, just after the
+ *    service account's deletion (a local activity, which history records only as a marker);
+ *  - throughput: jobs completed per minute, with drivers that exit at once;
+ * against a baseline issuing the same Kubernetes calls (the same activity functions) directly,
+ * without Temporal, in the same run. Usage: npm run bench:spark -- [jobs=100] [inFlight=10]
+ */
+import { CoreV1Api } from '@kubernetes/client-node';
+import type { Client } from '@temporalio/client';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createActivities } from '../src/activities/index.js';
+import { ClusterConnector } from '../src/activities/kubernetes/cluster-connector.js';
+import { installClusterRoles } from '../src/activities/cluster-roles.js';
+import { SparkJobsClient } from '../src/client/spark-jobs.js';
+import { connectTemporal } from '../src/client/temporal.js';
+import { sparkDriverClusterRole, sparkJobNames, type SparkJobInput } from '../src/domain/spark-job.js';
+import { toolBinary } from '../src/local/paths.js';
+import { freePorts, startLocalStack } from '../src/local/stack.js';
+import { startWorker } from '../src/worker.js';
+
+const jobs = Number(process.argv[2] ?? 100);
+const inFlight = Number(process.argv[3] ?? 10);
+const stateDir = join(tmpdir(), `bench-spark-${process.pid}`);
+
+async function pool<T>(count: number, width: number, task: (index: number) => Promise<T>): Promise<T[]> {
+  const results: T[] = new Array<T>(count);
+  let next = 0;
+  await Promise.all(Array.from({ length: width }, async () => {
+    while (next < count) {
+      const index = next++;
+      results[index] = await task(index);
+    }
+  }));
+  return results;
+}
+
+const percentile = (values: number[], p: number): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+};
+
+function eventTime(event: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }): number {
+  return Number(event.eventTime?.seconds ?? 0) * 1000 + Math.floor((event.eventTime?.nanos ?? 0) / 1e6);
+}
+
+/** Setup and teardown latencies of one finished job, read from its history. */
+async function latencies(client: Client, workflowId: string): Promise<{ setup: number; teardown: number }> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const events = history.events ?? [];
+  const scheduled = new Map<string, string>();
+  const at: Record<string, number> = {};
+  for (const event of events) {
+    const id = String(event.eventId);
+    if (event.activityTaskScheduledEventAttributes) scheduled.set(id, event.activityTaskScheduledEventAttributes.activityType?.name ?? '');
+    const started = event.activityTaskStartedEventAttributes;
+    if (started) at[`started:${scheduled.get(String(started.scheduledEventId))}`] ??= eventTime(event);
+    const completed = event.activityTaskCompletedEventAttributes;
+    if (completed) at[`completed:${scheduled.get(String(completed.scheduledEventId))}`] = eventTime(event);
+  }
+  const accepted = eventTime(events[0]!);
+  const closed = eventTime(events.at(-1)!);
+  return {
+    setup: at['started:submitSparkJob']! - accepted,
+    teardown: closed - at['completed:watchPodUntilEnd']!,
+  };
+}
+
+const stack = await startLocalStack({ stateDir, ports: await freePorts() });
+try {
+  const clusters = new ClusterConnector({ local: stack.kubeconfig });
+  await installClusterRoles(clusters, 'local');
+  const activities = createActivities({ clusters, sparkSubmit: toolBinary('spark', 'spark-submit') });
+  const taskQueue = 'bench-spark';
+  const config = { temporalAddress: stack.temporalAddress, temporalNamespace: 'default', taskQueue, localKubeconfig: stack.kubeconfig, sparkSubmit: toolBinary('spark', 'spark-submit') };
+  const worker = await startWorker(config);
+  const temporal = await connectTemporal(config);
+  const client = new SparkJobsClient(temporal.client, taskQueue);
+  const input = (index: number): SparkJobInput => ({
+    jobId: `bench-${index}`, user: `user${index % 10}`, cluster: 'local', namespace: `dss-ns-user${index % 10}`, autoCreateNamespace: true,
+    app: {
+      image: 'apache/spark:4.0.1', mainApplicationFile: 'local:///opt/spark/examples/jars/spark-examples.jar', mainClass: 'org.apache.spark.examples.SparkPi',
+      conf: { 'spark.kubernetes.driver.annotation.compute-orchestrator/simulate-run-seconds': '0' },
+    },
+  });
+
+  const started = performance.now();
+  const measured = await pool(jobs, inFlight, async (index) => {
+    const job = input(index);
+    await client.start(job);
+    await temporal.client.workflow.getHandle(sparkJobNames(job.jobId).workflowId).result();
+    return latencies(temporal.client, sparkJobNames(job.jobId).workflowId);
+  });
+  const minutes = (performance.now() - started) / 60_000;
+
+  // Baseline: the same calls, in the same order, straight from this process.
+  const core = clusters.access('local').config.makeApiClient(CoreV1Api);
+  const mock = new MockActivityEnvironment();
+  const baseline = await pool(jobs, inFlight, async (index) => {
+    const job = { ...input(index), jobId: `baseline-${index}` };
+    const names = sparkJobNames(job.jobId);
+    const owner = { kind: 'spark-job' as const, workflowId: names.workflowId };
+    const target = { cluster: 'local', namespace: job.namespace };
+    const t0 = performance.now();
+    await activities.ensureNamespace({ ...target, autoCreate: true, ...owner });
+    await activities.createServiceAccount({ ...target, name: names.serviceAccount, ...owner });
+    await activities.createRoleBinding({ ...target, name: names.roleBinding, clusterRole: sparkDriverClusterRole, serviceAccount: names.serviceAccount, ...owner });
+    const setup = performance.now() - t0;
+    await core.createNamespacedPod({ namespace: job.namespace, body: { metadata: { name: names.driverPod, labels: { 'spark-role': 'driver' } }, spec: { containers: [{ name: 'spark-kubernetes-driver', image: 'x' }] } } });
+    await mock.run(() => activities.watchPodUntilEnd({ ...target, name: names.driverPod, container: 'spark-kubernetes-driver' }));
+    const t1 = performance.now();
+    await mock.run(() => activities.deletePodAndWait({ ...target, name: names.driverPod }));
+    await activities.deleteRoleBinding({ ...target, name: names.roleBinding });
+    await activities.deleteServiceAccount({ ...target, name: names.serviceAccount });
+    return { setup, teardown: performance.now() - t1 };
+  });
+
+  const row = (name: string, ours: number[], base: number[], p: number): string =>
+    `| ${name} p${p} | ${percentile(ours, p).toFixed(0)} | ${percentile(base, p).toFixed(0)} | ${(percentile(ours, p) / percentile(base, p)).toFixed(1)}× |`;
+  console.log(`${jobs} jobs, ${inFlight} in flight\n`);
+  console.log('| latency (ms) | with Temporal | baseline (direct calls) | ratio |\n|---|---|---|---|');
+  for (const p of [50, 99]) console.log(row('identity setup', measured.map((m) => m.setup), baseline.map((b) => b.setup), p));
+  for (const p of [50, 99]) console.log(row('teardown', measured.map((m) => m.teardown), baseline.map((b) => b.teardown), p));
+  console.log(`\nthroughput: ${(jobs / minutes).toFixed(1)} jobs completed per minute (${(minutes * 60).toFixed(0)} s for ${jobs})`);
+  await worker.stop();
+  await temporal.close();
+} finally {
+  await stack.stop();
+  rmSync(stateDir, { recursive: true, force: true });
+}
