@@ -32,3 +32,11 @@ export function runUntilSignal(logger: Logger, shutdown: () => Promise<void>): P
     process.on('SIGTERM', onSignal);
   });
 }
+
+/** A start-up failure as one sentence for a person (bad configuration, taken port), then exit 1. */
+export function exitOnStartupError(component: string): (error: unknown) => never {
+  return (error: unknown) => {
+    console.error(`${component}: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  };
+}

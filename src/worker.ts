@@ -5,7 +5,7 @@ import { createActivities } from './activities/index.js';
 import { ClusterConnector } from './activities/kubernetes/cluster-connector.js';
 import { loadRuntimeConfig, type RuntimeConfig } from './config.js';
 import { createLogger, type Logger } from './logger.js';
-import { isMain, runUntilSignal } from './process-lifecycle.js';
+import { exitOnStartupError, isMain, runUntilSignal } from './process-lifecycle.js';
 
 // Source under test (.ts) or compiled (.js): the bundler takes either.
 const sourceExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
@@ -63,6 +63,6 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
 if (isMain(import.meta.url)) {
   const logger = createLogger('worker');
   routeTemporalLogs(logger);
-  const running = await startWorker(loadRuntimeConfig());
+  const running = await Promise.resolve().then(() => startWorker(loadRuntimeConfig())).catch(exitOnStartupError('worker'));
   await runUntilSignal(logger, () => running.stop());
 }

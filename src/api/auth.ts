@@ -40,7 +40,12 @@ export class TokenRegistry {
   }
 
   static fromFile(path: string): TokenRegistry {
-    const parsed: unknown = JSON.parse(readFileSync(path, 'utf8'));
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(readFileSync(path, 'utf8'));
+    } catch (error) {
+      throw new Error(`API tokens file ${path} cannot be read (set API_TOKENS_FILE): ${(error as Error).message}`);
+    }
     if (!Value.Check(TokensFile, parsed)) {
       const first = [...Value.Errors(TokensFile, parsed)][0];
       throw new Error(`API tokens file ${path} is invalid at '${first?.path ?? ''}': ${first?.message ?? 'bad shape'}`);

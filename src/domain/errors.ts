@@ -12,6 +12,5 @@ export class DomainError extends Error {
 }
 
 export const validationError = (field: string, message: string): DomainError => new DomainError('VALIDATION', message, field);
-export const forbiddenError = (message: string, field?: string): DomainError => new DomainError('FORBIDDEN', message, field);
 export const notFoundError = (message: string): DomainError => new DomainError('NOT_FOUND', message);
 export const conflictError = (message: string): DomainError => new DomainError('CONFLICT', message);

@@ -23,7 +23,3 @@ export function ownershipMarks(kind: ComputeKind, workflowId: string): Marks {
   };
 }
 
-/** Selects every object of one owner: a label selector string. */
-export function ownerSelector(workflowId: string): string {
-  return `${managedByLabel}=${managedByValue},${ownerLabel}=${toDnsLabel(workflowId)}`;
-}

@@ -7,40 +7,46 @@ import { TokenRegistry } from '../api/auth.js';
 import { checkHealth } from '../client/health.js';
 import { connectTemporal } from '../client/temporal.js';
 import { loadRuntimeConfig } from '../config.js';
-import { runUntilSignal } from '../process-lifecycle.js';
+import { exitOnStartupError, runUntilSignal } from '../process-lifecycle.js';
 import { routeTemporalLogs, startWorker } from '../worker.js';
 import { ensureLocalApiToken } from './api-token.js';
 import { defaultStateDir, repoRoot, toolBinary } from './paths.js';
 import { defaultPorts, firstUnexpectedExit, offsetPorts, startLocalStack } from './stack.js';
 import { linkKubectl } from './kubectl.js';
+import { assertPortFree } from './ports.js';
 
 /** `npm start`: the embedded stack, the worker and the API in one process tree on loopback. */
 const stateDir = process.env.LOCAL_STATE_DIR ?? defaultStateDir;
 mkdirSync(join(stateDir, 'logs'), { recursive: true });
+const fail = exitOnStartupError('npm start');
 const portOffset = Number(process.env.LOCAL_PORT_OFFSET ?? 0);
 if (!Number.isInteger(portOffset) || portOffset < 0 || portOffset > 50_000) {
-  console.error(`LOCAL_PORT_OFFSET must be an integer from 0 to 50000, got '${process.env.LOCAL_PORT_OFFSET}'`);
-  process.exit(1);
+  fail(new Error(`LOCAL_PORT_OFFSET must be an integer from 0 to 50000, got '${process.env.LOCAL_PORT_OFFSET}'`));
 }
-const config = loadRuntimeConfig({
-  ...process.env,
-  API_PORT: process.env.API_PORT ?? String(8080 + portOffset),
-  API_TOKENS_FILE: process.env.API_TOKENS_FILE ?? join(stateDir, 'api-tokens.json'),
-});
+const config = (() => {
+  try {
+    return loadRuntimeConfig({
+      ...process.env,
+      API_PORT: process.env.API_PORT ?? String(8080 + portOffset),
+      API_TOKENS_FILE: process.env.API_TOKENS_FILE ?? join(stateDir, 'api-tokens.json'),
+    });
+  } catch (error) {
+    return fail(error);
+  }
+})();
+// Before spending seconds on the stack: the API's port must be free.
+await assertPortFree('REST API', config.apiPort).catch(fail);
 // The terminal shows the banner; the orchestrator's JSON logs go to a file beside the components'.
 const logger = pino({ name: 'compute-orchestrator', level: process.env.LOG_LEVEL ?? 'info' }, pino.destination(join(stateDir, 'logs', 'orchestrator.log')));
 const show = (path: string): string => relative(process.cwd(), path) || path;
 
-console.log('Starting the embedded stack (first start builds nothing: tools/ did that)…');
+console.log('Starting the embedded stack…');
 const stack = await startLocalStack({
   stateDir,
   ports: offsetPorts(defaultPorts, portOffset),
   temporalAddress: process.env.TEMPORAL_ADDRESS || undefined,
   kubeconfig: process.env.KUBECONFIG_LOCAL || undefined,
-}).catch((error: Error) => {
-  console.error(`\n${error.message}`);
-  process.exit(1);
-});
+}).catch(fail);
 const runtime = {
   ...config,
   temporalAddress: stack.temporalAddress,

@@ -4,7 +4,7 @@ import { defaultStateDir } from '../../../src/local/paths.js';
 
 /** Where the test run's stack lives (global-setup.mjs): apart from `npm start`'s, so both can run at once. */
 export const testStateDir = join(defaultStateDir, 'test-stack');
-const infoFile = join(testStateDir, 'stack.json');
+const infoFile = join(testStateDir, 'stack.json'); // written by global-setup.mjs
 
 export interface StackInfo {
   temporalAddress: string;
@@ -16,5 +16,3 @@ export interface StackInfo {
 export function readStackInfo(): StackInfo {
   return JSON.parse(readFileSync(infoFile, 'utf8')) as StackInfo;
 }
-
-export const stackInfoFile = infoFile;
