@@ -1,5 +1,6 @@
 import { RbacAuthorizationV1Api, type V1ClusterRole } from '@kubernetes/client-node';
 import { managedByLabel, managedByValue } from '../domain/labels.js';
+import { kernelControllerClusterRole } from '../domain/kernel-pod.js';
 import { sparkDriverClusterRole } from '../domain/spark-job.js';
 import { isConflict, kube } from './kubernetes/api-errors.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
@@ -19,10 +20,19 @@ export const sparkDriverRole: V1ClusterRole = {
   ],
 };
 
+/**
+ * Bound by a RoleBinding named `kernel-controller` in a kernel's own namespace (Enterprise
+ * Gateway's convention): a Spark kernel manages its executors there, and nothing elsewhere.
+ */
+export const kernelControllerRole: V1ClusterRole = {
+  metadata: { name: kernelControllerClusterRole, labels: { [managedByLabel]: managedByValue } },
+  rules: sparkDriverRole.rules,
+};
+
 /** The orchestrator's own bootstrap on each cluster: create or bring up to date its ClusterRoles. */
 export async function installClusterRoles(clusters: ClusterConnector, cluster: string): Promise<void> {
   const rbac = clusters.access(cluster).config.makeApiClient(RbacAuthorizationV1Api);
-  for (const role of [sparkDriverRole]) {
+  for (const role of [sparkDriverRole, kernelControllerRole]) {
     const name = role.metadata!.name!;
     await kube(`install ClusterRole ${name}`, async () => {
       try {

@@ -13,6 +13,11 @@ export interface TemplateContext {
   orchestratorNamespace: string;
 }
 
+/** System namespaces, anything `kube-*`, and the orchestrator's own are never a target. */
+export function isProtectedNamespace(namespace: string, orchestratorNamespace: string): boolean {
+  return systemNamespaces.includes(namespace) || namespace.startsWith('kube-') || namespace === orchestratorNamespace;
+}
+
 const placeholder = /\$\{([^}]*)\}/g;
 
 /**
@@ -35,7 +40,6 @@ export function resolveNamespace(template: string, context: TemplateContext, fie
   });
   if (expanded.trim() === '') throw validationError(field, `'${template}' resolves to an empty namespace name`);
   const namespace = toDnsLabel(expanded);
-  const isProtected = systemNamespaces.includes(namespace) || namespace.startsWith('kube-') || namespace === context.orchestratorNamespace;
-  if (isProtected) throw validationError(field, `'${template}' resolves to the protected namespace '${namespace}'`);
+  if (isProtectedNamespace(namespace, context.orchestratorNamespace)) throw validationError(field, `'${template}' resolves to the protected namespace '${namespace}'`);
   return namespace;
 }

@@ -1,0 +1,57 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { validationError } from './errors.js';
+
+/** One allowed kernel, as operators configure it (Enterprise Gateway's kernel specs). */
+export const KernelSpec = Type.Object({
+  name: Type.String({ pattern: '^[a-z0-9][a-z0-9_.-]{0,62}$' }),
+  displayName: Type.String({ minLength: 1, maxLength: 128 }),
+  language: Type.String({ minLength: 1, maxLength: 32 }),
+  image: Type.String({ minLength: 1, maxLength: 512 }),
+  /** `spark` kernels act as a Spark driver in their namespace. */
+  flavor: Type.Union([Type.Literal('vanilla'), Type.Literal('spark')]),
+}, { additionalProperties: false });
+export type KernelSpec = Static<typeof KernelSpec>;
+
+export const KernelSpecsFile = Type.Object({
+  defaultKernel: Type.String(),
+  kernels: Type.Array(KernelSpec, { minItems: 1 }),
+}, { additionalProperties: false });
+export type KernelSpecsFile = Static<typeof KernelSpecsFile>;
+
+/** The kernels Enterprise Gateway ships images for; KERNEL_SPECS_FILE replaces them. */
+export const defaultKernelSpecs: KernelSpecsFile = {
+  defaultKernel: 'python3',
+  kernels: [
+    { name: 'python3', displayName: 'Python 3', language: 'python', image: 'elyra/kernel-py:3.2.3', flavor: 'vanilla' },
+    { name: 'ir', displayName: 'R', language: 'R', image: 'elyra/kernel-r:3.2.3', flavor: 'vanilla' },
+    { name: 'scala', displayName: 'Scala', language: 'scala', image: 'elyra/kernel-scala:3.2.3', flavor: 'vanilla' },
+    { name: 'spark_python', displayName: 'Spark - Python', language: 'python', image: 'elyra/kernel-spark-py:3.2.3', flavor: 'spark' },
+  ],
+};
+
+export class KernelCatalog {
+  private readonly byName: Map<string, KernelSpec>;
+
+  constructor(private readonly file: KernelSpecsFile) {
+    this.byName = new Map(file.kernels.map((spec) => [spec.name, spec]));
+    if (this.byName.size !== file.kernels.length) throw new Error('kernel specs: two kernels share a name');
+    if (!this.byName.has(file.defaultKernel)) throw new Error(`kernel specs: the default kernel '${file.defaultKernel}' is not among the kernels`);
+  }
+
+  /** Checks a parsed configuration file and names the first problem. */
+  static parse(candidate: unknown, source: string): KernelCatalog {
+    if (!Value.Check(KernelSpecsFile, candidate)) {
+      const first = [...Value.Errors(KernelSpecsFile, candidate)][0];
+      throw new Error(`kernel specs ${source} are invalid at '${first?.path ?? ''}': ${first?.message ?? 'bad shape'}`);
+    }
+    return new KernelCatalog(candidate);
+  }
+
+  /** The requested kernel, or the default one when none is named; an unknown name is a 400. */
+  resolve(name: string | undefined): KernelSpec {
+    const spec = this.byName.get(name ?? this.file.defaultKernel);
+    if (!spec) throw validationError('kernelName', `unknown kernel '${name}': allowed are ${[...this.byName.keys()].join(', ')}`);
+    return spec;
+  }
+}
