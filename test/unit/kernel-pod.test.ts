@@ -1,22 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
-import { DomainError } from '../../src/domain/errors.js';
 import { planKernel, renderKernelPod, type KernelPolicy } from '../../src/domain/kernel-pod.js';
 import { defaultKernelSpecs, KernelCatalog } from '../../src/domain/kernel-specs.js';
 import { ownershipMarks } from '../../src/domain/labels.js';
+import { domainFailure } from '../support/domain-errors.js';
 
 const policy: KernelPolicy = { prohibitedUids: [0], prohibitedGids: [0], orchestratorNamespace: 'compute-orchestrator' };
 const catalog = new KernelCatalog(defaultKernelSpecs);
 const dnsLabel = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-
-function failure(run: () => unknown): DomainError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
 
 describe('KernelCatalog', () => {
   test('resolves a named kernel and the default one', () => {
@@ -25,7 +15,7 @@ describe('KernelCatalog', () => {
   });
 
   test('an unknown kernel is a 400 naming kernelName and the allowed ones', () => {
-    const error = failure(() => catalog.resolve('cobol'));
+    const error = domainFailure(() => catalog.resolve('cobol'));
     expect(error).toMatchObject({ code: 'VALIDATION', field: 'kernelName' });
     expect(error.message).toBe("unknown kernel 'cobol': allowed are python3, ir, scala, spark_python");
   });
@@ -99,12 +89,12 @@ describe('planKernel and renderKernelPod', () => {
     [{ PATH: '/tmp' }, 'VALIDATION', 'env.PATH'],
     [{ KERNEL_X: 'y'.repeat(5000) }, 'VALIDATION', 'env.KERNEL_X'],
   ])('%j is refused (%s, naming %s)', (env, code, field) => {
-    expect(failure(() => plan(env))).toMatchObject({ code, field });
+    expect(domainFailure(() => plan(env))).toMatchObject({ code, field });
   });
 
   test('the prohibited ids are configurable', () => {
     expect(planKernel({ kernelId: 'k1', user: 'root-ok', env: { KERNEL_UID: '0' } }, { ...policy, prohibitedUids: [] }).uid).toBe(0);
-    expect(failure(() => planKernel({ kernelId: 'k1', user: 'u', env: { KERNEL_UID: '1234' } }, { ...policy, prohibitedUids: [0, 1234] })).code).toBe('FORBIDDEN');
+    expect(domainFailure(() => planKernel({ kernelId: 'k1', user: 'u', env: { KERNEL_UID: '1234' } }, { ...policy, prohibitedUids: [0, 1234] })).code).toBe('FORBIDDEN');
   });
 
   test('60-character and unicode user names give valid names; users that escape alike stay apart', () => {

@@ -1,22 +1,12 @@
 import { describe, expect, test } from '@jest/globals';
-import { DomainError } from '../../src/domain/errors.js';
 import { defaultNamespaceTemplate, resolveNamespace, type TemplateContext } from '../../src/domain/namespace-template.js';
 import { shortHash, toDnsLabel } from '../../src/domain/naming.js';
+import { domainFailure } from '../support/domain-errors.js';
 
 const context = (dssUserLogin: string, adminProperties: Record<string, string> = {}): TemplateContext =>
   ({ dssUserLogin, adminProperties, orchestratorNamespace: 'compute-orchestrator' });
 
 const dnsLabel = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
-
-function failure(run: () => unknown): DomainError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof DomainError) return error;
-    throw error;
-  }
-  throw new Error('expected a DomainError');
-}
 
 describe('toDnsLabel', () => {
   test('keeps a name that is already a valid label', () => {
@@ -84,20 +74,20 @@ describe('resolveNamespace', () => {
     ['kube-${dssUserLogin}', {}],
     ['${adminProperty:ns}', { ns: 'compute-orchestrator' }],
   ])('refuses %s resolving to a protected namespace', (template, properties) => {
-    const error = failure(() => resolveNamespace(template, context('public', properties)));
+    const error = domainFailure(() => resolveNamespace(template, context('public', properties)));
     expect(error.code).toBe('VALIDATION');
     expect(error.field).toBe('namespace.template');
     expect(error.message).toMatch(/resolves to the protected namespace/);
   });
 
   test('a missing admin property names it', () => {
-    const error = failure(() => resolveNamespace('${adminProperty:k8sNS}', context('alice')));
+    const error = domainFailure(() => resolveNamespace('${adminProperty:k8sNS}', context('alice')));
     expect(error.field).toBe('adminProperties.k8sNS');
     expect(error.message).toContain("admin property 'k8sNS'");
   });
 
   test('an unknown placeholder or an unclosed one is refused', () => {
-    expect(failure(() => resolveNamespace('ns-${user}', context('alice'))).message).toContain('unknown placeholder ${user}');
-    expect(failure(() => resolveNamespace('ns-${dssUserLogin', context('alice'))).message).toContain('unclosed placeholder');
+    expect(domainFailure(() => resolveNamespace('ns-${user}', context('alice'))).message).toContain('unknown placeholder ${user}');
+    expect(domainFailure(() => resolveNamespace('ns-${dssUserLogin', context('alice'))).message).toContain('unclosed placeholder');
   });
 });
