@@ -16,6 +16,18 @@ export interface RuntimeConfig {
   sparkSubmit: string;
   /** The orchestrator's own namespace: never a target of a job or kernel. */
   orchestratorNamespace: string;
+  /** JSON file of allowed kernels; the built-in catalogue when unset. */
+  kernelSpecsFile?: string;
+  prohibitedUids: number[];
+  prohibitedGids: number[];
+}
+
+function idList(env: NodeJS.ProcessEnv, name: string): number[] {
+  const raw = env[name] ?? '0';
+  if (raw.trim() === '') return [];
+  const ids = raw.split(',').map((part) => part.trim());
+  if (ids.some((id) => !/^\d+$/.test(id))) throw validationError(name, `${name} must be a comma-separated list of ids, got '${raw}'`);
+  return ids.map(Number);
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
@@ -38,5 +50,8 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     localKubeconfig: env.KUBECONFIG_LOCAL || undefined,
     sparkSubmit: env.SPARK_SUBMIT || 'spark-submit',
     orchestratorNamespace: env.ORCHESTRATOR_NAMESPACE || 'compute-orchestrator',
+    kernelSpecsFile: env.KERNEL_SPECS_FILE || undefined,
+    prohibitedUids: idList(env, 'KERNEL_PROHIBITED_UIDS'),
+    prohibitedGids: idList(env, 'KERNEL_PROHIBITED_GIDS'),
   };
 }

@@ -1,4 +1,5 @@
 import { identityActivities } from './identity.js';
+import { kernelActivities } from './kernel-pods.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
 import { namespaceActivities } from './namespaces.js';
 import { podActivities } from './pods.js';
@@ -18,6 +19,7 @@ export function createActivities(deps: ActivityDeps) {
     ...identityActivities(deps.clusters),
     ...podActivities(deps.clusters),
     ...sparkSubmitActivities(deps.clusters, deps.sparkSubmit),
+    ...kernelActivities(deps.clusters),
   };
 }
 

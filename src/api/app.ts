@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { KernelRequestContext } from '../client/kernel-request.js';
 import type { TemporalHandle } from '../client/temporal.js';
 import Fastify, { type FastifyInstance, type FastifyBaseLogger, type RawServerDefault, type RawRequestDefaultExpression, type RawReplyDefaultExpression } from 'fastify';
 import type { Logger } from '../logger.js';
@@ -7,6 +8,7 @@ import { allows, type Principal, type Scope, type TokenRegistry } from './auth.j
 import { HttpError, installErrorHandling } from './errors.js';
 import { healthRoutes } from './routes/health.js';
 import { openapiRoutes } from './routes/openapi.js';
+import { kernelRoutes } from './routes/kernels.js';
 import { sparkJobRoutes } from './routes/spark-jobs.js';
 
 declare module 'fastify' {
@@ -29,6 +31,7 @@ export interface ApiDeps {
   tokens: TokenRegistry;
   bodyLimitBytes: number;
   orchestratorNamespace: string;
+  kernels: Omit<KernelRequestContext, 'newKernelId'>;
   logger: Logger;
 }
 
@@ -78,5 +81,6 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   await app.register(healthRoutes(deps));
   await app.register(openapiRoutes);
   await app.register(sparkJobRoutes(deps));
+  await app.register(kernelRoutes(deps));
   return app;
 }

@@ -4,6 +4,7 @@ import { createLogger } from '../logger.js';
 import { exitOnStartupError, runUntilSignal } from '../process-lifecycle.js';
 import { TokenRegistry } from './auth.js';
 import { buildApi } from './app.js';
+import { apiDeps } from './deps.js';
 
 /** Stand-alone API process (production: several replicas behind a load balancer). */
 async function start() {
@@ -11,14 +12,7 @@ async function start() {
   const tokens = TokenRegistry.fromFile(config.apiTokensFile);
   const logger = createLogger('api');
   const temporal = await connectTemporal(config);
-  const api = await buildApi({
-    temporal,
-    taskQueue: config.taskQueue,
-    tokens,
-    bodyLimitBytes: config.apiBodyLimitBytes,
-    orchestratorNamespace: config.orchestratorNamespace,
-    logger,
-  });
+  const api = await buildApi(apiDeps(config, temporal, tokens, logger));
   await api.listen({ host: config.apiHost, port: config.apiPort });
   return { logger, stop: async () => {
     await api.close();

@@ -1,11 +1,10 @@
-import {
-  WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client,
-} from '@temporalio/client';
-import { conflictError, notFoundError } from '../domain/errors.js';
+import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import { conflictError } from '../domain/errors.js';
 import { searchAttributeKeys as searchAttributes } from '../domain/search-attributes.js';
 import { sparkJobNames, type SparkJobInput, type SparkJobStatus } from '../domain/spark-job.js';
 import { cancelSparkJobSignal, sparkJobStatusQuery, type CancelRequest } from '../workflows/spark-job.js';
 import { buildListQuery } from './visibility-query.js';
+import { forWorkflow } from './workflow-errors.js';
 
 export interface SparkJobSummary {
   jobId: string;
@@ -14,19 +13,6 @@ export interface SparkJobSummary {
   executionStatus: string;
   startTime: string;
   phase?: string;
-}
-
-/** Temporal's "not found" and "already closed" answers as the domain's errors. */
-async function forJob<T>(jobId: string, call: () => Promise<T>): Promise<T> {
-  try {
-    return await call();
-  } catch (error) {
-    if (error instanceof WorkflowNotFoundError) {
-      if (/already completed|closed/i.test(error.message)) throw conflictError(`spark job '${jobId}' has already ended`);
-      throw notFoundError(`no spark job '${jobId}'`);
-    }
-    throw error;
-  }
 }
 
 export class SparkJobsClient {
@@ -56,12 +42,12 @@ export class SparkJobsClient {
   }
 
   status(jobId: string): Promise<SparkJobStatus> {
-    return forJob(jobId, () => this.client.workflow.getHandle(sparkJobNames(jobId).workflowId).query(sparkJobStatusQuery));
+    return forWorkflow(`spark job '${jobId}'`, () => this.client.workflow.getHandle(sparkJobNames(jobId).workflowId).query(sparkJobStatusQuery));
   }
 
   async cancel(jobId: string, request: CancelRequest): Promise<void> {
     const handle = this.client.workflow.getHandle(sparkJobNames(jobId).workflowId);
-    await forJob(jobId, async () => {
+    await forWorkflow(`spark job '${jobId}'`, async () => {
       const { status } = await handle.describe();
       if (status.name !== 'RUNNING') throw conflictError(`spark job '${jobId}' has already ended (${status.name})`);
       await handle.signal(cancelSparkJobSignal, request);

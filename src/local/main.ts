@@ -3,6 +3,7 @@ import { join, relative } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { buildApi } from '../api/app.js';
+import { apiDeps } from '../api/deps.js';
 import { TokenRegistry } from '../api/auth.js';
 import { checkHealth } from '../client/health.js';
 import { connectTemporal } from '../client/temporal.js';
@@ -59,14 +60,7 @@ if (!process.env.API_TOKENS_FILE) ensureLocalApiToken(join(stateDir, 'api-token'
 routeTemporalLogs(logger);
 const worker = await startWorker(runtime);
 const temporal = await connectTemporal(runtime);
-const api = await buildApi({
-  temporal,
-  taskQueue: runtime.taskQueue,
-  tokens: TokenRegistry.fromFile(runtime.apiTokensFile),
-  bodyLimitBytes: runtime.apiBodyLimitBytes,
-  orchestratorNamespace: runtime.orchestratorNamespace,
-  logger,
-});
+const api = await buildApi(apiDeps(runtime, temporal, TokenRegistry.fromFile(runtime.apiTokensFile), logger));
 await api.listen({ host: runtime.apiHost, port: runtime.apiPort });
 const apiUrl = `http://${runtime.apiHost}:${runtime.apiPort}`;
 

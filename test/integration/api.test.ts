@@ -3,6 +3,8 @@ import { Type } from '@sinclair/typebox';
 import { pino } from 'pino';
 import { buildApi, type Api } from '../../src/api/app.js';
 import { hashToken, TokenRegistry } from '../../src/api/auth.js';
+import { apiDeps } from '../../src/api/deps.js';
+import { loadRuntimeConfig } from '../../src/config.js';
 import { connectTemporal, type TemporalHandle } from '../../src/client/temporal.js';
 import { startWorker } from '../../src/worker.js';
 import { uniqueName } from './stack/kube.js';
@@ -29,7 +31,7 @@ describe('the REST API skeleton', () => {
 
   beforeAll(async () => {
     temporal = await connectTemporal({ temporalAddress: readStackInfo().temporalAddress, temporalNamespace: 'default' });
-    api = await buildApi({ temporal, taskQueue, tokens, bodyLimitBytes: 4096, orchestratorNamespace: 'compute-orchestrator', logger: pino({ level: 'silent' }) });
+    api = await buildApi({ ...apiDeps(loadRuntimeConfig({ TEMPORAL_TASK_QUEUE: taskQueue }), temporal, tokens, pino({ level: 'silent' })), bodyLimitBytes: 4096 });
     // A route of the test's own, to exercise what every real route shares.
     await api.register(async (app: Api) => {
       app.post('/v1/probe', { config: { scope: 'spark-jobs' }, schema: { body: Probe } }, (request) => ({ user: request.body.user, by: request.principal?.name }));
@@ -69,7 +71,7 @@ describe('the REST API skeleton', () => {
 
   test('healthz is 503 when Temporal cannot be reached', async () => {
     const unreachable = await connectTemporal({ temporalAddress: readStackInfo().temporalAddress, temporalNamespace: 'default' });
-    const lonely = await buildApi({ temporal: unreachable, taskQueue, tokens, bodyLimitBytes: 4096, orchestratorNamespace: 'compute-orchestrator', logger: pino({ level: 'silent' }) });
+    const lonely = await buildApi(apiDeps(loadRuntimeConfig({ TEMPORAL_TASK_QUEUE: taskQueue }), unreachable, tokens, pino({ level: 'silent' })));
     await unreachable.close();
     const lonelyUrl = await lonely.listen({ host: '127.0.0.1', port: 0 });
     const response = await fetch(`${lonelyUrl}/healthz`);

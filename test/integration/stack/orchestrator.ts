@@ -1,6 +1,8 @@
 import { pino } from 'pino';
 import { buildApi, type Api } from '../../../src/api/app.js';
 import { hashToken, TokenRegistry } from '../../../src/api/auth.js';
+import { apiDeps } from '../../../src/api/deps.js';
+import { loadRuntimeConfig } from '../../../src/config.js';
 import { connectTemporal, type TemporalHandle } from '../../../src/client/temporal.js';
 import { toolBinary } from '../../../src/local/paths.js';
 import { startWorker, type RunningWorker } from '../../../src/worker.js';
@@ -29,10 +31,8 @@ export async function startOrchestrator(): Promise<Orchestrator> {
   };
   const worker = await startWorker(config);
   const temporal = await connectTemporal(config);
-  const api: Api = await buildApi({
-    temporal, taskQueue, bodyLimitBytes: 256 * 1024, orchestratorNamespace: 'compute-orchestrator', logger: pino({ level: 'silent' }),
-    tokens: new TokenRegistry({ tokens: [{ name: 'integration-test', sha256: hashToken(testToken), scopes: ['*'] }] }),
-  });
+  const tokens = new TokenRegistry({ tokens: [{ name: 'integration-test', sha256: hashToken(testToken), scopes: ['*'] }] });
+  const api: Api = await buildApi(apiDeps(loadRuntimeConfig({ TEMPORAL_TASK_QUEUE: taskQueue }), temporal, tokens, pino({ level: 'silent' })));
   const url = await api.listen({ host: '127.0.0.1', port: 0 });
   return {
     url, taskQueue, temporal, worker,

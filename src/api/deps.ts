@@ -1,0 +1,22 @@
+import { loadKernelCatalog } from '../client/kernel-catalog.js';
+import type { TemporalHandle } from '../client/temporal.js';
+import type { RuntimeConfig } from '../config.js';
+import type { Logger } from '../logger.js';
+import type { ApiDeps } from './app.js';
+import type { TokenRegistry } from './auth.js';
+
+/** The API's dependencies from the runtime configuration; the kernel catalogue is checked here, at start-up. */
+export function apiDeps(config: RuntimeConfig, temporal: TemporalHandle, tokens: TokenRegistry, logger: Logger): ApiDeps {
+  return {
+    temporal,
+    taskQueue: config.taskQueue,
+    tokens,
+    bodyLimitBytes: config.apiBodyLimitBytes,
+    orchestratorNamespace: config.orchestratorNamespace,
+    kernels: {
+      catalog: loadKernelCatalog(config.kernelSpecsFile),
+      policy: { prohibitedUids: config.prohibitedUids, prohibitedGids: config.prohibitedGids, orchestratorNamespace: config.orchestratorNamespace },
+    },
+    logger,
+  };
+}

@@ -1,0 +1,36 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { planKernel, type KernelPolicy } from '../domain/kernel-pod.js';
+import { defaultCullIdleTimeoutSeconds, defaultMaxKernelRestarts, type KernelSessionInput } from '../domain/kernel-session.js';
+import type { KernelCatalog } from '../domain/kernel-specs.js';
+
+export const kernelIdPattern = '^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$';
+
+/** POST /v1/kernels. */
+export const KernelRequest = Type.Object({
+  kernelId: Type.Optional(Type.String({ pattern: kernelIdPattern, description: 'Idempotency key: the same id again is the same kernel' })),
+  user: Type.String({ minLength: 1, maxLength: 256, description: 'DSS login, also KERNEL_USERNAME' }),
+  kernelName: Type.Optional(Type.String({ maxLength: 64, description: 'A configured kernel; the default kernel when absent' })),
+  cluster: Type.Optional(Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', default: 'local' })),
+  env: Type.Optional(Type.Record(Type.String({ maxLength: 72 }), Type.String({ maxLength: 4096 }), { maxProperties: 64, description: 'KERNEL_* variables' })),
+  cullIdleTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 5, maximum: 7 * 24 * 3600, description: `Default ${defaultCullIdleTimeoutSeconds}` })),
+}, { additionalProperties: false });
+export type KernelRequest = Static<typeof KernelRequest>;
+
+export interface KernelRequestContext {
+  catalog: KernelCatalog;
+  policy: KernelPolicy;
+  newKernelId: () => string;
+}
+
+/** The workflow's input: kernel resolved, plan validated (400/403 naming the field). */
+export function toKernelSessionInput(request: KernelRequest, context: KernelRequestContext): KernelSessionInput {
+  const spec = context.catalog.resolve(request.kernelName);
+  const plan = planKernel({ kernelId: request.kernelId ?? context.newKernelId(), user: request.user, env: request.env ?? {} }, context.policy);
+  return {
+    cluster: request.cluster ?? 'local',
+    plan,
+    spec,
+    cullIdleTimeoutSeconds: request.cullIdleTimeoutSeconds ?? defaultCullIdleTimeoutSeconds,
+    maxRestarts: defaultMaxKernelRestarts,
+  };
+}

@@ -1,0 +1,140 @@
+import {
+  ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, isCancellation, proxyActivities, proxyLocalActivities, setHandler,
+} from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { kernelControllerClusterRole } from '../domain/kernel-pod.js';
+import type { KernelSessionInput, KernelStatus } from '../domain/kernel-session.js';
+import type { PodEnd } from '../activities/pods.js';
+import { failureMessage } from './failure-message.js';
+
+export interface ShutdownRequest {
+  reason?: string;
+  by?: string;
+}
+
+export const kernelActivitySignal = defineSignal('activity');
+export const shutdownKernelSignal = defineSignal<[ShutdownRequest]>('shutdown');
+export const kernelStatusQuery = defineQuery<KernelStatus>('status');
+
+/** Enterprise Gateway's name for the per-kernel role binding. */
+const roleBindingName = 'kernel-controller';
+
+const quick = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
+});
+const quickCleanup = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '20 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+const watching = proxyActivities<Activities>({
+  startToCloseTimeout: '3650 days',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+type Created = 'namespace' | 'roleBinding' | 'pod';
+
+/**
+ * One kernel: its namespace and role binding (unless the client brought KERNEL_NAMESPACE), its
+ * pod, launched within the launch timeout, then alive until shut down, culled after the idle
+ * timeout (a durable timer: worker restarts neither reset nor lose it) or failed; a pod that dies
+ * on its own is started again up to `maxRestarts` times. Cleanup as for Spark jobs.
+ */
+export async function kernelSession(input: KernelSessionInput): Promise<KernelStatus> {
+  const { plan, cluster } = input;
+  const target = { cluster, plan };
+  let lastActivity = Date.now();
+  let touches = 0;
+  const status: KernelStatus = {
+    kernelId: plan.kernelId, user: plan.user, kernelName: input.spec.name, phase: 'STARTING', namespace: plan.namespace,
+    pod: plan.podName, lastActivity: new Date(lastActivity).toISOString(), restarts: 0, cleanedUp: false,
+  };
+  setHandler(kernelStatusQuery, () => ({ ...status, lastActivity: new Date(lastActivity).toISOString() }));
+  setHandler(kernelActivitySignal, () => {
+    lastActivity = Date.now();
+    touches++;
+  });
+  const session = new CancellationScope();
+  let shutdownBy: string | undefined;
+  setHandler(shutdownKernelSignal, ({ reason, by }) => {
+    if (shutdownBy !== undefined) return;
+    shutdownBy = `shut down by ${by ?? 'a client'}${reason ? `: ${reason}` : ''}`;
+    session.cancel();
+  });
+
+  const created = new Set<Created>();
+  let cancellation: Error | undefined;
+  const launch = async (): Promise<void> => {
+    status.phase = 'STARTING';
+    created.add('pod');
+    await quick.createKernelPod({ ...target, spec: input.spec });
+    const launchDeadline = Date.now() + plan.launchTimeoutSeconds * 1000;
+    const { podIP } = await watching.waitForKernelPod({ ...target, deadline: launchDeadline });
+    status.podIP = podIP;
+    status.phase = 'RUNNING';
+  };
+
+  try {
+    await session.run(async () => {
+      if (plan.createNamespace) {
+        created.add('namespace');
+        await quick.createKernelNamespace(target);
+        created.add('roleBinding');
+        await quick.createRoleBinding({
+          cluster, namespace: plan.namespace, name: roleBindingName, clusterRole: kernelControllerClusterRole,
+          serviceAccount: plan.serviceAccount, kind: 'kernel', workflowId: plan.workflowId,
+        });
+      } else {
+        await quick.ensureNamespace({ cluster, namespace: plan.namespace, autoCreate: false, kind: 'kernel', workflowId: plan.workflowId });
+      }
+      await launch();
+      for (;;) {
+        let podEnd: PodEnd | Error | undefined;
+        const watchScope = new CancellationScope();
+        void watchScope.run(() => watching.watchPodUntilEnd({ cluster, namespace: plan.namespace, name: plan.podName, container: 'kernel' }))
+          .then((end) => (podEnd = end), (error: Error) => (podEnd = isCancellation(error) ? undefined : error));
+        // Alive: wake on activity, on the pod's end, or when the idle deadline passes.
+        for (;;) {
+          const seen = touches;
+          const idleLeft = lastActivity + input.cullIdleTimeoutSeconds * 1000 - Date.now();
+          if (idleLeft <= 0) break;
+          await condition(() => touches !== seen || podEnd !== undefined, idleLeft);
+          if (podEnd !== undefined) break;
+        }
+        watchScope.cancel();
+        if (podEnd === undefined) {
+          status.phase = 'CULLED';
+          status.error = `culled after ${input.cullIdleTimeoutSeconds}s without activity`;
+          return;
+        }
+        const ended: PodEnd | Error = podEnd;
+        const why = ended instanceof Error ? failureMessage(ended) : `the kernel exited with code ${ended.exitCode}`;
+        if (status.restarts >= input.maxRestarts) throw ApplicationFailure.nonRetryable(`${why}; restarted ${status.restarts} times already`, 'KernelDied');
+        status.restarts++;
+        await watching.deletePodAndWait({ cluster, namespace: plan.namespace, name: plan.podName });
+        await launch();
+      }
+    });
+    if (status.phase === 'RUNNING') status.phase = 'STOPPED';
+  } catch (error) {
+    if (isCancellation(error)) {
+      status.phase = 'STOPPED';
+      status.error = shutdownBy ?? 'stopped through Temporal';
+      cancellation = shutdownBy === undefined ? (error as Error) : undefined;
+    } else {
+      status.phase = 'FAILED';
+      status.error = failureMessage(error);
+    }
+  }
+
+  await CancellationScope.nonCancellable(async () => {
+    if (created.has('pod')) await watching.deletePodAndWait({ cluster, namespace: plan.namespace, name: plan.podName });
+    if (created.has('roleBinding')) await quickCleanup.deleteRoleBinding({ cluster, namespace: plan.namespace, name: roleBindingName });
+    if (created.has('namespace')) await quickCleanup.deleteKernelNamespace(target);
+  });
+  status.cleanedUp = true;
+  if (cancellation) throw cancellation;
+  if (status.phase === 'FAILED') throw ApplicationFailure.nonRetryable(status.error ?? 'the kernel failed', 'KernelFailed', status);
+  return status;
+}

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { adminKubeConfig, eventually, uniqueName } from './stack/kube.js';
+import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
+
+const admin = adminKubeConfig();
+const core = admin.makeApiClient(CoreV1Api);
+const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+const statusOf = (call: Promise<unknown>): Promise<number> => call.then(() => 200, (error: { code?: number }) => error.code ?? -1);
+
+describe('kernel sessions through the REST API (real worker, real control plane)', () => {
+  let orchestrator: Orchestrator;
+  beforeAll(async () => {
+    orchestrator = await startOrchestrator();
+  });
+  afterAll(() => orchestrator.stop());
+
+  const statusOfKernel = async (kernelId: string): Promise<any> => (await orchestrator.call('GET', `/v1/kernels/${kernelId}`)).json();
+  const until = (kernelId: string, phases: string[], timeoutMs = 60_000) => eventually(() => statusOfKernel(kernelId),
+    (status) => phases.includes(status.phase) && (['STARTING', 'RUNNING'].includes(status.phase) || status.cleanedUp), timeoutMs);
+
+  test('start → RUNNING with a pod IP in its own namespace; shutdown → STOPPED and nothing remains', async () => {
+    const user = uniqueName('Ada.Lovelace');
+    const kernelId = uniqueName('k');
+    const accepted = await orchestrator.call('POST', '/v1/kernels', { kernelId, user, kernelName: 'ir', env: { KERNEL_CPUS: '250m' } });
+    expect(accepted.statusCode).toBe(202);
+    expect(accepted.json()).toEqual({ kernelId, workflowId: `kernel-${kernelId}` });
+
+    const running = await until(kernelId, ['RUNNING']);
+    expect(running).toMatchObject({ kernelId, kernelName: 'ir', restarts: 0, cleanedUp: false });
+    expect(running.podIP).toMatch(/^10\.244\./);
+    expect(running.namespace).toMatch(/^ada-lovelace-.*-[0-9a-z]{8}$/);
+    const pod = await core.readNamespacedPod({ name: running.pod, namespace: running.namespace });
+    expect(pod.metadata?.labels).toMatchObject({ component: 'kernel', kernel_id: kernelId, 'compute-orchestrator/kind': 'kernel' });
+    expect(pod.spec?.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 100, fsGroup: 100 });
+    const binding = await rbac.readNamespacedRoleBinding({ name: 'kernel-controller', namespace: running.namespace });
+    expect(binding.roleRef.name).toBe('kernel-controller');
+    expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'default', namespace: running.namespace }]);
+
+    expect((await orchestrator.call('DELETE', `/v1/kernels/${kernelId}`)).statusCode).toBe(202);
+    const stopped = await until(kernelId, ['STOPPED', 'FAILED']);
+    expect(stopped).toMatchObject({ phase: 'STOPPED', error: 'shut down by integration-test', cleanedUp: true });
+    expect(await statusOf(core.readNamespacedPod({ name: running.pod, namespace: running.namespace }))).toBe(404);
+    await eventually(() => statusOf(core.readNamespace({ name: running.namespace })), (code) => code === 404, 60_000);
+    expect((await orchestrator.call('DELETE', `/v1/kernels/${kernelId}`)).statusCode).toBe(409);
+  });
+
+  test('with KERNEL_NAMESPACE the namespace is used as given, no role binding is made, and it stays', async () => {
+    const team = uniqueName('team');
+    await core.createNamespace({ body: { metadata: { name: team } } });
+    await eventually(() => core.readNamespacedServiceAccount({ name: 'default', namespace: team }), () => true);
+    const kernelId = uniqueName('k');
+    await orchestrator.call('POST', '/v1/kernels', { kernelId, user: 'grace', env: { KERNEL_NAMESPACE: team } });
+    const running = await until(kernelId, ['RUNNING']);
+    expect(running.namespace).toBe(team);
+    expect(await statusOf(rbac.readNamespacedRoleBinding({ name: 'kernel-controller', namespace: team }))).toBe(404);
+    await orchestrator.call('DELETE', `/v1/kernels/${kernelId}`);
+    await until(kernelId, ['STOPPED']);
+    expect(await statusOf(core.readNamespacedPod({ name: running.pod, namespace: team }))).toBe(404);
+    expect((await core.readNamespace({ name: team })).status?.phase).toBe('Active');
+  });
+
+  test('an idle kernel is culled after its timeout; activity postpones it', async () => {
+    const kernelId = uniqueName('k');
+    await orchestrator.call('POST', '/v1/kernels', { kernelId, user: 'linus', cullIdleTimeoutSeconds: 6 });
+    const running = await until(kernelId, ['RUNNING']);
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    expect((await orchestrator.call('POST', `/v1/kernels/${kernelId}/activity`)).statusCode).toBe(204);
+    const touched = await statusOfKernel(kernelId);
+    expect(new Date(touched.lastActivity).getTime()).toBeGreaterThan(new Date(running.lastActivity).getTime());
+    await new Promise((resolve) => setTimeout(resolve, 4_000));
+    expect((await statusOfKernel(kernelId)).phase).toBe('RUNNING');
+    const culled = await until(kernelId, ['CULLED', 'STOPPED', 'FAILED'], 30_000);
+    expect(culled).toMatchObject({ phase: 'CULLED', error: 'culled after 6s without activity', cleanedUp: true });
+    const idle = Date.now() - new Date(touched.lastActivity).getTime();
+    expect(idle).toBeGreaterThanOrEqual(6_000);
+  });
+
+  test.each([
+    [{ user: 'u', env: { KERNEL_UID: '0' } }, 403, 'env.KERNEL_UID'],
+    [{ user: 'u', env: { KERNEL_GID: '0' } }, 403, 'env.KERNEL_GID'],
+    [{ user: 'u', env: { KERNEL_NAMESPACE: 'kube-system' } }, 403, 'env.KERNEL_NAMESPACE'],
+    [{ user: 'u', env: { KERNEL_MEMORY: 'a lot' } }, 400, 'env.KERNEL_MEMORY'],
+    [{ user: 'u', kernelName: 'cobol' }, 400, 'kernelName'],
+    [{ user: 'u', env: { LD_PRELOAD: '/x.so' } }, 400, 'env.LD_PRELOAD'],
+    [{ kernelName: 'python3' }, 400, 'user'],
+  ])('%j is refused with %i naming %s, and nothing is started', async (body, status, field) => {
+    const kernelId = uniqueName('refused');
+    const response = await orchestrator.call('POST', '/v1/kernels', { kernelId, ...body });
+    expect(response.statusCode).toBe(status);
+    expect(response.json().error.field).toBe(field);
+    expect((await orchestrator.call('GET', `/v1/kernels/${kernelId}`)).statusCode).toBe(404);
+  });
+});
