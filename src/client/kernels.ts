@@ -1,9 +1,9 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { conflictError } from '../domain/errors.js';
 import type { KernelSessionInput, KernelStatus } from '../domain/kernel-session.js';
-import { searchAttributeKeys } from '../domain/search-attributes.js';
 import { kernelActivitySignal, kernelStatusQuery, shutdownKernelSignal, type ShutdownRequest } from '../workflows/kernel-session.js';
 import { forWorkflow } from './workflow-errors.js';
+import { startOnce } from './workflow-start.js';
 import { buildListQuery } from './visibility-query.js';
 
 export const kernelWorkflowId = (kernelId: string): string => `kernel-${kernelId}`;
@@ -14,24 +14,11 @@ export class KernelsClient {
   /** Starts the session; the same kernel id again returns the existing kernel. */
   async start(input: KernelSessionInput): Promise<{ kernelId: string; workflowId: string; existing: boolean }> {
     const { plan } = input;
-    try {
-      await this.client.workflow.start('kernelSession', {
-        workflowId: plan.workflowId,
-        taskQueue: this.taskQueue,
-        args: [input],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: searchAttributeKeys.dssUser, value: plan.user },
-          { key: searchAttributeKeys.computeKind, value: 'kernel' },
-          { key: searchAttributeKeys.k8sNamespace, value: plan.namespace },
-          { key: searchAttributeKeys.clusterName, value: input.cluster },
-        ],
-      });
-      return { kernelId: plan.kernelId, workflowId: plan.workflowId, existing: false };
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return { kernelId: plan.kernelId, workflowId: plan.workflowId, existing: true };
-      throw error;
-    }
+    const { existing } = await startOnce(this.client, {
+      workflowType: 'kernelSession', workflowId: plan.workflowId, taskQueue: this.taskQueue, args: [input],
+      attributes: { user: plan.user, kind: 'kernel', namespace: plan.namespace, cluster: input.cluster },
+    });
+    return { kernelId: plan.kernelId, workflowId: plan.workflowId, existing };
   }
 
   status(kernelId: string): Promise<KernelStatus> {

@@ -1,10 +1,11 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { conflictError } from '../domain/errors.js';
 import { searchAttributeKeys as searchAttributes } from '../domain/search-attributes.js';
 import { sparkJobNames, type SparkJobInput, type SparkJobStatus } from '../domain/spark-job.js';
 import { cancelSparkJobSignal, sparkJobStatusQuery, type CancelRequest } from '../workflows/spark-job.js';
 import { buildListQuery } from './visibility-query.js';
 import { forWorkflow } from './workflow-errors.js';
+import { startOnce } from './workflow-start.js';
 
 export interface SparkJobSummary {
   jobId: string;
@@ -21,24 +22,11 @@ export class SparkJobsClient {
   /** Starts the job; the same job id again returns the existing job, never a second one. */
   async start(input: SparkJobInput): Promise<{ jobId: string; workflowId: string; existing: boolean }> {
     const { workflowId } = sparkJobNames(input.jobId);
-    try {
-      await this.client.workflow.start('sparkJob', {
-        workflowId,
-        taskQueue: this.taskQueue,
-        args: [input],
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        typedSearchAttributes: [
-          { key: searchAttributes.dssUser, value: input.user },
-          { key: searchAttributes.computeKind, value: 'spark-job' },
-          { key: searchAttributes.k8sNamespace, value: input.namespace },
-          { key: searchAttributes.clusterName, value: input.cluster },
-        ],
-      });
-      return { jobId: input.jobId, workflowId, existing: false };
-    } catch (error) {
-      if (error instanceof WorkflowExecutionAlreadyStartedError) return { jobId: input.jobId, workflowId, existing: true };
-      throw error;
-    }
+    const { existing } = await startOnce(this.client, {
+      workflowType: 'sparkJob', workflowId, taskQueue: this.taskQueue, args: [input],
+      attributes: { user: input.user, kind: 'spark-job', namespace: input.namespace, cluster: input.cluster },
+    });
+    return { jobId: input.jobId, workflowId, existing };
   }
 
   status(jobId: string): Promise<SparkJobStatus> {

@@ -1,10 +1,10 @@
 import {
-  ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, isCancellation, proxyActivities, proxyLocalActivities, setHandler,
+  ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, isCancellation, setHandler,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
 import { kernelControllerClusterRole } from '../domain/kernel-pod.js';
 import type { KernelSessionInput, KernelStatus } from '../domain/kernel-session.js';
 import type { PodEnd } from '../activities/pods.js';
+import { kubernetesCalls as quick, kubernetesCleanupCalls as quickCleanup, podCleanup, watchActivities as watching } from './activity-proxies.js';
 import { failureMessage } from './failure-message.js';
 
 export interface ShutdownRequest {
@@ -18,20 +18,6 @@ export const kernelStatusQuery = defineQuery<KernelStatus>('status');
 
 /** Enterprise Gateway's name for the per-kernel role binding. */
 const roleBindingName = 'kernel-controller';
-
-const quick = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
-});
-const quickCleanup = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-const watching = proxyActivities<Activities>({
-  startToCloseTimeout: '3650 days',
-  heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
 
 type Created = 'namespace' | 'roleBinding' | 'pod';
 
@@ -112,7 +98,7 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
         const why = ended instanceof Error ? failureMessage(ended) : `the kernel exited with code ${ended.exitCode}`;
         if (status.restarts >= input.maxRestarts) throw ApplicationFailure.nonRetryable(`${why}; restarted ${status.restarts} times already`, 'KernelDied');
         status.restarts++;
-        await watching.deletePodAndWait({ cluster, namespace: plan.namespace, name: plan.podName });
+        await podCleanup.deletePodAndWait({ cluster, namespace: plan.namespace, name: plan.podName });
         await launch();
       }
     });
@@ -129,7 +115,7 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
   }
 
   await CancellationScope.nonCancellable(async () => {
-    if (created.has('pod')) await watching.deletePodAndWait({ cluster, namespace: plan.namespace, name: plan.podName });
+    if (created.has('pod')) await podCleanup.deletePodAndWait({ cluster, namespace: plan.namespace, name: plan.podName });
     if (created.has('roleBinding')) await quickCleanup.deleteRoleBinding({ cluster, namespace: plan.namespace, name: roleBindingName });
     if (created.has('namespace')) await quickCleanup.deleteKernelNamespace(target);
   });

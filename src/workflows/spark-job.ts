@@ -1,9 +1,9 @@
 import {
-  ApplicationFailure, CancellationScope, defineQuery, defineSignal, isCancellation, proxyActivities, proxyLocalActivities, setHandler, sleep,
-  workflowInfo,
+  ApplicationFailure, CancellationScope, defineQuery, defineSignal, isCancellation, proxyActivities, setHandler, sleep, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { sparkDriverClusterRole, sparkJobNames, type SparkJobInput, type SparkJobStatus } from '../domain/spark-job.js';
+import { kubernetesCalls as setup, kubernetesCleanupCalls as quickCleanup, podCleanup, watchActivities as watching } from './activity-proxies.js';
 import { failureMessage } from './failure-message.js';
 
 export interface CancelRequest {
@@ -17,33 +17,10 @@ export const sparkJobStatusQuery = defineQuery<SparkJobStatus>('status');
 /** Spark's name for the driver's container, whose exit code is the job's result. */
 const driverContainer = 'spark-kubernetes-driver';
 
-// Single Kubernetes calls, idempotent and quick, run as local activities: no round trip through
-// the server for each. A worker crash re-runs them on replay, which their idempotence allows.
-const setup = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 20 },
-});
-const quickCleanup = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-// Short heartbeat timeouts: after a worker crash, Temporal retries an activity only once its
-// timeout passes, so they bound how long a job waits for another worker to take over.
 const submission = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
   heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
-});
-const watching = proxyActivities<Activities>({
-  startToCloseTimeout: '30 days',
-  heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
-});
-// Cleanup never gives up: no attempt limit, backoff up to a minute.
-const podCleanup = proxyActivities<Activities>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 type Created = 'serviceAccount' | 'roleBinding' | 'driver';
