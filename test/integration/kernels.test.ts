@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultKernelSpecs } from '../../src/domain/kernel-specs.js';
 import { adminKubeConfig, eventually, uniqueName } from './stack/kube.js';
 import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
 
@@ -11,7 +15,17 @@ const statusOf = (call: Promise<unknown>): Promise<number> => call.then(() => 20
 describe('kernel sessions through the REST API (real worker, real control plane)', () => {
   let orchestrator: Orchestrator;
   beforeAll(async () => {
-    orchestrator = await startOrchestrator();
+    // The operators' catalogue plus two kernels whose images the local stack cannot start.
+    const specsFile = join(tmpdir(), `kernel-specs-${process.pid}.json`);
+    writeFileSync(specsFile, JSON.stringify({
+      ...defaultKernelSpecs,
+      kernels: [
+        ...defaultKernelSpecs.kernels,
+        { name: 'unpullable', displayName: 'Missing image', language: 'python', image: 'simulate.invalid/err-image-pull', flavor: 'vanilla' },
+        { name: 'never-starts', displayName: 'Stuck creating', language: 'python', image: 'simulate.invalid/container-creating', flavor: 'vanilla' },
+      ],
+    }));
+    orchestrator = await startOrchestrator({ KERNEL_SPECS_FILE: specsFile });
   });
   afterAll(() => orchestrator.stop());
 
@@ -74,6 +88,41 @@ describe('kernel sessions through the REST API (real worker, real control plane)
     expect(culled).toMatchObject({ phase: 'CULLED', error: 'culled after 6s without activity', cleanedUp: true });
     const idle = Date.now() - new Date(touched.lastActivity).getTime();
     expect(idle).toBeGreaterThanOrEqual(6_000);
+  });
+
+  test('an image that cannot be pulled fails in seconds, not at the launch timeout; cleanup done', async () => {
+    const kernelId = uniqueName('k');
+    const started = Date.now();
+    await orchestrator.call('POST', '/v1/kernels', { kernelId, user: 'pull', kernelName: 'unpullable', env: { KERNEL_LAUNCH_TIMEOUT: '300' } });
+    const failed = await until(kernelId, ['FAILED', 'RUNNING', 'STOPPED']);
+    expect(failed.phase).toBe('FAILED');
+    expect(failed.error).toMatch(/^kernel pod cannot start: ErrImagePull: /);
+    expect(Date.now() - started).toBeLessThan(60_000);
+    expect(failed.cleanedUp).toBe(true);
+    await eventually(() => statusOf(core.readNamespace({ name: failed.namespace })), (code) => code === 404, 60_000);
+  });
+
+  test('a pod that never runs fails at KERNEL_LAUNCH_TIMEOUT; cleanup done', async () => {
+    const kernelId = uniqueName('k');
+    await orchestrator.call('POST', '/v1/kernels', { kernelId, user: 'slow', kernelName: 'never-starts', env: { KERNEL_LAUNCH_TIMEOUT: '5' } });
+    const failed = await until(kernelId, ['FAILED', 'RUNNING', 'STOPPED']);
+    expect(failed).toMatchObject({ phase: 'FAILED', error: 'kernel pod not running within the launch timeout of 5s (phase Pending)', cleanedUp: true });
+    expect(await statusOf(core.readNamespacedPod({ name: failed.pod, namespace: failed.namespace }))).toBe(404);
+  });
+
+  test('a pod that dies on its own is started again, twice; the third death fails the session', async () => {
+    const kernelId = uniqueName('k');
+    await orchestrator.call('POST', '/v1/kernels', { kernelId, user: 'phoenix' });
+    let status = await until(kernelId, ['RUNNING']);
+    for (const restarts of [1, 2]) {
+      await core.deleteNamespacedPod({ name: status.pod, namespace: status.namespace, gracePeriodSeconds: 0 });
+      status = await eventually(() => statusOfKernel(kernelId), (answer) => answer.phase === 'RUNNING' && answer.restarts === restarts);
+      expect((await core.readNamespacedPod({ name: status.pod, namespace: status.namespace })).status?.phase).toBe('Running');
+    }
+    await core.deleteNamespacedPod({ name: status.pod, namespace: status.namespace, gracePeriodSeconds: 0 });
+    const failed = await until(kernelId, ['FAILED']);
+    expect(failed.error).toMatch(/disappeared before it ended; restarted 2 times already$/);
+    await eventually(() => statusOf(core.readNamespace({ name: failed.namespace })), (code) => code === 404, 60_000);
   });
 
   test.each([

@@ -21,8 +21,8 @@ export interface Orchestrator {
 
 export const testToken = 'integration-test-operator-token';
 
-/** A real worker and a real API on the shared stack, on a task queue of the test file's own. */
-export async function startOrchestrator(): Promise<Orchestrator> {
+/** A real worker and a real API on the shared stack, on a task queue of the test file's own; `env` configures the API. */
+export async function startOrchestrator(env: Record<string, string> = {}): Promise<Orchestrator> {
   const info = readStackInfo();
   const taskQueue = uniqueName('tq');
   const config = {
@@ -32,7 +32,7 @@ export async function startOrchestrator(): Promise<Orchestrator> {
   const worker = await startWorker(config);
   const temporal = await connectTemporal(config);
   const tokens = new TokenRegistry({ tokens: [{ name: 'integration-test', sha256: hashToken(testToken), scopes: ['*'] }] });
-  const api: Api = await buildApi(apiDeps(loadRuntimeConfig({ TEMPORAL_TASK_QUEUE: taskQueue }), temporal, tokens, pino({ level: 'silent' })));
+  const api: Api = await buildApi(apiDeps(loadRuntimeConfig({ ...env, TEMPORAL_TASK_QUEUE: taskQueue }), temporal, tokens, pino({ level: 'silent' })));
   const url = await api.listen({ host: '127.0.0.1', port: 0 });
   return {
     url, taskQueue, temporal, worker,
