@@ -1,44 +1,21 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SparkJobsClient } from '../../src/client/spark-jobs.js';
 import { connectTemporal, type TemporalHandle } from '../../src/client/temporal.js';
 import { sparkJobNames, type SparkJobInput } from '../../src/domain/spark-job.js';
-import { repoRoot, toolBinary } from '../../src/local/paths.js';
 import { adminKubeConfig, eventually, uniqueName } from './stack/kube.js';
 import { readStackInfo } from './stack/stack-info.js';
+import { killWorker, startWorkerProcess } from './stack/worker-process.js';
 
 const admin = adminKubeConfig();
 const core = admin.makeApiClient(CoreV1Api);
 const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
 const statusOf = (call: Promise<unknown>): Promise<number> => call.then(() => 200, (error: { code?: number }) => error.code ?? -1);
 const logDir = mkdtempSync(join(tmpdir(), 'crash-workers-'));
-
-/** The worker as operators run it: its own process, so SIGKILL is a real crash. */
-function startWorkerProcess(taskQueue: string, name: string): ChildProcess {
-  const info = readStackInfo();
-  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'worker.js')], {
-    env: {
-      ...process.env, TEMPORAL_ADDRESS: info.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue,
-      KUBECONFIG_LOCAL: info.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'), LOG_LEVEL: 'debug',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const log = createWriteStream(join(logDir, `${name}.log`));
-  child.stdout.pipe(log);
-  child.stderr.pipe(log);
-  return child;
-}
-
-async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGKILL');
-  await once(child, 'exit');
-}
 
 const steps: Array<[string, (input: SparkJobInput) => Promise<boolean>]> = [
   ['namespace created', async (input) => (await statusOf(core.readNamespace({ name: input.namespace }))) === 200],
@@ -56,7 +33,7 @@ describe('a worker killed (SIGKILL) after each step of a spark job, then started
     temporal = await connectTemporal({ temporalAddress: readStackInfo().temporalAddress, temporalNamespace: 'default' });
   });
   afterAll(async () => {
-    await Promise.all(workers.map(kill));
+    await Promise.all(workers.map(killWorker));
     await temporal.close();
   });
 
@@ -71,13 +48,13 @@ describe('a worker killed (SIGKILL) after each step of a spark job, then started
         conf: { 'spark.kubernetes.driver.annotation.compute-orchestrator/simulate-run-seconds': '4' },
       },
     };
-    const first = startWorkerProcess(taskQueue, `${step}-first`);
+    const first = startWorkerProcess(taskQueue, join(logDir, `${step}-first.log`));
     workers.push(first);
     await jobs.start(input);
     await eventually(() => reached(input), (yes) => yes, 60_000);
-    await kill(first);
+    await killWorker(first);
 
-    const second = startWorkerProcess(taskQueue, `${step}-second`);
+    const second = startWorkerProcess(taskQueue, join(logDir, `${step}-second.log`));
     workers.push(second);
     const done = await eventually(() => jobs.status(input.jobId), (status) => status.cleanedUp, 120_000);
     expect(done.phase).toBe('SUCCEEDED');
@@ -89,7 +66,7 @@ describe('a worker killed (SIGKILL) after each step of a spark job, then started
     expect(await statusOf(core.readNamespacedPod({ name: names.driverPod, namespace: input.namespace }))).toBe(404);
     const leftovers = await core.listNamespacedPod({ namespace: input.namespace });
     expect(leftovers.items.map((pod) => pod.metadata?.name)).toEqual([]);
-    await kill(second);
+    await killWorker(second);
   }, 240_000);
 
   test("no token ever appears in the workers' logs", () => {

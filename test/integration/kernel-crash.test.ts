@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { CoreV1Api } from '@kubernetes/client-node';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { toKernelSessionInput } from '../../src/client/kernel-request.js';
+import { KernelsClient } from '../../src/client/kernels.js';
+import { connectTemporal, type TemporalHandle } from '../../src/client/temporal.js';
+import { defaultKernelSpecs, KernelCatalog } from '../../src/domain/kernel-specs.js';
+import { adminKubeConfig, eventually, uniqueName } from './stack/kube.js';
+import { readStackInfo } from './stack/stack-info.js';
+import { killWorker, startWorkerProcess } from './stack/worker-process.js';
+
+const core = adminKubeConfig().makeApiClient(CoreV1Api);
+const statusOf = (call: Promise<unknown>): Promise<number> => call.then(() => 200, (error: { code?: number }) => error.code ?? -1);
+const logDir = mkdtempSync(join(tmpdir(), 'kernel-crash-'));
+
+describe('a kernel session whose worker is killed during launch and while running', () => {
+  let temporal: TemporalHandle;
+  const workers: ChildProcess[] = [];
+  beforeAll(async () => {
+    temporal = await connectTemporal({ temporalAddress: readStackInfo().temporalAddress, temporalNamespace: 'default' });
+  });
+  afterAll(async () => {
+    await Promise.all(workers.map(killWorker));
+    await temporal.close();
+  });
+
+  test('goes on, its idle timer still fires on time, and after it nothing remains', async () => {
+    const taskQueue = uniqueName('kernel-crash');
+    const kernels = new KernelsClient(temporal.client, taskQueue);
+    const input = toKernelSessionInput({ kernelId: uniqueName('k'), user: 'crash', cullIdleTimeoutSeconds: 25 }, {
+      catalog: new KernelCatalog(defaultKernelSpecs),
+      policy: { prohibitedUids: [0], prohibitedGids: [0], orchestratorNamespace: 'compute-orchestrator' },
+      newKernelId: () => 'unused',
+    });
+    const { plan } = input;
+    const start = (name: string): ChildProcess => {
+      const worker = startWorkerProcess(taskQueue, join(logDir, `${name}.log`));
+      workers.push(worker);
+      return worker;
+    };
+
+    const first = start('first');
+    await kernels.start(input);
+    // During launch: the pod exists, the session has not seen it run yet.
+    await eventually(() => statusOf(core.readNamespacedPod({ name: plan.podName, namespace: plan.namespace })), (code) => code === 200, 60_000);
+    await killWorker(first);
+
+    const second = start('second');
+    const running = await eventually(() => kernels.status(plan.kernelId), (status) => status.phase === 'RUNNING', 60_000);
+    expect(running.podIP).toBeDefined();
+    await kernels.touch(plan.kernelId);
+    const touched = new Date((await kernels.status(plan.kernelId)).lastActivity).getTime();
+    await killWorker(second);
+
+    // While running, no worker at all for a while; then a new one.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    start('third');
+    const culled = await eventually(() => kernels.status(plan.kernelId), (status) => status.cleanedUp, 90_000);
+    const culledAt = Date.now();
+    expect(culled.phase).toBe('CULLED');
+    expect(new Date(culled.lastActivity).getTime()).toBe(touched);
+    // The deadline was kept across the crashes: not reset by them (which would add their time).
+    expect(culledAt - touched).toBeGreaterThanOrEqual(25_000);
+    expect(culledAt - touched).toBeLessThan(25_000 + 20_000);
+    expect(await statusOf(core.readNamespacedPod({ name: plan.podName, namespace: plan.namespace }))).toBe(404);
+    await eventually(() => statusOf(core.readNamespace({ name: plan.namespace })), (code) => code === 404, 60_000);
+  }, 240_000);
+});
