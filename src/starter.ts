@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { DomainError } from './domain/errors.js';
+import { registerKernelCommands } from './starter/kernel-commands.js';
 import { registerListCommand } from './starter/list-command.js';
 import { registerSparkJobCommands } from './starter/spark-job-commands.js';
 
@@ -8,6 +9,7 @@ const program = new Command('starter')
   .description('Start, follow, cancel and list compute-orchestrator workflows.')
   .showHelpAfterError();
 registerSparkJobCommands(program);
+registerKernelCommands(program);
 registerListCommand(program);
 
 await program.parseAsync().catch((error: Error) => {

@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { checkAgainst } from './schema-check.js';
 import { planKernel, type KernelPolicy } from '../domain/kernel-pod.js';
 import { defaultCullIdleTimeoutSeconds, defaultMaxKernelRestarts, type KernelSessionInput } from '../domain/kernel-session.js';
 import type { KernelCatalog } from '../domain/kernel-specs.js';
@@ -33,4 +34,9 @@ export function toKernelSessionInput(request: KernelRequest, context: KernelRequ
     cullIdleTimeoutSeconds: request.cullIdleTimeoutSeconds ?? defaultCullIdleTimeoutSeconds,
     maxRestarts: defaultMaxKernelRestarts,
   };
+}
+
+/** Schema check outside the API (the CLI), naming the field as the API does. */
+export function checkKernelRequest(candidate: unknown): KernelRequest {
+  return checkAgainst(KernelRequest, candidate);
 }

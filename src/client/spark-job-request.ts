@@ -1,6 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
-import { validationError } from '../domain/errors.js';
+import { checkAgainst } from './schema-check.js';
 import { defaultNamespaceTemplate, resolveNamespace } from '../domain/namespace-template.js';
 import type { SparkJobInput } from '../domain/spark-job.js';
 import { checkUserConf } from '../domain/spark-submit.js';
@@ -51,10 +50,7 @@ export function toSparkJobInput(request: SparkJobRequest, context: { newJobId: (
   };
 }
 
-/** Schema check outside the API (the CLI): the first problem, naming the field as the API does. */
+/** Schema check outside the API (the CLI), naming the field as the API does. */
 export function checkSparkJobRequest(candidate: unknown): SparkJobRequest {
-  if (Value.Check(SparkJobRequest, candidate)) return candidate;
-  const first = [...Value.Errors(SparkJobRequest, candidate)][0];
-  const field = (first?.path ?? '').split('/').filter(Boolean).join('.');
-  throw validationError(field || 'request', `${field || 'request'} ${first?.message ?? 'is invalid'}`);
+  return checkAgainst(SparkJobRequest, candidate);
 }

@@ -79,4 +79,40 @@ describe('the starter CLI (compiled, as a person runs it)', () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr.trim()).toBe("starter: no spark job 'no-such-job'");
   });
+
+  test('kernel start waits until RUNNING; status, touch, list and stop', async () => {
+    const user = uniqueName('cli-kernel');
+    const kernelId = uniqueName('k');
+    const started = await starter('kernel', 'start', '--user', user, '--kernel-id', kernelId, '--kernel', 'ir', '--env', 'KERNEL_MEMORY=1Gi');
+    expect(started.code).toBe(0);
+    expect(started.stdout).toMatch(new RegExp(`^kernel ${kernelId} {2}workflow kernel-${kernelId} {2}namespace \\S+\nRUNNING {2}pod \\S+ {2}IP 10\\.244\\.`));
+    const status = JSON.parse((await starter('kernel', 'status', kernelId)).stdout);
+    expect(status).toMatchObject({ kernelId, user, kernelName: 'ir', phase: 'RUNNING' });
+    expect((await starter('kernel', 'touch', kernelId)).stdout).toContain(`activity recorded for kernel ${kernelId}`);
+    let listed = '';
+    for (let attempt = 0; attempt < 20 && !listed.includes(kernelId); attempt++) {
+      listed = (await starter('kernel', 'list', '--user', user)).stdout;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    expect(listed).toMatch(new RegExp(`^${kernelId}\\tir\\tRUNNING\\t${user}\\t`, 'm'));
+    expect((await starter('kernel', 'stop', kernelId, '--reason', 'done')).stdout).toContain(`shutdown requested for kernel ${kernelId}`);
+    for (let attempt = 0; attempt < 40; attempt++) {
+      const answer = JSON.parse((await starter('kernel', 'status', kernelId)).stdout);
+      if (answer.cleanedUp) {
+        expect(answer).toMatchObject({ phase: 'STOPPED', error: expect.stringMatching(/^shut down by starter \(.*\): done$/) });
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    throw new Error('the kernel was not stopped');
+  });
+
+  test('kernel start refuses bad input naming the field', async () => {
+    const root = await starter('kernel', 'start', '--user', 'u', '--env', 'KERNEL_UID=0');
+    expect(root.code).toBe(1);
+    expect(root.stderr.trim()).toBe('starter: env.KERNEL_UID 0 is prohibited');
+    const unknown = await starter('kernel', 'start', '--user', 'u', '--kernel', 'cobol');
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain("unknown kernel 'cobol'");
+  });
 });
