@@ -48,11 +48,16 @@ export function podActivities(clusters: ClusterConnector) {
       }
     },
 
-    /** Deletes the pod and returns once it is gone (its owned objects follow by garbage collection). */
+    /**
+     * Deletes the pod gracefully (its process gets SIGTERM and its grace period) and returns once
+     * it is gone; its owned objects follow by garbage collection. Waiting for the end of a graceful
+     * deletion, not forcing it, means a pod of the same name created next is never hit by the
+     * old one's deletion.
+     */
     async deletePodAndWait(ref: PodRef): Promise<void> {
       const context = Context.current();
       const api = core(ref.cluster);
-      await deleteIfPresent(`pod ${ref.namespace}/${ref.name}`, () => api.deleteNamespacedPod({ name: ref.name, namespace: ref.namespace, gracePeriodSeconds: 0 }));
+      await deleteIfPresent(`pod ${ref.namespace}/${ref.name}`, () => api.deleteNamespacedPod({ name: ref.name, namespace: ref.namespace }));
       for (;;) {
         try {
           await api.readNamespacedPod({ name: ref.name, namespace: ref.namespace });

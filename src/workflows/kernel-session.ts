@@ -97,6 +97,9 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
         const ended: PodEnd | Error = podEnd;
         const why = ended instanceof Error ? failureMessage(ended) : `the kernel exited with code ${ended.exitCode}`;
         if (status.restarts >= input.maxRestarts) throw ApplicationFailure.nonRetryable(`${why}; restarted ${status.restarts} times already`, 'KernelDied');
+        // From here until the new pod runs, the kernel is starting again: never RUNNING without a pod.
+        status.phase = 'STARTING';
+        delete status.podIP;
         status.restarts++;
         await podCleanup.deletePodAndWait({ cluster, namespace: plan.namespace, name: plan.podName });
         await launch();

@@ -115,11 +115,11 @@ describe('kernel sessions through the REST API (real worker, real control plane)
     await orchestrator.call('POST', '/v1/kernels', { kernelId, user: 'phoenix' });
     let status = await until(kernelId, ['RUNNING']);
     for (const restarts of [1, 2]) {
-      await core.deleteNamespacedPod({ name: status.pod, namespace: status.namespace, gracePeriodSeconds: 0 });
+      await core.deleteNamespacedPod({ name: status.pod, namespace: status.namespace });
       status = await eventually(() => statusOfKernel(kernelId), (answer) => answer.phase === 'RUNNING' && answer.restarts === restarts);
       expect((await core.readNamespacedPod({ name: status.pod, namespace: status.namespace })).status?.phase).toBe('Running');
     }
-    await core.deleteNamespacedPod({ name: status.pod, namespace: status.namespace, gracePeriodSeconds: 0 });
+    await core.deleteNamespacedPod({ name: status.pod, namespace: status.namespace });
     const failed = await until(kernelId, ['FAILED']);
     expect(failed.error).toMatch(/disappeared before it ended; restarted 2 times already$/);
     await eventually(() => statusOf(core.readNamespace({ name: failed.namespace })), (code) => code === 404, 60_000);
