@@ -14,6 +14,7 @@ export const KernelRequest = Type.Object({
   cluster: Type.Optional(Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', default: 'local' })),
   env: Type.Optional(Type.Record(Type.String({ maxLength: 72 }), Type.String({ maxLength: 4096 }), { maxProperties: 64, description: 'KERNEL_* variables' })),
   cullIdleTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 5, maximum: 7 * 24 * 3600, description: `Default ${defaultCullIdleTimeoutSeconds}` })),
+  maxAgeSeconds: Type.Optional(Type.Integer({ minimum: 5, maximum: 90 * 24 * 3600, description: 'Cull this long after the start, in use or not' })),
 }, { additionalProperties: false });
 export type KernelRequest = Static<typeof KernelRequest>;
 
@@ -32,6 +33,7 @@ export function toKernelSessionInput(request: KernelRequest, context: KernelRequ
     plan,
     spec,
     cullIdleTimeoutSeconds: request.cullIdleTimeoutSeconds ?? defaultCullIdleTimeoutSeconds,
+    ...(request.maxAgeSeconds !== undefined ? { maxAgeSeconds: request.maxAgeSeconds } : {}),
     maxRestarts: defaultMaxKernelRestarts,
   };
 }

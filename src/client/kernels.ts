@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { conflictError } from '../domain/errors.js';
-import type { KernelSessionInput, KernelStatus } from '../domain/kernel-session.js';
-import { kernelActivitySignal, kernelStatusQuery, shutdownKernelSignal, type ShutdownRequest } from '../workflows/kernel-session.js';
+import type { KernelProgressStep, KernelSessionInput, KernelStatus } from '../domain/kernel-session.js';
+import { kernelActivitySignal, kernelProgressQuery, kernelStatusQuery, shutdownKernelSignal, type ShutdownRequest } from '../workflows/kernel-session.js';
 import { forWorkflow } from './workflow-errors.js';
 import { startOnce } from './workflow-start.js';
 import { buildListQuery } from './visibility-query.js';
@@ -23,6 +23,11 @@ export class KernelsClient {
 
   status(kernelId: string): Promise<KernelStatus> {
     return forWorkflow(`kernel '${kernelId}'`, () => this.client.workflow.getHandle(kernelWorkflowId(kernelId)).query(kernelStatusQuery));
+  }
+
+  /** The launch steps so far (and restarts), oldest first. */
+  progress(kernelId: string): Promise<KernelProgressStep[]> {
+    return forWorkflow(`kernel '${kernelId}'`, () => this.client.workflow.getHandle(kernelWorkflowId(kernelId)).query(kernelProgressQuery));
   }
 
   private async signalRunning(kernelId: string, send: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<void>): Promise<void> {

@@ -13,6 +13,8 @@ export interface KernelSessionInput {
   plan: KernelPlan;
   spec: KernelSpec;
   cullIdleTimeoutSeconds: number;
+  /** Optional: the kernel is culled this long after its start, in use or not. */
+  maxAgeSeconds?: number;
   /** How often a pod that died on its own is started again before the session fails. */
   maxRestarts: number;
 }
@@ -29,4 +31,10 @@ export interface KernelStatus {
   restarts: number;
   error?: string;
   cleanedUp: boolean;
+}
+
+/** One step of a launch, for the `progress` query. */
+export interface KernelProgressStep {
+  step: string;
+  at: string;
 }

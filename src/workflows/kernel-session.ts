@@ -2,7 +2,7 @@ import {
   ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, isCancellation, setHandler,
 } from '@temporalio/workflow';
 import { kernelControllerClusterRole } from '../domain/kernel-pod.js';
-import type { KernelSessionInput, KernelStatus } from '../domain/kernel-session.js';
+import type { KernelProgressStep, KernelSessionInput, KernelStatus } from '../domain/kernel-session.js';
 import type { PodEnd } from '../activities/pods.js';
 import { kubernetesCalls as quick, kubernetesCleanupCalls as quickCleanup, podCleanup, watchActivities as watching } from './activity-proxies.js';
 import { failureMessage } from './failure-message.js';
@@ -15,6 +15,7 @@ export interface ShutdownRequest {
 export const kernelActivitySignal = defineSignal('activity');
 export const shutdownKernelSignal = defineSignal<[ShutdownRequest]>('shutdown');
 export const kernelStatusQuery = defineQuery<KernelStatus>('status');
+export const kernelProgressQuery = defineQuery<KernelProgressStep[]>('progress');
 
 /** Enterprise Gateway's name for the per-kernel role binding. */
 const roleBindingName = 'kernel-controller';
@@ -37,6 +38,12 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
     pod: plan.podName, lastActivity: new Date(lastActivity).toISOString(), restarts: 0, cleanedUp: false,
   };
   setHandler(kernelStatusQuery, () => ({ ...status, lastActivity: new Date(lastActivity).toISOString() }));
+  const startedAt = Date.now();
+  const progress: KernelProgressStep[] = [];
+  const record = (step: string): void => {
+    progress.push({ step, at: new Date(Date.now()).toISOString() });
+  };
+  setHandler(kernelProgressQuery, () => progress);
   setHandler(kernelActivitySignal, () => {
     lastActivity = Date.now();
     touches++;
@@ -55,10 +62,12 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
     status.phase = 'STARTING';
     created.add('pod');
     await quick.createKernelPod({ ...target, spec: input.spec });
+    record(`pod ${plan.podName} created`);
     const launchDeadline = Date.now() + plan.launchTimeoutSeconds * 1000;
     const { podIP } = await watching.waitForKernelPod({ ...target, deadline: launchDeadline });
     status.podIP = podIP;
     status.phase = 'RUNNING';
+    record(`pod running with IP ${podIP}`);
   };
 
   try {
@@ -66,13 +75,16 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
       if (plan.createNamespace) {
         created.add('namespace');
         await quick.createKernelNamespace(target);
+        record(`namespace ${plan.namespace} created`);
         created.add('roleBinding');
         await quick.createRoleBinding({
           cluster, namespace: plan.namespace, name: roleBindingName, clusterRole: kernelControllerClusterRole,
           serviceAccount: plan.serviceAccount, kind: 'kernel', workflowId: plan.workflowId,
         });
+        record('role binding kernel-controller created');
       } else {
         await quick.ensureNamespace({ cluster, namespace: plan.namespace, autoCreate: false, kind: 'kernel', workflowId: plan.workflowId });
+        record(`namespace ${plan.namespace} found`);
       }
       await launch();
       for (;;) {
@@ -80,18 +92,22 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
         const watchScope = new CancellationScope();
         void watchScope.run(() => watching.watchPodUntilEnd({ cluster, namespace: plan.namespace, name: plan.podName, container: 'kernel' }))
           .then((end) => (podEnd = end), (error: Error) => (podEnd = isCancellation(error) ? undefined : error));
-        // Alive: wake on activity, on the pod's end, or when the idle deadline passes.
+        // Alive: wake on activity, on the pod's end, or when the idle deadline or the maximum age passes.
+        const ageLimit = input.maxAgeSeconds === undefined ? Infinity : startedAt + input.maxAgeSeconds * 1000;
         for (;;) {
           const seen = touches;
-          const idleLeft = lastActivity + input.cullIdleTimeoutSeconds * 1000 - Date.now();
-          if (idleLeft <= 0) break;
-          await condition(() => touches !== seen || podEnd !== undefined, idleLeft);
+          const left = Math.min(lastActivity + input.cullIdleTimeoutSeconds * 1000, ageLimit) - Date.now();
+          if (left <= 0) break;
+          await condition(() => touches !== seen || podEnd !== undefined, left);
           if (podEnd !== undefined) break;
         }
         watchScope.cancel();
         if (podEnd === undefined) {
           status.phase = 'CULLED';
-          status.error = `culled after ${input.cullIdleTimeoutSeconds}s without activity`;
+          status.error = Date.now() >= ageLimit
+            ? `culled at its maximum age of ${input.maxAgeSeconds}s`
+            : `culled after ${input.cullIdleTimeoutSeconds}s without activity`;
+          record(status.error);
           return;
         }
         const ended: PodEnd | Error = podEnd;
@@ -101,6 +117,7 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
         status.phase = 'STARTING';
         delete status.podIP;
         status.restarts++;
+        record(`pod ended (${why}): starting it again, restart ${status.restarts} of ${input.maxRestarts}`);
         await podCleanup.deletePodAndWait({ cluster, namespace: plan.namespace, name: plan.podName });
         await launch();
       }

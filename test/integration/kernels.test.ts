@@ -51,6 +51,11 @@ describe('kernel sessions through the REST API (real worker, real control plane)
     expect(binding.roleRef.name).toBe('kernel-controller');
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'default', namespace: running.namespace }]);
 
+    const progress = (await orchestrator.call('GET', `/v1/kernels/${kernelId}/progress`)).json();
+    expect((progress.steps as Array<{ step: string }>).map((entry) => entry.step)).toEqual([
+      `namespace ${running.namespace} created`, 'role binding kernel-controller created', `pod ${running.pod} created`, `pod running with IP ${running.podIP}`,
+    ]);
+
     expect((await orchestrator.call('DELETE', `/v1/kernels/${kernelId}`)).statusCode).toBe(202);
     const stopped = await until(kernelId, ['STOPPED', 'FAILED']);
     expect(stopped).toMatchObject({ phase: 'STOPPED', error: 'shut down by integration-test', cleanedUp: true });
@@ -88,6 +93,20 @@ describe('kernel sessions through the REST API (real worker, real control plane)
     expect(culled).toMatchObject({ phase: 'CULLED', error: 'culled after 6s without activity', cleanedUp: true });
     const idle = Date.now() - new Date(touched.lastActivity).getTime();
     expect(idle).toBeGreaterThanOrEqual(6_000);
+  });
+
+  test('a kernel in use is still culled at its maximum age', async () => {
+    const kernelId = uniqueName('k');
+    await orchestrator.call('POST', '/v1/kernels', { kernelId, user: 'busy', maxAgeSeconds: 8 });
+    await until(kernelId, ['RUNNING']);
+    // Used every second, so never idle: only the maximum age can end it.
+    let status = await statusOfKernel(kernelId);
+    for (let second = 0; second < 40 && !status.cleanedUp; second++) {
+      await orchestrator.call('POST', `/v1/kernels/${kernelId}/activity`);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      status = await statusOfKernel(kernelId);
+    }
+    expect(status).toMatchObject({ phase: 'CULLED', error: 'culled at its maximum age of 8s', cleanedUp: true });
   });
 
   test('an image that cannot be pulled fails in seconds, not at the launch timeout; cleanup done', async () => {

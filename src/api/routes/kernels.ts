@@ -30,6 +30,11 @@ export function kernelRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue'> & { k
     app.get('/v1/kernels/:kernelId', { config, schema: { summary: 'Status of a kernel', params: KernelParams, response: { 200: Status } } },
       (request) => kernels.status(request.params.kernelId));
 
+    app.get('/v1/kernels/:kernelId/progress', {
+      config,
+      schema: { summary: 'Launch steps of a kernel, oldest first', params: KernelParams, response: { 200: Type.Object({ steps: Type.Array(Type.Object({ step: Type.String(), at: Type.String() })) }) } },
+    }, async (request) => ({ steps: await kernels.progress(request.params.kernelId) }));
+
     app.post('/v1/kernels/:kernelId/activity', { config, schema: { summary: 'Mark use: resets the idle timer', params: KernelParams } },
       async (request, reply) => {
         await kernels.touch(request.params.kernelId);
