@@ -28,6 +28,11 @@ function reason(error: unknown): string {
  */
 export function asFailure(error: unknown, what: string): Error {
   const status = statusOf(error);
+  // Admission refuses a pod whose service account the controller has not created yet, in a
+  // namespace made a moment ago: that refusal passes by itself.
+  if (status === 403 && /error looking up service account .* not found/.test(reason(error))) {
+    return ApplicationFailure.retryable(`${what}: ${reason(error)}`, 'KubernetesUnavailable');
+  }
   if (status === 403) return ApplicationFailure.nonRetryable(`${what}: forbidden: ${reason(error)}`, 'KubernetesForbidden');
   if (status === 400 || status === 422) return ApplicationFailure.nonRetryable(`${what}: invalid: ${reason(error)}`, 'KubernetesInvalid');
   return ApplicationFailure.retryable(`${what}: ${status ? `HTTP ${status}: ` : ''}${reason(error)}`, 'KubernetesUnavailable');
