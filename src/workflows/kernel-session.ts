@@ -122,7 +122,6 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
         await launch();
       }
     });
-    if (status.phase === 'RUNNING') status.phase = 'STOPPED';
   } catch (error) {
     if (isCancellation(error)) {
       status.phase = 'STOPPED';
