@@ -18,6 +18,7 @@ import { KernelsClient } from '../src/client/kernels.js';
 import { connectTemporal } from '../src/client/temporal.js';
 import { loadRuntimeConfig } from '../src/config.js';
 import { toolBinary } from '../src/local/paths.js';
+import { percentile } from './percentile.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
 import { startWorker } from '../src/worker.js';
 
@@ -25,11 +26,6 @@ const launches = Number(process.argv[2] ?? 100);
 const inFlight = Number(process.argv[3] ?? 10);
 const stateDir = join(tmpdir(), `bench-kernels-${process.pid}`);
 const token = 'bench-token';
-
-const percentile = (values: number[], p: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-};
 
 const stack = await startLocalStack({ stateDir, ports: await freePorts() });
 try {

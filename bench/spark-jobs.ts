@@ -18,8 +18,10 @@ import { ClusterConnector } from '../src/activities/kubernetes/cluster-connector
 import { installClusterRoles } from '../src/activities/cluster-roles.js';
 import { SparkJobsClient } from '../src/client/spark-jobs.js';
 import { connectTemporal } from '../src/client/temporal.js';
+import { timestampMillis } from '../src/client/timestamps.js';
 import { sparkDriverClusterRole, sparkJobNames, type SparkJobInput } from '../src/domain/spark-job.js';
 import { toolBinary } from '../src/local/paths.js';
+import { percentile } from './percentile.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
 import { startWorker } from '../src/worker.js';
 
@@ -39,15 +41,6 @@ async function pool<T>(count: number, width: number, task: (index: number) => Pr
   return results;
 }
 
-const percentile = (values: number[], p: number): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
-};
-
-function eventTime(event: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }): number {
-  return Number(event.eventTime?.seconds ?? 0) * 1000 + Math.floor((event.eventTime?.nanos ?? 0) / 1e6);
-}
-
 /** Setup and teardown latencies of one finished job, read from its history. */
 async function latencies(client: Client, workflowId: string): Promise<{ setup: number; teardown: number }> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
@@ -58,12 +51,12 @@ async function latencies(client: Client, workflowId: string): Promise<{ setup: n
     const id = String(event.eventId);
     if (event.activityTaskScheduledEventAttributes) scheduled.set(id, event.activityTaskScheduledEventAttributes.activityType?.name ?? '');
     const started = event.activityTaskStartedEventAttributes;
-    if (started) at[`started:${scheduled.get(String(started.scheduledEventId))}`] ??= eventTime(event);
+    if (started) at[`started:${scheduled.get(String(started.scheduledEventId))}`] ??= timestampMillis(event.eventTime);
     const completed = event.activityTaskCompletedEventAttributes;
-    if (completed) at[`completed:${scheduled.get(String(completed.scheduledEventId))}`] = eventTime(event);
+    if (completed) at[`completed:${scheduled.get(String(completed.scheduledEventId))}`] = timestampMillis(event.eventTime);
   }
-  const accepted = eventTime(events[0]!);
-  const closed = eventTime(events.at(-1)!);
+  const accepted = timestampMillis(events[0]!.eventTime);
+  const closed = timestampMillis(events.at(-1)!.eventTime);
   return {
     setup: at['started:submitSparkJob']! - accepted,
     teardown: closed - at['completed:watchPodUntilEnd']!,

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { readJsonFile } from '../config-file.js';
+import { firstSchemaProblem } from '../domain/schema-problem.js';
 
 /** What a token may do; a route names the one it needs. `*` is every scope (operators). */
 export const scopes = ['spark-jobs', 'kernels', 'clusters', 'janitor'] as const;
@@ -40,17 +40,10 @@ export class TokenRegistry {
   }
 
   static fromFile(path: string): TokenRegistry {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(readFileSync(path, 'utf8'));
-    } catch (error) {
-      throw new Error(`API tokens file ${path} cannot be read (set API_TOKENS_FILE): ${(error as Error).message}`);
-    }
-    if (!Value.Check(TokensFile, parsed)) {
-      const first = [...Value.Errors(TokensFile, parsed)][0];
-      throw new Error(`API tokens file ${path} is invalid at '${first?.path ?? ''}': ${first?.message ?? 'bad shape'}`);
-    }
-    return new TokenRegistry(parsed);
+    const parsed = readJsonFile(path, 'API tokens file', 'API_TOKENS_FILE');
+    const problem = firstSchemaProblem(TokensFile, parsed);
+    if (problem) throw new Error(`API tokens file ${path} is invalid at '${problem.path}': ${problem.message}`);
+    return new TokenRegistry(parsed as TokensFile);
   }
 
   /** The principal of a presented token, compared in constant time; undefined when unknown. */

@@ -1,4 +1,4 @@
-import { loadKernelCatalog } from '../client/kernel-catalog.js';
+import { kernelContext } from '../client/kernel-catalog.js';
 import type { TemporalHandle } from '../client/temporal.js';
 import type { RuntimeConfig } from '../config.js';
 import type { Logger } from '../logger.js';
@@ -13,10 +13,7 @@ export function apiDeps(config: RuntimeConfig, temporal: TemporalHandle, tokens:
     tokens,
     bodyLimitBytes: config.apiBodyLimitBytes,
     orchestratorNamespace: config.orchestratorNamespace,
-    kernels: {
-      catalog: loadKernelCatalog(config.kernelSpecsFile),
-      policy: { prohibitedUids: config.prohibitedUids, prohibitedGids: config.prohibitedGids, orchestratorNamespace: config.orchestratorNamespace },
-    },
+    kernels: kernelContext(config),
     logger,
   };
 }

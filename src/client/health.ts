@@ -1,5 +1,6 @@
 import proto from '@temporalio/proto';
 import type { TemporalHandle } from './temporal.js';
+import { timestampMillis } from './timestamps.js';
 
 const servingStatus = proto.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING;
 
@@ -10,11 +11,6 @@ export interface HealthReport {
   ok: boolean;
   temporal: { ok: boolean; error?: string };
   worker: { ok: boolean; pollers: number; error?: string };
-}
-
-function millis(timestamp: { seconds?: unknown; nanos?: number | null } | null | undefined): number {
-  if (!timestamp) return 0;
-  return Number(timestamp.seconds ?? 0) * 1000 + Math.floor((timestamp.nanos ?? 0) / 1e6);
 }
 
 /** Temporal answers its health check, and at least one worker polled the task queue recently. */
@@ -34,7 +30,7 @@ export async function checkHealth({ client, connection }: Pick<TemporalHandle, '
       taskQueue: { name: taskQueue },
       taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
     });
-    const live = (description.pollers ?? []).filter((poller) => now - millis(poller.lastAccessTime) < pollerFreshnessMs);
+    const live = (description.pollers ?? []).filter((poller) => now - timestampMillis(poller.lastAccessTime) < pollerFreshnessMs);
     report.worker = live.length > 0 ? { ok: true, pollers: live.length } : { ok: false, pollers: 0, error: `no worker polls task queue '${taskQueue}'` };
   } catch (error) {
     report.worker.error = (error as Error).message;

@@ -1,14 +1,18 @@
-import { readFileSync } from 'node:fs';
+import { readJsonFile } from '../config-file.js';
+import type { RuntimeConfig } from '../config.js';
 import { defaultKernelSpecs, KernelCatalog } from '../domain/kernel-specs.js';
+import type { KernelRequestContext } from './kernel-request.js';
 
 /** The operators' kernel catalogue (KERNEL_SPECS_FILE), or the built-in one; checked at start-up. */
 export function loadKernelCatalog(file: string | undefined): KernelCatalog {
   if (!file) return new KernelCatalog(defaultKernelSpecs);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (error) {
-    throw new Error(`kernel specs ${file} cannot be read (set KERNEL_SPECS_FILE): ${(error as Error).message}`);
-  }
-  return KernelCatalog.parse(parsed, file);
+  return KernelCatalog.parse(readJsonFile(file, 'kernel specs', 'KERNEL_SPECS_FILE'), file);
+}
+
+/** What the API and the CLI check kernel requests against, from the runtime configuration. */
+export function kernelContext(config: Pick<RuntimeConfig, 'kernelSpecsFile' | 'prohibitedUids' | 'prohibitedGids' | 'orchestratorNamespace'>): Omit<KernelRequestContext, 'newKernelId'> {
+  return {
+    catalog: loadKernelCatalog(config.kernelSpecsFile),
+    policy: { prohibitedUids: config.prohibitedUids, prohibitedGids: config.prohibitedGids, orchestratorNamespace: config.orchestratorNamespace },
+  };
 }

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
 import { validationError } from './errors.js';
+import { firstSchemaProblem } from './schema-problem.js';
 
 /** One allowed kernel, as operators configure it (Enterprise Gateway's kernel specs). */
 export const KernelSpec = Type.Object({
@@ -41,11 +41,9 @@ export class KernelCatalog {
 
   /** Checks a parsed configuration file and names the first problem. */
   static parse(candidate: unknown, source: string): KernelCatalog {
-    if (!Value.Check(KernelSpecsFile, candidate)) {
-      const first = [...Value.Errors(KernelSpecsFile, candidate)][0];
-      throw new Error(`kernel specs ${source} are invalid at '${first?.path ?? ''}': ${first?.message ?? 'bad shape'}`);
-    }
-    return new KernelCatalog(candidate);
+    const problem = firstSchemaProblem(KernelSpecsFile, candidate);
+    if (problem) throw new Error(`kernel specs ${source} are invalid at '${problem.path}': ${problem.message}`);
+    return new KernelCatalog(candidate as KernelSpecsFile);
   }
 
   /** The requested kernel, or the default one when none is named; an unknown name is a 400. */

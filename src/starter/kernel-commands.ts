@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { loadKernelCatalog } from '../client/kernel-catalog.js';
+import { kernelContext } from '../client/kernel-catalog.js';
 import { checkKernelRequest, toKernelSessionInput } from '../client/kernel-request.js';
 import { KernelsClient } from '../client/kernels.js';
 import { withTemporal } from './connection.js';
@@ -38,11 +38,7 @@ export function registerKernelCommands(program: Command): void {
         ...(options.env ? { env: options.env } : {}),
         ...(options.cullIdleTimeout ? { cullIdleTimeoutSeconds: options.cullIdleTimeout } : {}),
       });
-      const input = toKernelSessionInput(request, {
-        catalog: loadKernelCatalog(config.kernelSpecsFile),
-        policy: { prohibitedUids: config.prohibitedUids, prohibitedGids: config.prohibitedGids, orchestratorNamespace: config.orchestratorNamespace },
-        newKernelId: randomUUID,
-      });
+      const input = toKernelSessionInput(request, { ...kernelContext(config), newKernelId: randomUUID });
       const kernels = new KernelsClient(client, config.taskQueue);
       const started = await kernels.start(input);
       console.log(`kernel ${started.kernelId}${started.existing ? ' (already started)' : ''}  workflow ${started.workflowId}  namespace ${input.plan.namespace}`);

@@ -1,40 +1,18 @@
 import { describe, expect, test, beforeAll, afterAll } from '@jest/globals';
 import {
-  AuthenticationV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1Pod,
+  AuthenticationV1Api, CoreV1Api, RbacAuthorizationV1Api, type V1Pod,
 } from '@kubernetes/client-node';
 import { fakeNodeName } from '../../src/local/control-plane/kwok.js';
-import { adminKubeConfig, eventually, uniqueName } from './stack/kube.js';
-import { readStackInfo } from './stack/stack-info.js';
+import { adminKubeConfig, eventually, kubeConfigWithToken, statusOf, uniqueName } from './stack/kube.js';
 
 const admin = adminKubeConfig();
 const core = admin.makeApiClient(CoreV1Api);
 const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
 
-async function statusOf(call: Promise<unknown>): Promise<number> {
-  try {
-    await call;
-    return 200;
-  } catch (error) {
-    return (error as { code?: number }).code ?? -1;
-  }
-}
-
 async function createNamespace(name: string): Promise<void> {
   await core.createNamespace({ body: { metadata: { name } } });
   // The service-account controller makes `default` in each namespace; pods need it.
   await eventually(() => core.readNamespacedServiceAccount({ name: 'default', namespace: name }), () => true);
-}
-
-function kubeConfigWithToken(token: string): KubeConfig {
-  const { apiserverUrl } = readStackInfo();
-  const config = new KubeConfig();
-  config.loadFromOptions({
-    clusters: [{ name: 'local', server: apiserverUrl, caData: admin.getCurrentCluster()!.caData }],
-    users: [{ name: 'sa', token }],
-    contexts: [{ name: 'local', cluster: 'local', user: 'sa' }],
-    currentContext: 'local',
-  });
-  return config;
 }
 
 describe('the local control plane is a real Kubernetes', () => {

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,22 +7,20 @@ import { toKernelSessionInput } from '../../src/client/kernel-request.js';
 import { KernelsClient } from '../../src/client/kernels.js';
 import { connectTemporal, type TemporalHandle } from '../../src/client/temporal.js';
 import { defaultKernelSpecs, KernelCatalog } from '../../src/domain/kernel-specs.js';
-import { adminKubeConfig, eventually, uniqueName } from './stack/kube.js';
+import { adminKubeConfig, eventually, statusOf, uniqueName } from './stack/kube.js';
 import { readStackInfo } from './stack/stack-info.js';
-import { killWorker, startWorkerProcess } from './stack/worker-process.js';
+import { killWorker, WorkerProcesses } from './stack/worker-process.js';
 
 const core = adminKubeConfig().makeApiClient(CoreV1Api);
-const statusOf = (call: Promise<unknown>): Promise<number> => call.then(() => 200, (error: { code?: number }) => error.code ?? -1);
-const logDir = mkdtempSync(join(tmpdir(), 'kernel-crash-'));
+const workers = new WorkerProcesses(mkdtempSync(join(tmpdir(), 'kernel-crash-')));
 
 describe('a kernel session whose worker is killed during launch and while running', () => {
   let temporal: TemporalHandle;
-  const workers: ChildProcess[] = [];
   beforeAll(async () => {
     temporal = await connectTemporal({ temporalAddress: readStackInfo().temporalAddress, temporalNamespace: 'default' });
   });
   afterAll(async () => {
-    await Promise.all(workers.map(killWorker));
+    await workers.killAll();
     await temporal.close();
   });
 
@@ -36,11 +33,7 @@ describe('a kernel session whose worker is killed during launch and while runnin
       newKernelId: () => 'unused',
     });
     const { plan } = input;
-    const start = (name: string): ChildProcess => {
-      const worker = startWorkerProcess(taskQueue, join(logDir, `${name}.log`));
-      workers.push(worker);
-      return worker;
-    };
+    const start = (name: string) => workers.start(taskQueue, name);
 
     const first = start('first');
     await kernels.start(input);

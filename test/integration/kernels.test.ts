@@ -4,13 +4,12 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultKernelSpecs } from '../../src/domain/kernel-specs.js';
-import { adminKubeConfig, eventually, uniqueName } from './stack/kube.js';
+import { adminKubeConfig, eventually, statusOf, uniqueName } from './stack/kube.js';
 import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
 
 const admin = adminKubeConfig();
 const core = admin.makeApiClient(CoreV1Api);
 const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-const statusOf = (call: Promise<unknown>): Promise<number> => call.then(() => 200, (error: { code?: number }) => error.code ?? -1);
 
 describe('kernel sessions through the REST API (real worker, real control plane)', () => {
   let orchestrator: Orchestrator;

@@ -1,21 +1,19 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SparkJobsClient } from '../../src/client/spark-jobs.js';
 import { connectTemporal, type TemporalHandle } from '../../src/client/temporal.js';
 import { sparkJobNames, type SparkJobInput } from '../../src/domain/spark-job.js';
-import { adminKubeConfig, eventually, uniqueName } from './stack/kube.js';
+import { adminKubeConfig, eventually, statusOf, uniqueName } from './stack/kube.js';
 import { readStackInfo } from './stack/stack-info.js';
-import { killWorker, startWorkerProcess } from './stack/worker-process.js';
+import { killWorker, WorkerProcesses } from './stack/worker-process.js';
 
 const admin = adminKubeConfig();
 const core = admin.makeApiClient(CoreV1Api);
 const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-const statusOf = (call: Promise<unknown>): Promise<number> => call.then(() => 200, (error: { code?: number }) => error.code ?? -1);
-const logDir = mkdtempSync(join(tmpdir(), 'crash-workers-'));
+const workers = new WorkerProcesses(mkdtempSync(join(tmpdir(), 'crash-workers-')));
 
 const steps: Array<[string, (input: SparkJobInput) => Promise<boolean>]> = [
   ['namespace created', async (input) => (await statusOf(core.readNamespace({ name: input.namespace }))) === 200],
@@ -27,13 +25,12 @@ const steps: Array<[string, (input: SparkJobInput) => Promise<boolean>]> = [
 
 describe('a worker killed (SIGKILL) after each step of a spark job, then started again', () => {
   let temporal: TemporalHandle;
-  const workers: ChildProcess[] = [];
 
   beforeAll(async () => {
     temporal = await connectTemporal({ temporalAddress: readStackInfo().temporalAddress, temporalNamespace: 'default' });
   });
   afterAll(async () => {
-    await Promise.all(workers.map(killWorker));
+    await workers.killAll();
     await temporal.close();
   });
 
@@ -48,14 +45,12 @@ describe('a worker killed (SIGKILL) after each step of a spark job, then started
         conf: { 'spark.kubernetes.driver.annotation.compute-orchestrator/simulate-run-seconds': '4' },
       },
     };
-    const first = startWorkerProcess(taskQueue, join(logDir, `${step}-first.log`));
-    workers.push(first);
+    const first = workers.start(taskQueue, `${step}-first`);
     await jobs.start(input);
     await eventually(() => reached(input), (yes) => yes, 60_000);
     await killWorker(first);
 
-    const second = startWorkerProcess(taskQueue, join(logDir, `${step}-second.log`));
-    workers.push(second);
+    const second = workers.start(taskQueue, `${step}-second`);
     const done = await eventually(() => jobs.status(input.jobId), (status) => status.cleanedUp, 120_000);
     expect(done.phase).toBe('SUCCEEDED');
     expect(done.exitCode).toBe(0);
@@ -70,7 +65,7 @@ describe('a worker killed (SIGKILL) after each step of a spark job, then started
   }, 240_000);
 
   test("no token ever appears in the workers' logs", () => {
-    const logs = steps.flatMap(([step]) => ['first', 'second'].map((which) => readFileSync(join(logDir, `${step}-${which}.log`), 'utf8'))).join('\n');
+    const logs = steps.flatMap(([step]) => ['first', 'second'].map((which) => readFileSync(join(workers.logDir, `${step}-${which}.log`), 'utf8'))).join('\n');
     expect(logs).toContain('running spark-submit');
     expect(logs).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/);
   });

@@ -1,17 +1,15 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { WorkflowFailedError } from '@temporalio/client';
 import { searchAttributeKeys } from '../../src/domain/search-attributes.js';
 import { sparkJobNames } from '../../src/domain/spark-job.js';
-import { adminKubeConfig, eventually, uniqueName } from './stack/kube.js';
+import { adminKubeConfig, eventually, kubeConfigWithToken, statusOf, uniqueName } from './stack/kube.js';
 import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
-import { readStackInfo } from './stack/stack-info.js';
 
 const admin = adminKubeConfig();
 const core = admin.makeApiClient(CoreV1Api);
 const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
 
-const statusOf = (call: Promise<unknown>): Promise<number> => call.then(() => 200, (error: { code?: number }) => error.code ?? -1);
 
 function job(user: string, conf: Record<string, string> = {}, extra: Record<string, unknown> = {}) {
   return {
@@ -26,17 +24,6 @@ function job(user: string, conf: Record<string, string> = {}, extra: Record<stri
     },
     ...extra,
   };
-}
-
-function withToken(token: string): KubeConfig {
-  const config = new KubeConfig();
-  config.loadFromOptions({
-    clusters: [{ name: 'local', server: readStackInfo().apiserverUrl, caData: admin.getCurrentCluster()!.caData }],
-    users: [{ name: 'job', token }],
-    contexts: [{ name: 'local', cluster: 'local', user: 'job' }],
-    currentContext: 'local',
-  });
-  return config;
 }
 
 describe('spark jobs through the REST API (real worker, real spark-submit, real control plane)', () => {
@@ -84,7 +71,7 @@ describe('spark jobs through the REST API (real worker, real spark-submit, real 
     expect(await statusOf(core.readNamespacedServiceAccount({ name: names.serviceAccount, namespace: done.namespace }))).toBe(404);
     expect(await statusOf(rbac.readNamespacedRoleBinding({ name: names.roleBinding, namespace: done.namespace }))).toBe(404);
     expect(await statusOf(core.readNamespacedPod({ name: names.driverPod, namespace: done.namespace }))).toBe(404);
-    expect(await statusOf(withToken(token).makeApiClient(CoreV1Api).listNamespacedPod({ namespace: done.namespace }))).toBe(401);
+    expect(await statusOf(kubeConfigWithToken(token).makeApiClient(CoreV1Api).listNamespacedPod({ namespace: done.namespace }))).toBe(401);
     // The per-user namespace outlives the job.
     expect(await statusOf(core.readNamespace({ name: done.namespace }))).toBe(200);
   });
@@ -180,7 +167,7 @@ describe('spark jobs through the REST API (real worker, real spark-submit, real 
     const running = await until(request.jobId, ['RUNNING']);
     const names = sparkJobNames(request.jobId);
     const token = (await core.createNamespacedServiceAccountToken({ name: names.serviceAccount, namespace: running.namespace, body: { spec: { audiences: [] } } })).status!.token;
-    const asJob = withToken(token);
+    const asJob = kubeConfigWithToken(token);
     const jobCore = asJob.makeApiClient(CoreV1Api);
     const jobRbac = asJob.makeApiClient(RbacAuthorizationV1Api);
     const executor = { metadata: { name: 'executor-1' }, spec: { containers: [{ name: 'x', image: 'apache/spark:4.0.1' }] } };

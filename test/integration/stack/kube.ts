@@ -24,3 +24,21 @@ export async function eventually<T>(read: () => Promise<T>, accept: (value: T) =
   }
   throw new Error(`condition not met within ${timeoutMs}ms; last value: ${JSON.stringify(last)?.slice(0, 2000)}`);
 }
+
+/** The HTTP status a Kubernetes call ends with: 200 when it succeeds, the API's code otherwise. */
+export function statusOf(call: Promise<unknown>): Promise<number> {
+  return call.then(() => 200, (error: { code?: number }) => error.code ?? -1);
+}
+
+/** A client of the test stack's cluster that authenticates with a bearer token only. */
+export function kubeConfigWithToken(token: string): KubeConfig {
+  const admin = adminKubeConfig();
+  const config = new KubeConfig();
+  config.loadFromOptions({
+    clusters: [{ name: 'local', server: readStackInfo().apiserverUrl, caData: admin.getCurrentCluster()!.caData }],
+    users: [{ name: 'token', token }],
+    contexts: [{ name: 'local', cluster: 'local', user: 'token' }],
+    currentContext: 'local',
+  });
+  return config;
+}

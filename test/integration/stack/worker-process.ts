@@ -26,3 +26,20 @@ export async function killWorker(child: ChildProcess): Promise<void> {
   child.kill('SIGKILL');
   await once(child, 'exit');
 }
+
+/** The worker processes a test starts, each logging to `<logDir>/<name>.log`, all killed at its end. */
+export class WorkerProcesses {
+  private readonly started: ChildProcess[] = [];
+
+  constructor(readonly logDir: string) {}
+
+  start(taskQueue: string, name: string): ChildProcess {
+    const worker = startWorkerProcess(taskQueue, join(this.logDir, `${name}.log`));
+    this.started.push(worker);
+    return worker;
+  }
+
+  killAll(): Promise<void[]> {
+    return Promise.all(this.started.map(killWorker));
+  }
+}
