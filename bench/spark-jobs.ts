@@ -15,10 +15,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createActivities } from '../src/activities/index.js';
 import { ClusterConnector } from '../src/activities/kubernetes/cluster-connector.js';
+import { PodWatchHub } from '../src/activities/kubernetes/pod-watch-hub.js';
 import { installClusterRoles } from '../src/activities/cluster-roles.js';
 import { SparkJobsClient } from '../src/client/spark-jobs.js';
 import { connectTemporal } from '../src/client/temporal.js';
+import { loadRuntimeConfig } from '../src/config.js';
 import { timestampMillis } from '../src/client/timestamps.js';
+import { ownershipMarks } from '../src/domain/labels.js';
 import { sparkDriverClusterRole, sparkJobNames, type SparkJobInput } from '../src/domain/spark-job.js';
 import { toolBinary } from '../src/local/paths.js';
 import { percentile } from './percentile.js';
@@ -67,11 +70,12 @@ const stack = await startLocalStack({ stateDir, ports: await freePorts() });
 try {
   const clusters = new ClusterConnector({ local: stack.kubeconfig });
   await installClusterRoles(clusters, 'local');
-  const activities = createActivities({ clusters, sparkSubmit: toolBinary('spark', 'spark-submit') });
   const taskQueue = 'bench-spark';
-  const config = { temporalAddress: stack.temporalAddress, temporalNamespace: 'default', taskQueue, localKubeconfig: stack.kubeconfig, sparkSubmit: toolBinary('spark', 'spark-submit') };
+  const config = loadRuntimeConfig({ TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, KUBECONFIG_LOCAL: stack.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit') });
   const worker = await startWorker(config);
   const temporal = await connectTemporal(config);
+  const podWatches = new PodWatchHub(clusters, (cluster, error) => console.error(`pod watch of ${cluster} broke:`, error));
+  const activities = createActivities({ clusters, sparkSubmit: config.sparkSubmit, podWatches, temporal: temporal.client });
   const client = new SparkJobsClient(temporal.client, taskQueue);
   const input = (index: number): SparkJobInput => ({
     jobId: `bench-${index}`, user: `user${index % 10}`, cluster: 'local', namespace: `dss-ns-user${index % 10}`, autoCreateNamespace: true,
@@ -103,7 +107,7 @@ try {
     await activities.createServiceAccount({ ...target, name: names.serviceAccount, ...owner });
     await activities.createRoleBinding({ ...target, name: names.roleBinding, clusterRole: sparkDriverClusterRole, serviceAccount: names.serviceAccount, ...owner });
     const setup = performance.now() - t0;
-    await core.createNamespacedPod({ namespace: job.namespace, body: { metadata: { name: names.driverPod, labels: { 'spark-role': 'driver' } }, spec: { containers: [{ name: 'spark-kubernetes-driver', image: 'x' }] } } });
+    await core.createNamespacedPod({ namespace: job.namespace, body: { metadata: { name: names.driverPod, labels: { ...ownershipMarks('spark-job', names.workflowId).labels, 'spark-role': 'driver' } }, spec: { containers: [{ name: 'spark-kubernetes-driver', image: 'x' }] } } });
     await mock.run(() => activities.watchPodUntilEnd({ ...target, name: names.driverPod, container: 'spark-kubernetes-driver' }));
     const t1 = performance.now();
     await mock.run(() => activities.deletePodAndWait({ ...target, name: names.driverPod }));
@@ -119,6 +123,7 @@ try {
   for (const p of [50, 99]) console.log(row('identity setup', measured.map((m) => m.setup), baseline.map((b) => b.setup), p));
   for (const p of [50, 99]) console.log(row('teardown', measured.map((m) => m.teardown), baseline.map((b) => b.teardown), p));
   console.log(`\nthroughput: ${(jobs / minutes).toFixed(1)} jobs completed per minute (${(minutes * 60).toFixed(0)} s for ${jobs})`);
+  await podWatches.close();
   await worker.stop();
   await temporal.close();
 } finally {

@@ -20,6 +20,12 @@ export interface RuntimeConfig {
   kernelSpecsFile?: string;
   prohibitedUids: number[];
   prohibitedGids: number[];
+  /** Concurrent kernels one user may hold, across all replicas; 0 lifts the limit. */
+  kernelMaxPerUser: number;
+  /** A kernel session continues as new once its history has this many events. */
+  kernelHistoryEventLimit: number;
+  /** Pods one worker follows at once (each an idle activity on the watch task queue). */
+  maxPodWatches: number;
 }
 
 function idList(env: NodeJS.ProcessEnv, name: string): number[] {
@@ -30,11 +36,11 @@ function idList(env: NodeJS.ProcessEnv, name: string): number[] {
   return ids.map(Number);
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum = 1): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value <= 0) throw validationError(name, `${name} must be a positive integer, got '${raw}'`);
+  if (!Number.isInteger(value) || value < minimum) throw validationError(name, `${name} must be an integer of at least ${minimum}, got '${raw}'`);
   return value;
 }
 
@@ -53,5 +59,8 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     kernelSpecsFile: env.KERNEL_SPECS_FILE || undefined,
     prohibitedUids: idList(env, 'KERNEL_PROHIBITED_UIDS'),
     prohibitedGids: idList(env, 'KERNEL_PROHIBITED_GIDS'),
+    kernelMaxPerUser: integer(env, 'KERNEL_MAX_PER_USER', 10, 0),
+    kernelHistoryEventLimit: integer(env, 'KERNEL_HISTORY_EVENT_LIMIT', 2_000, 100),
+    maxPodWatches: integer(env, 'WORKER_MAX_POD_WATCHES', 5_000),
   };
 }

@@ -3,7 +3,10 @@ import { fileURLToPath } from 'node:url';
 import { installClusterRoles } from './activities/cluster-roles.js';
 import { createActivities } from './activities/index.js';
 import { ClusterConnector } from './activities/kubernetes/cluster-connector.js';
+import { PodWatchHub } from './activities/kubernetes/pod-watch-hub.js';
+import { connectTemporal } from './client/temporal.js';
 import { loadRuntimeConfig, type RuntimeConfig } from './config.js';
+import { watchTaskQueue } from './domain/task-queues.js';
 import { createLogger, type Logger } from './logger.js';
 import { exitOnStartupError, isMain, runUntilSignal } from './process-lifecycle.js';
 
@@ -26,35 +29,46 @@ export function routeTemporalLogs(logger: Logger): void {
 }
 
 export interface RunningWorker {
-  worker: Worker;
-  /** Resolves when the worker has stopped; rejects if it failed. */
+  workers: Worker[];
+  /** Resolves when the workers have stopped; rejects if one failed. */
   done: Promise<void>;
   stop(): Promise<void>;
 }
 
-export type WorkerConfig = Pick<RuntimeConfig, 'temporalAddress' | 'temporalNamespace' | 'taskQueue' | 'localKubeconfig' | 'sparkSubmit'>;
+export type WorkerConfig = Pick<RuntimeConfig, 'temporalAddress' | 'temporalNamespace' | 'taskQueue' | 'localKubeconfig' | 'sparkSubmit' | 'maxPodWatches'>;
 
 /**
- * Creates and runs the orchestrator's worker on the configured task queue, after installing the
- * orchestrator's ClusterRoles on every cluster it knows.
+ * Installs the orchestrator's ClusterRoles on every cluster it knows, then runs two workers on one
+ * connection: workflows and short activities on the task queue, and pod watches, which last as
+ * long as their pods, on the watch queue with slots for thousands.
  */
-export async function startWorker(config: WorkerConfig): Promise<RunningWorker> {
+export async function startWorker(config: WorkerConfig, logger: Logger = createLogger('worker')): Promise<RunningWorker> {
   const clusters = new ClusterConnector(config.localKubeconfig ? { local: config.localKubeconfig } : {});
   for (const cluster of clusters.names()) await installClusterRoles(clusters, cluster);
+  const podWatches = new PodWatchHub(clusters, (cluster, error) => logger.warn({ cluster, err: error }, 'pod watch broke; starting it again'));
+  const temporal = await connectTemporal(config);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  const worker = await Worker.create({
-    connection,
-    namespace: config.temporalNamespace,
-    taskQueue: config.taskQueue,
-    workflowsPath,
-    activities: createActivities({ clusters, sparkSubmit: config.sparkSubmit }),
+  const activities = createActivities({ clusters, sparkSubmit: config.sparkSubmit, podWatches, temporal: temporal.client });
+  const common = { connection, namespace: config.temporalNamespace };
+  const workers = [
+    await Worker.create({ ...common, taskQueue: config.taskQueue, workflowsPath, activities }),
+    await Worker.create({
+      ...common,
+      taskQueue: watchTaskQueue(config.taskQueue),
+      activities: { watchPodUntilEnd: activities.watchPodUntilEnd.bind(activities) },
+      maxConcurrentActivityTaskExecutions: config.maxPodWatches,
+    }),
+  ];
+  const done = Promise.all(workers.map((worker) => worker.run())).then(() => undefined).finally(async () => {
+    await podWatches.close();
+    await temporal.close();
+    await connection.close();
   });
-  const done = worker.run().finally(() => connection.close());
   return {
-    worker,
+    workers,
     done,
     async stop() {
-      if (worker.getState() === 'RUNNING') worker.shutdown();
+      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
       await done;
     },
   };
@@ -63,6 +77,6 @@ export async function startWorker(config: WorkerConfig): Promise<RunningWorker> 
 if (isMain(import.meta.url)) {
   const logger = createLogger('worker');
   routeTemporalLogs(logger);
-  const running = await Promise.resolve().then(() => startWorker(loadRuntimeConfig())).catch(exitOnStartupError('worker'));
+  const running = await Promise.resolve().then(() => startWorker(loadRuntimeConfig(), logger)).catch(exitOnStartupError('worker'));
   await runUntilSignal(logger, () => running.stop());
 }

@@ -1,15 +1,22 @@
+import type { Client } from '@temporalio/client';
 import { identityActivities } from './identity.js';
 import { kernelActivities } from './kernel-pods.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
+import type { PodWatchHub } from './kubernetes/pod-watch-hub.js';
 import { namespaceActivities } from './namespaces.js';
 import { podActivities } from './pods.js';
 import { sparkSubmitActivities } from './spark-submit.js';
+import { workflowLookupActivities } from './workflow-lookup.js';
 
 /** Dependencies every activity receives from the worker bootstrap. */
 export interface ActivityDeps {
   clusters: ClusterConnector;
   /** Path of the spark-submit launcher. */
   sparkSubmit: string;
+  /** The worker's shared watches of our pods. */
+  podWatches: PodWatchHub;
+  /** For activities that look up or signal workflows. */
+  temporal: Client;
 }
 
 /** The activities the worker registers, bound to their dependencies. */
@@ -17,9 +24,10 @@ export function createActivities(deps: ActivityDeps) {
   return {
     ...namespaceActivities(deps.clusters),
     ...identityActivities(deps.clusters),
-    ...podActivities(deps.clusters),
+    ...podActivities(deps.clusters, deps.podWatches),
     ...sparkSubmitActivities(deps.clusters, deps.sparkSubmit),
-    ...kernelActivities(deps.clusters),
+    ...kernelActivities(deps.clusters, deps.temporal),
+    ...workflowLookupActivities(deps.temporal),
   };
 }
 

@@ -1,7 +1,9 @@
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
 import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { renderKernelPod, type KernelPlan } from '../domain/kernel-pod.js';
+import { kernelPodEventsSignalName, type KernelPodEvent } from '../domain/kernel-session.js';
 import type { KernelSpec } from '../domain/kernel-specs.js';
 import { createdNamespaceLabel, ownershipMarks } from '../domain/labels.js';
 import { classifyPod } from '../domain/pod-state.js';
@@ -14,7 +16,18 @@ export interface KernelTarget {
   plan: KernelPlan;
 }
 
-export function kernelActivities(clusters: ClusterConnector) {
+function asPodEvent(event: CoreV1Event): KernelPodEvent {
+  const at = event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata.creationTimestamp;
+  return {
+    uid: event.metadata.uid ?? `${event.reason}/${String(at)}`,
+    type: event.type ?? 'Normal',
+    reason: event.reason ?? '',
+    message: event.message ?? '',
+    at: new Date(at ?? Date.now()).toISOString(),
+  };
+}
+
+export function kernelActivities(clusters: ClusterConnector, temporal: Client) {
   const core = (cluster: string) => clusters.access(cluster).config.makeApiClient(CoreV1Api);
 
   return {
@@ -42,10 +55,22 @@ export function kernelActivities(clusters: ClusterConnector) {
     /**
      * Waits until the kernel pod runs with an IP, failing fast on a pod that cannot start and at
      * `deadline` (epoch ms, fixed by the workflow so a retried attempt keeps the same deadline).
+     * The pod's Kubernetes events are signalled to the workflow as they appear, for its progress
+     * query; a retried attempt sends them again and the workflow keeps each once.
      */
-    async waitForKernelPod({ cluster, plan, deadline }: KernelTarget & { deadline: number }): Promise<{ podIP: string }> {
+    async waitForKernelPod({ cluster, plan, deadline }: KernelTarget & { deadline: number }): Promise<{ podIP: string; podUid?: string }> {
       const context = Context.current();
       const api = core(cluster);
+      const workflowId = context.info.workflowExecution?.workflowId;
+      const reported = new Set<string>();
+      const reportEvents = async (podUid: string | undefined): Promise<void> => {
+        if (!podUid || !workflowId) return;
+        const { items } = await api.listNamespacedEvent({ namespace: plan.namespace, fieldSelector: `involvedObject.uid=${podUid}` });
+        const fresh = items.map(asPodEvent).filter((event) => !reported.has(event.uid));
+        if (fresh.length === 0) return;
+        await temporal.workflow.getHandle(workflowId).signal(kernelPodEventsSignalName, fresh);
+        for (const event of fresh) reported.add(event.uid);
+      };
       for (;;) {
         let pod;
         try {
@@ -54,8 +79,11 @@ export function kernelActivities(clusters: ClusterConnector) {
           if (isNotFound(error)) throw ApplicationFailure.nonRetryable(`kernel pod ${plan.podName} disappeared while launching`, 'PodDisappeared');
           throw asFailure(error, `read pod ${plan.namespace}/${plan.podName}`);
         }
+        await reportEvents(pod.metadata?.uid).catch((error: unknown) => {
+          context.log.warn('could not report pod events', { error: String(error) });
+        });
         const state = classifyPod(pod.status, 'kernel');
-        if (state.state === 'running' && state.podIP) return { podIP: state.podIP };
+        if (state.state === 'running' && state.podIP) return { podIP: state.podIP, podUid: pod.metadata?.uid };
         if (state.state === 'stuck') throw ApplicationFailure.nonRetryable(`kernel pod cannot start: ${state.reason}: ${state.message}`, 'PodCannotStart');
         if (state.state === 'ended') throw ApplicationFailure.nonRetryable(`kernel pod ended while launching (exit code ${state.exitCode})`, 'PodCannotStart');
         if (Date.now() >= deadline) {

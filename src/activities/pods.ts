@@ -1,10 +1,11 @@
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { classifyPod } from '../domain/pod-state.js';
 import { asFailure, isNotFound } from './kubernetes/api-errors.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
 import { deleteIfPresent } from './kubernetes/owned-objects.js';
+import type { PodWatchHub } from './kubernetes/pod-watch-hub.js';
 
 export interface PodRef {
   cluster: string;
@@ -19,32 +20,47 @@ export interface PodEnd {
 }
 
 const pollMs = 1_000;
+/** Well under the watch's heartbeat timeout; the SDK sends at most one per 80% of that timeout. */
+const heartbeatEveryMs = 5_000;
 
-export function podActivities(clusters: ClusterConnector) {
+export function podActivities(clusters: ClusterConnector, watches: PodWatchHub) {
   const core = (cluster: string) => clusters.access(cluster).config.makeApiClient(CoreV1Api);
+  const readPod = (ref: PodRef) => core(ref.cluster).readNamespacedPod({ name: ref.name, namespace: ref.namespace });
 
   return {
     /**
-     * Follows a pod until it ends and returns its main container's exit code. Heartbeats every
-     * poll, so a worker that dies is noticed and another attempt resumes the watch. Fails fast,
-     * with Kubernetes' reason, when the pod cannot start.
+     * Follows a pod until it ends and returns its main container's exit code; fails fast, with
+     * Kubernetes' reason, when the pod cannot start. It listens to the worker's shared watch
+     * rather than polling, and heartbeats, so a worker that dies is noticed and another attempt
+     * resumes. `uid`, when given, ignores an older pod of the same name still in the cache.
      */
-    async watchPodUntilEnd(ref: PodRef & { container?: string }): Promise<PodEnd> {
+    async watchPodUntilEnd(ref: PodRef & { container?: string; uid?: string }): Promise<PodEnd> {
       const context = Context.current();
-      const api = core(ref.cluster);
-      for (;;) {
-        let pod;
-        try {
-          pod = await api.readNamespacedPod({ name: ref.name, namespace: ref.namespace });
-        } catch (error) {
-          if (isNotFound(error)) throw ApplicationFailure.nonRetryable(`pod ${ref.namespace}/${ref.name} disappeared before it ended`, 'PodDisappeared');
-          throw asFailure(error, `read pod ${ref.namespace}/${ref.name}`);
-        }
+      const where = `pod ${ref.namespace}/${ref.name}`;
+      let settle: (outcome: PodEnd | Error) => void = () => undefined;
+      const outcome = new Promise<PodEnd | Error>((resolve) => (settle = resolve));
+      const judge = (pod: V1Pod | undefined): void => {
+        if (!pod) return settle(ApplicationFailure.nonRetryable(`${where} disappeared before it ended`, 'PodDisappeared'));
+        if (ref.uid && pod.metadata?.uid !== ref.uid) return;
         const state = classifyPod(pod.status, ref.container);
-        if (state.state === 'ended') return { succeeded: state.succeeded, exitCode: state.exitCode, reason: state.reason };
-        if (state.state === 'stuck') throw ApplicationFailure.nonRetryable(`pod ${ref.name} cannot start: ${state.reason}: ${state.message}`, 'PodCannotStart');
-        context.heartbeat({ phase: pod.status?.phase });
-        await context.sleep(pollMs);
+        if (state.state === 'ended') settle({ succeeded: state.succeeded, exitCode: state.exitCode, reason: state.reason });
+        if (state.state === 'stuck') settle(ApplicationFailure.nonRetryable(`pod ${ref.name} cannot start: ${state.reason}: ${state.message}`, 'PodCannotStart'));
+      };
+      const following = await watches.follow(ref.cluster, ref.namespace, ref.name, judge);
+      try {
+        // The cache may not have seen a pod created a moment ago: only the API server can say it is gone.
+        judge(following.current ?? await readPod(ref).catch((error: unknown) => {
+          if (isNotFound(error)) return undefined;
+          throw asFailure(error, `read ${where}`);
+        }));
+        for (;;) {
+          context.heartbeat();
+          const ended = await Promise.race([outcome, context.sleep(heartbeatEveryMs).then(() => undefined)]);
+          if (ended instanceof Error) throw ended;
+          if (ended) return ended;
+        }
+      } finally {
+        following.stop();
       }
     },
 

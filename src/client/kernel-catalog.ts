@@ -10,8 +10,12 @@ export function loadKernelCatalog(file: string | undefined): KernelCatalog {
 }
 
 /** What the API and the CLI check kernel requests against, from the runtime configuration. */
-export function kernelContext(config: Pick<RuntimeConfig, 'kernelSpecsFile' | 'prohibitedUids' | 'prohibitedGids' | 'orchestratorNamespace'>): Omit<KernelRequestContext, 'newKernelId'> {
+export function kernelContext(
+  config: Pick<RuntimeConfig, 'kernelSpecsFile' | 'prohibitedUids' | 'prohibitedGids' | 'orchestratorNamespace' | 'kernelMaxPerUser' | 'kernelHistoryEventLimit'>,
+): Omit<KernelRequestContext, 'newKernelId'> {
   return {
+    maxPerUser: config.kernelMaxPerUser,
+    historyEventLimit: config.kernelHistoryEventLimit,
     catalog: loadKernelCatalog(config.kernelSpecsFile),
     policy: { prohibitedUids: config.prohibitedUids, prohibitedGids: config.prohibitedGids, orchestratorNamespace: config.orchestratorNamespace },
   };

@@ -21,6 +21,9 @@ export type KernelRequest = Static<typeof KernelRequest>;
 export interface KernelRequestContext {
   catalog: KernelCatalog;
   policy: KernelPolicy;
+  /** Concurrent kernels per user; 0: no limit. */
+  maxPerUser: number;
+  historyEventLimit: number;
   newKernelId: () => string;
 }
 
@@ -35,6 +38,7 @@ export function toKernelSessionInput(request: KernelRequest, context: KernelRequ
     cullIdleTimeoutSeconds: request.cullIdleTimeoutSeconds ?? defaultCullIdleTimeoutSeconds,
     ...(request.maxAgeSeconds !== undefined ? { maxAgeSeconds: request.maxAgeSeconds } : {}),
     maxRestarts: defaultMaxKernelRestarts,
+    historyEventLimit: context.historyEventLimit,
   };
 }
 

@@ -1,5 +1,6 @@
 import { DomainError, validationError } from './errors.js';
 import type { KernelSpec } from './kernel-specs.js';
+import { kernelWorkflowId } from './kernel-workflow-ids.js';
 import type { Marks } from './labels.js';
 import { isProtectedNamespace } from './namespace-template.js';
 import { toDnsLabel } from './naming.js';
@@ -130,7 +131,7 @@ export function planKernel(request: KernelRequest, policy: KernelPolicy): Kernel
   return {
     kernelId: request.kernelId,
     user: request.user,
-    workflowId: `kernel-${request.kernelId}`,
+    workflowId: kernelWorkflowId(request.kernelId),
     namespace,
     createNamespace: given === undefined,
     serviceAccount: account,

@@ -39,7 +39,7 @@ export function registerKernelCommands(program: Command): void {
         ...(options.cullIdleTimeout ? { cullIdleTimeoutSeconds: options.cullIdleTimeout } : {}),
       });
       const input = toKernelSessionInput(request, { ...kernelContext(config), newKernelId: randomUUID });
-      const kernels = new KernelsClient(client, config.taskQueue);
+      const kernels = new KernelsClient(client, config.taskQueue, config.kernelMaxPerUser);
       const started = await kernels.start(input);
       console.log(`kernel ${started.kernelId}${started.existing ? ' (already started)' : ''}  workflow ${started.workflowId}  namespace ${input.plan.namespace}`);
       if (options.detach) return;

@@ -1,5 +1,6 @@
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { watchTaskQueue } from '../domain/task-queues.js';
 
 /**
  * Single Kubernetes calls (create or delete one object), idempotent and quick, run as local
@@ -20,10 +21,22 @@ export const kubernetesCleanupCalls = proxyLocalActivities<Activities>({
 // Long activities heartbeat; a 10 s heartbeat timeout bounds how long a crashed worker's attempt
 // blocks the retry on another worker.
 
-/** Waiting and watching: as long as the pod lives. */
-export const watchActivities = proxyActivities<Activities>({
-  startToCloseTimeout: '3650 days',
+/** Waiting for a pod to start: bounded by the launch timeout the workflow passes. */
+export const launchActivities = proxyActivities<Activities>({
+  startToCloseTimeout: '1 day',
   heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
+});
+
+/**
+ * Watching a pod for as long as it lives, on the watch task queue of the workflow's own queue
+ * (hence a function: the queue is known only inside a run). A longer heartbeat timeout keeps a
+ * thousand watches from flooding the server; a crashed worker's watch resumes 20 s later.
+ */
+export const podWatches = () => proxyActivities<Activities>({
+  taskQueue: watchTaskQueue(workflowInfo().taskQueue),
+  startToCloseTimeout: '3650 days',
+  heartbeatTimeout: '20 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 

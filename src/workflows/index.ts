@@ -1,3 +1,4 @@
 // The workflow types the worker registers. Each workflow family adds its export here.
+export { kernelQuota } from './kernel-quota.js';
 export { kernelSession } from './kernel-session.js';
 export { sparkJob } from './spark-job.js';

@@ -1,11 +1,19 @@
 import {
-  ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, isCancellation, setHandler,
+  ApplicationFailure, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, getExternalWorkflowHandle, isCancellation,
+  setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import { kernelControllerClusterRole } from '../domain/kernel-pod.js';
-import type { KernelProgressStep, KernelSessionInput, KernelStatus } from '../domain/kernel-session.js';
+import {
+  kernelPodEventsSignalName, maxKernelPodEvents,
+  type KernelPodEvent, type KernelProgressStep, type KernelSessionInput, type KernelSessionResume, type KernelStatus,
+} from '../domain/kernel-session.js';
+import { kernelQuotaWorkflowId } from '../domain/kernel-workflow-ids.js';
 import type { PodEnd } from '../activities/pods.js';
-import { kubernetesCalls as quick, kubernetesCleanupCalls as quickCleanup, podCleanup, watchActivities as watching } from './activity-proxies.js';
+import {
+  kubernetesCalls as quick, kubernetesCleanupCalls as quickCleanup, launchActivities as launching, podCleanup, podWatches,
+} from './activity-proxies.js';
 import { failureMessage } from './failure-message.js';
+import { releaseKernelSlot } from './kernel-quota.js';
 
 export interface ShutdownRequest {
   reason?: string;
@@ -14,6 +22,7 @@ export interface ShutdownRequest {
 
 export const kernelActivitySignal = defineSignal('activity');
 export const shutdownKernelSignal = defineSignal<[ShutdownRequest]>('shutdown');
+export const kernelPodEventsSignal = defineSignal<[KernelPodEvent[]]>(kernelPodEventsSignalName);
 export const kernelStatusQuery = defineQuery<KernelStatus>('status');
 export const kernelProgressQuery = defineQuery<KernelProgressStep[]>('progress');
 
@@ -21,29 +30,42 @@ export const kernelProgressQuery = defineQuery<KernelProgressStep[]>('progress')
 const roleBindingName = 'kernel-controller';
 
 type Created = 'namespace' | 'roleBinding' | 'pod';
+type Wake = 'idle' | 'pod-ended' | 'continue';
 
 /**
  * One kernel: its namespace and role binding (unless the client brought KERNEL_NAMESPACE), its
  * pod, launched within the launch timeout, then alive until shut down, culled after the idle
- * timeout (a durable timer: worker restarts neither reset nor lose it) or failed; a pod that dies
- * on its own is started again up to `maxRestarts` times. Cleanup as for Spark jobs.
+ * timeout or the maximum age, or failed; a pod that dies on its own is started again up to
+ * `maxRestarts` times. The deadlines are computed from times kept in state, so a worker restart
+ * neither resets nor loses them, and a run that continues as new carries them over. Cleanup as
+ * for Spark jobs, then the user's kernel slot is released.
  */
 export async function kernelSession(input: KernelSessionInput): Promise<KernelStatus> {
-  const { plan, cluster } = input;
+  const { plan, cluster, resume } = input;
   const target = { cluster, plan };
-  let lastActivity = Date.now();
+  const podRef = { cluster, namespace: plan.namespace, name: plan.podName };
+  const startedAt = resume?.startedAt ?? Date.now();
+  let lastActivity = resume?.lastActivity ?? startedAt;
   let touches = 0;
+  let podUid = resume?.podUid;
   const status: KernelStatus = {
-    kernelId: plan.kernelId, user: plan.user, kernelName: input.spec.name, phase: 'STARTING', namespace: plan.namespace,
-    pod: plan.podName, lastActivity: new Date(lastActivity).toISOString(), restarts: 0, cleanedUp: false,
+    kernelId: plan.kernelId, user: plan.user, kernelName: input.spec.name, phase: resume ? 'RUNNING' : 'STARTING', namespace: plan.namespace,
+    pod: plan.podName, ...(resume ? { podIP: resume.podIP } : {}), lastActivity: '', restarts: resume?.restarts ?? 0, cleanedUp: false,
   };
   setHandler(kernelStatusQuery, () => ({ ...status, lastActivity: new Date(lastActivity).toISOString() }));
-  const startedAt = Date.now();
-  const progress: KernelProgressStep[] = [];
+  const progress: KernelProgressStep[] = resume?.progress ?? [];
   const record = (step: string): void => {
-    progress.push({ step, at: new Date(Date.now()).toISOString() });
+    progress.push({ step, at: new Date(Date.now()).toISOString(), source: 'orchestrator' });
   };
   setHandler(kernelProgressQuery, () => progress);
+  const eventsSeen = new Set<string>();
+  setHandler(kernelPodEventsSignal, (events) => {
+    for (const event of events) {
+      if (eventsSeen.has(event.uid) || eventsSeen.size >= maxKernelPodEvents) continue;
+      eventsSeen.add(event.uid);
+      progress.push({ step: `${event.type} ${event.reason}: ${event.message}`, at: event.at, source: 'kubernetes' });
+    }
+  });
   setHandler(kernelActivitySignal, () => {
     lastActivity = Date.now();
     touches++;
@@ -56,69 +78,90 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
     session.cancel();
   });
 
-  const created = new Set<Created>();
-  let cancellation: Error | undefined;
+  // A resumed run inherits what the first run created.
+  const created = new Set<Created>(resume ? ['pod', ...(plan.createNamespace ? ['namespace', 'roleBinding'] as const : [])] : []);
   const launch = async (): Promise<void> => {
     status.phase = 'STARTING';
     created.add('pod');
     await quick.createKernelPod({ ...target, spec: input.spec });
     record(`pod ${plan.podName} created`);
     const launchDeadline = Date.now() + plan.launchTimeoutSeconds * 1000;
-    const { podIP } = await watching.waitForKernelPod({ ...target, deadline: launchDeadline });
-    status.podIP = podIP;
+    const running = await launching.waitForKernelPod({ ...target, deadline: launchDeadline });
+    status.podIP = running.podIP;
+    podUid = running.podUid;
     status.phase = 'RUNNING';
-    record(`pod running with IP ${podIP}`);
+    record(`pod running with IP ${running.podIP}`);
   };
 
-  try {
-    await session.run(async () => {
-      if (plan.createNamespace) {
-        created.add('namespace');
-        await quick.createKernelNamespace(target);
-        record(`namespace ${plan.namespace} created`);
-        created.add('roleBinding');
-        await quick.createRoleBinding({
-          cluster, namespace: plan.namespace, name: roleBindingName, clusterRole: kernelControllerClusterRole,
-          serviceAccount: plan.serviceAccount, kind: 'kernel', workflowId: plan.workflowId,
-        });
-        record('role binding kernel-controller created');
-      } else {
-        await quick.ensureNamespace({ cluster, namespace: plan.namespace, autoCreate: false, kind: 'kernel', workflowId: plan.workflowId });
-        record(`namespace ${plan.namespace} found`);
-      }
-      await launch();
+  const prepareNamespace = async (): Promise<void> => {
+    const { namespace, serviceAccount, workflowId } = plan;
+    if (!plan.createNamespace) {
+      await quick.ensureNamespace({ cluster, namespace, autoCreate: false, kind: 'kernel', workflowId });
+      record(`namespace ${namespace} found`);
+      return;
+    }
+    created.add('namespace');
+    await quick.createKernelNamespace(target);
+    record(`namespace ${namespace} created`);
+    created.add('roleBinding');
+    await quick.createRoleBinding({ cluster, namespace, name: roleBindingName, clusterRole: kernelControllerClusterRole, serviceAccount, kind: 'kernel', workflowId });
+    record('role binding kernel-controller created');
+  };
+
+  const historyIsLong = (): boolean => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= input.historyEventLimit;
+  /** Alive: wakes on activity, on the pod's end, when a deadline passes, or when the history is long. */
+  const stayAlive = async (): Promise<{ wake: Wake; podEnd?: PodEnd | Error }> => {
+    let podEnd: PodEnd | Error | undefined;
+    const watchScope = new CancellationScope();
+    void watchScope.run(() => podWatches().watchPodUntilEnd({ ...podRef, container: 'kernel', ...(podUid ? { uid: podUid } : {}) }))
+      .then((end) => (podEnd = end), (error: Error) => (podEnd = isCancellation(error) ? undefined : error));
+    const ageLimit = input.maxAgeSeconds === undefined ? Infinity : startedAt + input.maxAgeSeconds * 1000;
+    try {
       for (;;) {
-        let podEnd: PodEnd | Error | undefined;
-        const watchScope = new CancellationScope();
-        void watchScope.run(() => watching.watchPodUntilEnd({ cluster, namespace: plan.namespace, name: plan.podName, container: 'kernel' }))
-          .then((end) => (podEnd = end), (error: Error) => (podEnd = isCancellation(error) ? undefined : error));
-        // Alive: wake on activity, on the pod's end, or when the idle deadline or the maximum age passes.
-        const ageLimit = input.maxAgeSeconds === undefined ? Infinity : startedAt + input.maxAgeSeconds * 1000;
-        for (;;) {
-          const seen = touches;
-          const left = Math.min(lastActivity + input.cullIdleTimeoutSeconds * 1000, ageLimit) - Date.now();
-          if (left <= 0) break;
-          await condition(() => touches !== seen || podEnd !== undefined, left);
-          if (podEnd !== undefined) break;
-        }
-        watchScope.cancel();
-        if (podEnd === undefined) {
-          status.phase = 'CULLED';
+        if (historyIsLong()) return { wake: 'continue' };
+        const seen = touches;
+        const left = Math.min(lastActivity + input.cullIdleTimeoutSeconds * 1000, ageLimit) - Date.now();
+        if (left <= 0) {
           status.error = Date.now() >= ageLimit
             ? `culled at its maximum age of ${input.maxAgeSeconds}s`
             : `culled after ${input.cullIdleTimeoutSeconds}s without activity`;
-          record(status.error);
+          return { wake: 'idle' };
+        }
+        await condition(() => touches !== seen || podEnd !== undefined, left);
+        if (podEnd !== undefined) return { wake: 'pod-ended', podEnd };
+      }
+    } finally {
+      watchScope.cancel();
+    }
+  };
+
+  let cancellation: Error | undefined;
+  let next: KernelSessionResume | undefined;
+  try {
+    await session.run(async () => {
+      if (!resume) {
+        await prepareNamespace();
+        await launch();
+      }
+      for (;;) {
+        const { wake, podEnd } = await stayAlive();
+        if (wake === 'continue') {
+          next = { startedAt, lastActivity, restarts: status.restarts, podIP: status.podIP ?? '', ...(podUid ? { podUid } : {}), progress };
           return;
         }
-        const ended: PodEnd | Error = podEnd;
-        const why = ended instanceof Error ? failureMessage(ended) : `the kernel exited with code ${ended.exitCode}`;
+        if (wake === 'idle' || podEnd === undefined) {
+          status.phase = 'CULLED';
+          record(status.error ?? 'culled');
+          return;
+        }
+        const why = podEnd instanceof Error ? failureMessage(podEnd) : `the kernel exited with code ${podEnd.exitCode}`;
         if (status.restarts >= input.maxRestarts) throw ApplicationFailure.nonRetryable(`${why}; restarted ${status.restarts} times already`, 'KernelDied');
         // From here until the new pod runs, the kernel is starting again: never RUNNING without a pod.
         status.phase = 'STARTING';
         delete status.podIP;
         status.restarts++;
         record(`pod ended (${why}): starting it again, restart ${status.restarts} of ${input.maxRestarts}`);
-        await podCleanup.deletePodAndWait({ cluster, namespace: plan.namespace, name: plan.podName });
+        await podCleanup.deletePodAndWait(podRef);
         await launch();
       }
     });
@@ -132,14 +175,26 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
       status.error = failureMessage(error);
     }
   }
+  if (next && status.phase === 'RUNNING') return await continueAsNew<typeof kernelSession>({ ...input, resume: next });
 
   await CancellationScope.nonCancellable(async () => {
-    if (created.has('pod')) await podCleanup.deletePodAndWait({ cluster, namespace: plan.namespace, name: plan.podName });
+    if (created.has('pod')) await podCleanup.deletePodAndWait(podRef);
     if (created.has('roleBinding')) await quickCleanup.deleteRoleBinding({ cluster, namespace: plan.namespace, name: roleBindingName });
     if (created.has('namespace')) await quickCleanup.deleteKernelNamespace(target);
+    status.cleanedUp = true;
+    await releaseSlot(plan.user, plan.kernelId);
   });
-  status.cleanedUp = true;
   if (cancellation) throw cancellation;
   if (status.phase === 'FAILED') throw ApplicationFailure.nonRetryable(status.error ?? 'the kernel failed', 'KernelFailed', status);
   return status;
+
+}
+
+/** Without a quota workflow (no limit configured, or started before one) there is nothing to release. */
+async function releaseSlot(user: string, kernelId: string): Promise<void> {
+  try {
+    await getExternalWorkflowHandle(kernelQuotaWorkflowId(user)).signal(releaseKernelSlot, kernelId);
+  } catch (error) {
+    if (!(error instanceof Error && /not found/i.test(error.message))) throw error;
+  }
 }

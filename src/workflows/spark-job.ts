@@ -3,7 +3,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { sparkDriverClusterRole, sparkJobNames, type SparkJobInput, type SparkJobStatus } from '../domain/spark-job.js';
-import { kubernetesCalls as setup, kubernetesCleanupCalls as quickCleanup, podCleanup, watchActivities as watching } from './activity-proxies.js';
+import { kubernetesCalls as setup, kubernetesCleanupCalls as quickCleanup, podCleanup, podWatches } from './activity-proxies.js';
 import { failureMessage } from './failure-message.js';
 
 export interface CancelRequest {
@@ -77,7 +77,7 @@ export async function sparkJob(input: SparkJobInput): Promise<SparkJobStatus> {
       created.add('driver');
       await submission.submitSparkJob(input);
       status.phase = 'RUNNING';
-      const end = await withinTimeout(() => watching.watchPodUntilEnd({ ...target, name: names.driverPod, container: driverContainer }), input.timeoutSeconds);
+      const end = await withinTimeout(() => podWatches().watchPodUntilEnd({ ...target, name: names.driverPod, container: driverContainer }), input.timeoutSeconds);
       status.exitCode = end.exitCode;
       if (end.succeeded && end.exitCode === 0) {
         status.phase = 'SUCCEEDED';

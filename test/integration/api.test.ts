@@ -54,7 +54,7 @@ describe('the REST API skeleton', () => {
     expect(down.json()).toMatchObject({ ok: false, temporal: { ok: true }, worker: { ok: false, pollers: 0 } });
     expect(down.json().worker.error).toContain(taskQueue);
 
-    const worker = await startWorker({ temporalAddress: readStackInfo().temporalAddress, temporalNamespace: 'default', taskQueue, sparkSubmit: 'spark-submit' });
+    const worker = await startWorker(loadRuntimeConfig({ TEMPORAL_ADDRESS: readStackInfo().temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue }), pino({ level: 'silent' }));
     try {
       let up = await call('GET', '/healthz');
       for (let attempt = 0; up.statusCode !== 200 && attempt < 40; attempt++) {

@@ -30,6 +30,8 @@ describe('a kernel session whose worker is killed during launch and while runnin
     const input = toKernelSessionInput({ kernelId: uniqueName('k'), user: 'crash', cullIdleTimeoutSeconds: 25 }, {
       catalog: new KernelCatalog(defaultKernelSpecs),
       policy: { prohibitedUids: [0], prohibitedGids: [0], orchestratorNamespace: 'compute-orchestrator' },
+      maxPerUser: 0,
+      historyEventLimit: 2_000,
       newKernelId: () => 'unused',
     });
     const { plan } = input;

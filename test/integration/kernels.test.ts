@@ -4,6 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultKernelSpecs } from '../../src/domain/kernel-specs.js';
+import { searchAttributeKeys } from '../../src/domain/search-attributes.js';
 import { adminKubeConfig, eventually, statusOf, uniqueName } from './stack/kube.js';
 import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
 
@@ -24,7 +25,7 @@ describe('kernel sessions through the REST API (real worker, real control plane)
         { name: 'never-starts', displayName: 'Stuck creating', language: 'python', image: 'simulate.invalid/container-creating', flavor: 'vanilla' },
       ],
     }));
-    orchestrator = await startOrchestrator({ KERNEL_SPECS_FILE: specsFile });
+    orchestrator = await startOrchestrator({ KERNEL_SPECS_FILE: specsFile, KERNEL_MAX_PER_USER: '2', KERNEL_HISTORY_EVENT_LIMIT: '100' });
   });
   afterAll(() => orchestrator.stop());
 
@@ -50,10 +51,13 @@ describe('kernel sessions through the REST API (real worker, real control plane)
     expect(binding.roleRef.name).toBe('kernel-controller');
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'default', namespace: running.namespace }]);
 
-    const progress = (await orchestrator.call('GET', `/v1/kernels/${kernelId}/progress`)).json();
-    expect((progress.steps as Array<{ step: string }>).map((entry) => entry.step)).toEqual([
+    const { steps } = (await orchestrator.call('GET', `/v1/kernels/${kernelId}/progress`)).json() as { steps: Array<{ step: string; source: string }> };
+    expect(steps.filter((entry) => entry.source === 'orchestrator').map((entry) => entry.step)).toEqual([
       `namespace ${running.namespace} created`, 'role binding kernel-controller created', `pod ${running.pod} created`, `pod running with IP ${running.podIP}`,
     ]);
+    // The scheduler's event, reported by the launch while it waited.
+    expect(steps.filter((entry) => entry.source === 'kubernetes').map((entry) => entry.step))
+      .toContain(`Normal Scheduled: Successfully assigned ${running.namespace}/${running.pod} to kwok-node-0`);
 
     expect((await orchestrator.call('DELETE', `/v1/kernels/${kernelId}`)).statusCode).toBe(202);
     const stopped = await until(kernelId, ['STOPPED', 'FAILED']);
@@ -141,6 +145,69 @@ describe('kernel sessions through the REST API (real worker, real control plane)
     const failed = await until(kernelId, ['FAILED']);
     expect(failed.error).toMatch(/disappeared before it ended; restarted 2 times already$/);
     await eventually(() => statusOf(core.readNamespace({ name: failed.namespace })), (code) => code === 404, 60_000);
+  });
+
+  test('a user holds at most KERNEL_MAX_PER_USER kernels, across API replicas; an ended kernel frees its slot', async () => {
+    const user = uniqueName('quota');
+    const replica = await orchestrator.replica();
+    const ids = [0, 1, 2, 3].map(() => uniqueName('k'));
+    const answers = await Promise.all(ids.map((kernelId, index) => (index % 2 === 0 ? orchestrator : replica).call('POST', '/v1/kernels', { kernelId, user })));
+    expect(answers.map((answer) => answer.statusCode).sort()).toEqual([202, 202, 429, 429]);
+    expect(answers.find((answer) => answer.statusCode === 429)?.json().error)
+      .toEqual({ code: 'LIMIT_EXCEEDED', message: `user '${user}' already has 2 kernels, the limit is 2: shut one down first` });
+    const [first, second] = ids.filter((_, index) => answers[index]?.statusCode === 202) as [string, string];
+    for (const refused of ids.filter((id) => id !== first && id !== second)) {
+      expect((await orchestrator.call('GET', `/v1/kernels/${refused}`)).statusCode).toBe(404);
+    }
+    // The same kernel id again is the same kernel, not a third one.
+    expect((await replica.call('POST', '/v1/kernels', { kernelId: first, user })).statusCode).toBe(202);
+
+    // A kernel shut down gives its slot back after its cleanup.
+    await until(first, ['RUNNING']);
+    await orchestrator.call('DELETE', `/v1/kernels/${first}`);
+    await until(first, ['STOPPED']);
+    const third = uniqueName('k');
+    expect((await replica.call('POST', '/v1/kernels', { kernelId: third, user })).statusCode).toBe(202);
+    expect((await orchestrator.call('POST', '/v1/kernels', { kernelId: uniqueName('k'), user })).statusCode).toBe(429);
+
+    // A kernel terminated by hand runs no code, so never releases: the quota finds it ended.
+    const terminated = await until(second, ['RUNNING']);
+    await orchestrator.temporal.client.workflow.getHandle(`kernel-${second}`).terminate('test: a session that never cleans up');
+    const fourth = uniqueName('k');
+    expect((await orchestrator.call('POST', '/v1/kernels', { kernelId: fourth, user })).statusCode).toBe(202);
+    for (const kernelId of [third, fourth]) {
+      await until(kernelId, ['RUNNING']);
+      await orchestrator.call('DELETE', `/v1/kernels/${kernelId}`);
+      await until(kernelId, ['STOPPED']);
+    }
+    await core.deleteNamespace({ name: terminated.namespace });
+  });
+
+  test('a long session continues as new, keeping its state, progress and idle timer', async () => {
+    const kernelId = uniqueName('k');
+    await orchestrator.call('POST', '/v1/kernels', { kernelId, user: 'marathon', cullIdleTimeoutSeconds: 15 });
+    const running = await until(kernelId, ['RUNNING']);
+    const handle = orchestrator.temporal.client.workflow.getHandle(`kernel-${kernelId}`);
+    const firstRun = (await handle.describe()).runId;
+    // Each touch adds a handful of events; the configured limit is 100.
+    for (let touch = 0; touch < 30; touch++) await orchestrator.call('POST', `/v1/kernels/${kernelId}/activity`);
+    const lastTouch = Date.now();
+    const resumed = await eventually(() => handle.describe(), (description) => description.runId !== firstRun && description.status.name === 'RUNNING');
+    expect(resumed.historyLength).toBeLessThan(100);
+    expect(resumed.typedSearchAttributes.get(searchAttributeKeys.computeKind)).toBe('kernel');
+    const status = await statusOfKernel(kernelId);
+    expect(status).toMatchObject({ phase: 'RUNNING', podIP: running.podIP, pod: running.pod, restarts: 0 });
+    expect(new Date(status.lastActivity).getTime()).toBeGreaterThan(new Date(running.lastActivity).getTime());
+    const { steps } = (await orchestrator.call('GET', `/v1/kernels/${kernelId}/progress`)).json() as { steps: Array<{ step: string }> };
+    expect(steps.map((entry) => entry.step)).toContain(`pod running with IP ${running.podIP}`);
+
+    // The idle deadline is the last touch's, not the new run's start.
+    const culled = await until(kernelId, ['CULLED', 'STOPPED', 'FAILED'], 60_000);
+    expect(culled).toMatchObject({ phase: 'CULLED', error: 'culled after 15s without activity', cleanedUp: true });
+    const culledAt = new Date((await handle.query<Array<{ step: string; at: string }>>('progress')).at(-1)!.at).getTime();
+    expect(culledAt - new Date(culled.lastActivity).getTime()).toBeGreaterThanOrEqual(15_000);
+    expect(culledAt - lastTouch).toBeLessThan(15_000 + 10_000);
+    await eventually(() => statusOf(core.readNamespace({ name: running.namespace })), (code) => code === 404, 60_000);
   });
 
   test.each([

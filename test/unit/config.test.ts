@@ -14,7 +14,13 @@ describe('loadRuntimeConfig', () => {
   });
 
   test('names the variable that is wrong', () => {
-    expect(() => loadRuntimeConfig({ API_PORT: 'eighty' })).toThrow("API_PORT must be a positive integer, got 'eighty'");
+    expect(() => loadRuntimeConfig({ API_PORT: 'eighty' })).toThrow("API_PORT must be an integer of at least 1, got 'eighty'");
     expect(() => loadRuntimeConfig({ API_BODY_LIMIT_BYTES: '-1' })).toThrow(/API_BODY_LIMIT_BYTES/);
+    expect(() => loadRuntimeConfig({ KERNEL_MAX_PER_USER: '-1' })).toThrow("KERNEL_MAX_PER_USER must be an integer of at least 0, got '-1'");
+  });
+
+  test('kernel limits: 10 per user by default, 0 lifts the limit', () => {
+    expect(loadRuntimeConfig({})).toMatchObject({ kernelMaxPerUser: 10, kernelHistoryEventLimit: 2_000, maxPodWatches: 5_000 });
+    expect(loadRuntimeConfig({ KERNEL_MAX_PER_USER: '0' }).kernelMaxPerUser).toBe(0);
   });
 });

@@ -6,6 +6,7 @@ import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/wor
 import { fileURLToPath } from 'node:url';
 import type { Activities } from '../../src/activities/index.js';
 import type { SparkJobInput, SparkJobStatus } from '../../src/domain/spark-job.js';
+import { watchTaskQueue } from '../../src/domain/task-queues.js';
 import { toolBinary } from '../../src/local/paths.js';
 import { sparkJobStatusQuery } from '../../src/workflows/spark-job.js';
 
@@ -49,11 +50,13 @@ describe('sparkJob workflow (mocked activities, real Temporal dev server)', () =
   async function run(activities: Activities, jobInput = input): Promise<{ result?: SparkJobStatus; error?: unknown; status: SparkJobStatus }> {
     const taskQueue = `unit-${Math.random().toString(36).slice(2)}`;
     const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle, activities });
-    return worker.runUntil(async () => {
+    // The driver watch runs on the watch task queue, as in the real worker.
+    const watcher = await Worker.create({ connection: env.nativeConnection, taskQueue: watchTaskQueue(taskQueue), activities });
+    return watcher.runUntil(worker.runUntil(async () => {
       const handle = await env.client.workflow.start('sparkJob', { taskQueue, workflowId: `spark-job-${taskQueue}`, args: [jobInput] });
       const outcome = await handle.result().then((result: SparkJobStatus) => ({ result }), (error: unknown) => ({ error }));
       return { ...outcome, status: await handle.query(sparkJobStatusQuery) };
-    });
+    }));
   }
 
   test('the happy path creates in order and cleans up driver, binding, then account', async () => {

@@ -14,13 +14,13 @@ const Status = Type.Object({
 });
 
 export function kernelRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue'> & { kernels: Omit<KernelRequestContext, 'newKernelId'> }) {
-  const kernels = new KernelsClient(deps.temporal.client, deps.taskQueue);
+  const kernels = new KernelsClient(deps.temporal.client, deps.taskQueue, deps.kernels.maxPerUser);
   return async function register(app: Api): Promise<void> {
     const config = { scope: 'kernels' as const };
 
     app.post('/v1/kernels', {
       config,
-      schema: { summary: 'Start a kernel session (idempotent on kernelId)', body: KernelRequest, response: { 202: Type.Object({ kernelId: Type.String(), workflowId: Type.String() }) } },
+      schema: { summary: 'Start a kernel session (idempotent on kernelId); 429 when the user holds the maximum of kernels', body: KernelRequest, response: { 202: Type.Object({ kernelId: Type.String(), workflowId: Type.String() }) } },
     }, async (request, reply) => {
       const input = toKernelSessionInput(request.body, { ...deps.kernels, newKernelId: randomUUID });
       const started = await kernels.start(input);
@@ -32,7 +32,11 @@ export function kernelRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue'> & { k
 
     app.get('/v1/kernels/:kernelId/progress', {
       config,
-      schema: { summary: 'Launch steps of a kernel, oldest first', params: KernelParams, response: { 200: Type.Object({ steps: Type.Array(Type.Object({ step: Type.String(), at: Type.String() })) }) } },
+      schema: {
+        summary: "Launch steps of a kernel and its pod's Kubernetes events, oldest first",
+        params: KernelParams,
+        response: { 200: Type.Object({ steps: Type.Array(Type.Object({ step: Type.String(), at: Type.String(), source: Type.Union([Type.Literal('orchestrator'), Type.Literal('kubernetes')]) })) }) },
+      },
     }, async (request) => ({ steps: await kernels.progress(request.params.kernelId) }));
 
     app.post('/v1/kernels/:kernelId/activity', { config, schema: { summary: 'Mark use: resets the idle timer', params: KernelParams } },

@@ -1,0 +1,87 @@
+import { CoreV1Api, makeInformer, type Informer, type V1Pod } from '@kubernetes/client-node';
+import { kindLabel } from '../../domain/labels.js';
+import type { ClusterConnector } from './cluster-connector.js';
+
+/** Called with the pod's latest state, or `undefined` once it is deleted. */
+export type PodListener = (pod: V1Pod | undefined) => void;
+
+interface ClusterWatch {
+  informer: Informer<V1Pod>;
+  /** Resolves once the first list has filled the cache. */
+  synced: Promise<void>;
+  get(namespace: string, name: string): V1Pod | undefined;
+  listeners: Map<string, Set<PodListener>>;
+}
+
+const key = (namespace: string, name: string): string => `${namespace}/${name}`;
+const restartDelaysMs = [1_000, 2_000, 5_000, 10_000, 30_000];
+
+/**
+ * One watch per cluster of every pod we own, shared by all the activities of this worker that
+ * follow a pod. A thousand idle kernels then cost the API server one watch stream, not a thousand
+ * polls a second. A watch that breaks is started again with backoff; it resumes from the last
+ * resource version, or lists again, which reports pods deleted in the meantime.
+ */
+export class PodWatchHub {
+  private readonly watches = new Map<string, ClusterWatch>();
+  private closed = false;
+
+  constructor(private readonly clusters: ClusterConnector, private readonly onWatchError: (cluster: string, error: unknown) => void) {}
+
+  /** Listens to one pod; returns the pod as the cache knows it now and the way to stop listening. */
+  async follow(cluster: string, namespace: string, name: string, listener: PodListener): Promise<{ current: V1Pod | undefined; stop: () => void }> {
+    const watch = this.watchOf(cluster);
+    await watch.synced;
+    const listeners = watch.listeners.get(key(namespace, name)) ?? new Set<PodListener>();
+    watch.listeners.set(key(namespace, name), listeners);
+    listeners.add(listener);
+    return {
+      current: watch.get(namespace, name),
+      stop: () => {
+        listeners.delete(listener);
+        if (listeners.size === 0) watch.listeners.delete(key(namespace, name));
+      },
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.watches.values()].map((watch) => watch.informer.stop()));
+    this.watches.clear();
+  }
+
+  private watchOf(cluster: string): ClusterWatch {
+    const existing = this.watches.get(cluster);
+    if (existing) return existing;
+    const { config } = this.clusters.access(cluster);
+    const api = config.makeApiClient(CoreV1Api);
+    const informer = makeInformer<V1Pod>(config, '/api/v1/pods', () => api.listPodForAllNamespaces({ labelSelector: kindLabel }), kindLabel);
+    const listeners = new Map<string, Set<PodListener>>();
+    const notify = (pod: V1Pod, deleted: boolean): void => {
+      const interested = listeners.get(key(pod.metadata?.namespace ?? '', pod.metadata?.name ?? ''));
+      for (const listener of interested ?? []) listener(deleted ? undefined : pod);
+    };
+    informer.on('add', (pod) => notify(pod, false));
+    informer.on('update', (pod) => notify(pod, false));
+    informer.on('delete', (pod) => notify(pod, true));
+    let failures = 0;
+    informer.on('connect', () => { failures = 0; });
+    informer.on('error', (error) => {
+      this.onWatchError(cluster, error);
+      if (this.closed) return;
+      const delay = restartDelaysMs[Math.min(failures++, restartDelaysMs.length - 1)];
+      setTimeout(() => { if (!this.closed) informer.start().catch((restartError: unknown) => this.onWatchError(cluster, restartError)); }, delay).unref();
+    });
+    const cache = informer as unknown as { get(name: string, namespace?: string): V1Pod | undefined };
+    const watch: ClusterWatch = {
+      informer,
+      synced: informer.start(),
+      get: (namespace, name) => cache.get(name, namespace),
+      listeners,
+    };
+    // A first list that fails is retried by the error handler; the next follow waits on a fresh start.
+    watch.synced.catch(() => this.watches.delete(cluster));
+    this.watches.set(cluster, watch);
+    return watch;
+  }
+}
