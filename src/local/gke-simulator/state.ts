@@ -1,0 +1,260 @@
+import type { protos } from '@google-cloud/container';
+import { status } from '@grpc/grpc-js';
+import { randomBytes } from 'node:crypto';
+import { validateCreateRequest } from './create-request.js';
+import { GkeApiError, notFound } from './errors.js';
+import type { Faults, OperationFailure } from './faults.js';
+import {
+  apiUrl, assertGkeName, clusterPath, inLocation, operationPath, parseClusterName, parseLocationName, parseOperationName,
+  type ClusterName,
+} from './resource-names.js';
+
+type v1 = typeof protos.google.container.v1;
+type Cluster = protos.google.container.v1.ICluster;
+type NodePool = protos.google.container.v1.INodePool;
+type Operation = protos.google.container.v1.IOperation;
+type ClusterStatus = keyof v1['Cluster']['Status'];
+type NodePoolStatus = keyof v1['NodePool']['Status'];
+type OperationStatus = keyof v1['Operation']['Status'];
+type OperationType = 'CREATE_CLUSTER' | 'DELETE_CLUSTER';
+// gRPC's status names are google.rpc.Code's.
+type RpcCodeName = keyof typeof protos.google.rpc.Code;
+
+/** The real Kubernetes API server every simulated cluster points at once it is RUNNING. */
+export interface KubernetesApi {
+  /** host or host:port, reported as the cluster's `endpoint` (GKE reports a bare IP, port 443). */
+  endpoint: string;
+  /** its CA certificate; GKE reports it base64-encoded in `masterAuth.clusterCaCertificate`. */
+  caCertificatePem: string;
+}
+
+export interface StateOptions {
+  operationMs: number;
+  kubernetes: KubernetesApi;
+  faults: Faults;
+  log: (fields: Record<string, unknown>, message: string) => void;
+}
+
+interface TrackedOperation {
+  readonly id: string;
+  readonly type: OperationType;
+  readonly cluster: ClusterName;
+  readonly startedAt: number;
+  /** An injected fault, decided when the operation starts and reported when it ends. */
+  readonly plannedFailure: OperationFailure | undefined;
+  endedAt?: number;
+  error?: OperationFailure;
+}
+
+interface TrackedCluster {
+  readonly name: ClusterName;
+  readonly resource: Cluster;
+  /** The create or delete under way: GKE refuses to delete a cluster while one runs. */
+  busyWith?: TrackedOperation;
+}
+
+// GKE operations are PENDING only briefly before they run.
+const pendingShare = 0.1;
+const cancelled: OperationFailure = { code: status.CANCELLED, message: 'Operation was cancelled.' };
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+function alreadyExists(path: string): GkeApiError {
+  return new GkeApiError(status.ALREADY_EXISTS, `Already exists: ${path}.`);
+}
+
+/** As GKE does, a cluster asked for with `initialNodeCount` and no node pools gets one named default-pool. */
+function requestedNodePools(requested: Cluster, selfLink: string): NodePool[] {
+  const pools: NodePool[] = requested.nodePools?.length
+    ? structuredClone(requested.nodePools)
+    : [{ name: 'default-pool', initialNodeCount: requested.initialNodeCount ?? null, config: structuredClone(requested.nodeConfig ?? null) }];
+  return pools.map((pool) => ({ ...pool, selfLink: `${selfLink}/nodePools/${pool.name ?? ''}`, status: 'PROVISIONING' }));
+}
+
+function setStatus(cluster: Cluster, clusterStatus: ClusterStatus, nodePoolStatus: NodePoolStatus): void {
+  cluster.status = clusterStatus;
+  for (const pool of cluster.nodePools ?? []) pool.status = nodePoolStatus;
+}
+
+/**
+ * The simulated clusters and their operations. Time is not driven by timers: each call first
+ * settles the operations whose duration has elapsed, so nothing is left running when the server
+ * stops and every answer reflects the time of the call.
+ */
+export class ClusterManagerState {
+  private readonly clusters = new Map<string, TrackedCluster>();
+  /** In start order, which is also the order they end in (they all last operationMs). */
+  private readonly operations = new Map<string, TrackedOperation>();
+
+  constructor(private readonly options: StateOptions) {}
+
+  createCluster(request: protos.google.container.v1.ICreateClusterRequest): Operation {
+    const { name, cluster } = validateCreateRequest(request);
+    const path = clusterPath(name);
+    const rejection = this.options.faults.takeCreateRejection();
+    if (rejection) throw new GkeApiError(rejection.code, rejection.message(path));
+    const now = this.settle();
+    if (this.clusters.has(path)) throw alreadyExists(path);
+    const operation = this.startOperation('CREATE_CLUSTER', name, now, this.options.faults.takeOperationFailure());
+    this.clusters.set(path, { name, resource: this.provisioningCluster(name, cluster, now), busyWith: operation });
+    this.options.log({ cluster: path, operation: operation.id }, 'GKE simulator: cluster PROVISIONING');
+    return this.operationView(operation, now);
+  }
+
+  getCluster(request: protos.google.container.v1.IGetClusterRequest): Cluster {
+    const name = parseClusterName('name', request.name);
+    this.settle();
+    return structuredClone(this.trackedCluster(name).resource);
+  }
+
+  listClusters(request: protos.google.container.v1.IListClustersRequest): protos.google.container.v1.IListClustersResponse {
+    const parent = parseLocationName('parent', request.parent);
+    this.settle();
+    const clusters = [...this.clusters.values()].filter((tracked) => inLocation(tracked.name, parent));
+    return { clusters: clusters.map((tracked) => structuredClone(tracked.resource)), missingZones: [] };
+  }
+
+  deleteCluster(request: protos.google.container.v1.IDeleteClusterRequest): Operation {
+    const name = parseClusterName('name', request.name);
+    const now = this.settle();
+    const tracked = this.trackedCluster(name);
+    if (tracked.busyWith) {
+      const doing = tracked.busyWith.type === 'CREATE_CLUSTER' ? 'creating' : 'deleting';
+      throw new GkeApiError(status.FAILED_PRECONDITION,
+        `Operation ${tracked.busyWith.id} is currently ${doing} cluster ${name.cluster}. Please wait and try again once it is done.`);
+    }
+    setStatus(tracked.resource, 'STOPPING', 'STOPPING');
+    tracked.busyWith = this.startOperation('DELETE_CLUSTER', name, now, undefined);
+    this.options.log({ cluster: clusterPath(name), operation: tracked.busyWith.id }, 'GKE simulator: cluster STOPPING');
+    return this.operationView(tracked.busyWith, now);
+  }
+
+  getOperation(request: protos.google.container.v1.IGetOperationRequest): Operation {
+    const name = parseOperationName('name', request.name);
+    const now = this.settle();
+    const operation = this.operations.get(name.operation);
+    if (!operation || !inLocation(operation.cluster, name)) throw notFound(operationPath(name));
+    return this.operationView(operation, now);
+  }
+
+  listOperations(request: protos.google.container.v1.IListOperationsRequest): protos.google.container.v1.IListOperationsResponse {
+    const parent = parseLocationName('parent', request.parent);
+    const now = this.settle();
+    const operations = [...this.operations.values()].filter((operation) => inLocation(operation.cluster, parent));
+    return { operations: operations.map((operation) => this.operationView(operation, now)), missingZones: [] };
+  }
+
+  /** Only a running create can be cancelled: it ends DONE with a CANCELLED error and leaves its cluster in ERROR. */
+  cancelOperation(request: protos.google.container.v1.ICancelOperationRequest): protos.google.protobuf.IEmpty {
+    const name = parseOperationName('name', request.name);
+    const now = this.settle();
+    const operation = this.operations.get(name.operation);
+    if (!operation || !inLocation(operation.cluster, name)) throw notFound(operationPath(name));
+    if (operation.endedAt !== undefined) {
+      throw new GkeApiError(status.FAILED_PRECONDITION, `Operation ${operation.id} is already DONE and cannot be cancelled.`);
+    }
+    if (operation.type !== 'CREATE_CLUSTER') {
+      throw new GkeApiError(status.FAILED_PRECONDITION, `Operation ${operation.id} of type ${operation.type} cannot be cancelled.`);
+    }
+    this.endOperation(operation, now, cancelled);
+    return {};
+  }
+
+  /** A RUNNING cluster that exists without any operation of ours, e.g. someone else's. */
+  seedCluster(path: string, resourceLabels: Record<string, string>): void {
+    const name = parseClusterName('path', path);
+    assertGkeName('cluster name', name.cluster);
+    const now = this.settle();
+    if (this.clusters.has(path)) throw alreadyExists(path);
+    const resource = this.provisioningCluster(name, { name: name.cluster, initialNodeCount: 1, resourceLabels }, now);
+    this.markRunning(resource);
+    this.clusters.set(path, { name, resource });
+  }
+
+  private trackedCluster(name: ClusterName): TrackedCluster {
+    const path = clusterPath(name);
+    const tracked = this.clusters.get(path);
+    if (!tracked) throw notFound(path);
+    return tracked;
+  }
+
+  /** Ends every operation whose time is up; returns the time the caller's answer is for. */
+  private settle(): number {
+    const now = Date.now();
+    for (const operation of this.operations.values()) {
+      const endsAt = operation.startedAt + this.options.operationMs;
+      if (operation.endedAt === undefined && endsAt <= now) this.endOperation(operation, endsAt, operation.plannedFailure);
+    }
+    return now;
+  }
+
+  private startOperation(type: OperationType, cluster: ClusterName, now: number, plannedFailure: OperationFailure | undefined): TrackedOperation {
+    const operation: TrackedOperation = { id: `operation-${now}-${randomBytes(4).toString('hex')}`, type, cluster, startedAt: now, plannedFailure };
+    this.operations.set(operation.id, operation);
+    return operation;
+  }
+
+  private endOperation(operation: TrackedOperation, at: number, failure: OperationFailure | undefined): void {
+    operation.endedAt = at;
+    operation.error = failure;
+    const path = clusterPath(operation.cluster);
+    const tracked = this.clusters.get(path);
+    if (!tracked) return;
+    tracked.busyWith = undefined;
+    const fields = { cluster: path, operation: operation.id };
+    if (operation.type === 'DELETE_CLUSTER') {
+      this.clusters.delete(path);
+      this.options.log(fields, 'GKE simulator: cluster deleted');
+    } else if (failure) {
+      setStatus(tracked.resource, 'ERROR', 'ERROR');
+      tracked.resource.statusMessage = failure.message;
+      tracked.resource.conditions = [{ message: failure.message, canonicalCode: status[failure.code] as RpcCodeName }];
+      this.options.log({ ...fields, error: failure }, 'GKE simulator: cluster ERROR');
+    } else {
+      this.markRunning(tracked.resource);
+      this.options.log(fields, 'GKE simulator: cluster RUNNING');
+    }
+  }
+
+  private provisioningCluster(name: ClusterName, requested: Cluster, now: number): Cluster {
+    const selfLink = apiUrl(clusterPath(name));
+    return {
+      ...structuredClone(requested),
+      nodePools: requestedNodePools(requested, selfLink),
+      resourceLabels: { ...requested.resourceLabels },
+      location: name.location,
+      zone: name.location,
+      selfLink,
+      id: randomBytes(16).toString('hex'),
+      createTime: iso(now),
+      status: 'PROVISIONING',
+    };
+  }
+
+  private markRunning(cluster: Cluster): void {
+    setStatus(cluster, 'RUNNING', 'RUNNING');
+    const { endpoint, caCertificatePem } = this.options.kubernetes;
+    cluster.endpoint = endpoint;
+    cluster.masterAuth = { ...cluster.masterAuth, clusterCaCertificate: Buffer.from(caCertificatePem).toString('base64') };
+  }
+
+  private operationView(operation: TrackedOperation, now: number): Operation {
+    const elapsed = (operation.endedAt ?? now) - operation.startedAt;
+    const state: OperationStatus = operation.endedAt !== undefined ? 'DONE'
+      : elapsed < this.options.operationMs * pendingShare ? 'PENDING' : 'RUNNING';
+    const percentDone = Math.min(100, Math.floor((elapsed * 100) / this.options.operationMs));
+    return {
+      name: operation.id,
+      zone: operation.cluster.location,
+      location: operation.cluster.location,
+      operationType: operation.type,
+      status: state,
+      selfLink: apiUrl(operationPath({ ...operation.cluster, operation: operation.id })),
+      targetLink: apiUrl(clusterPath(operation.cluster)),
+      startTime: iso(operation.startedAt),
+      ...(operation.endedAt !== undefined && { endTime: iso(operation.endedAt) }),
+      progress: { status: state, metrics: [{ name: 'percent done', intValue: percentDone }] },
+      ...(operation.error && { error: { ...operation.error }, statusMessage: operation.error.message }),
+    };
+  }
+}
