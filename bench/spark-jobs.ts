@@ -16,11 +16,13 @@ import { join } from 'node:path';
 import { createActivities } from '../src/activities/index.js';
 import { ClusterConnector } from '../src/activities/kubernetes/cluster-connector.js';
 import { PodWatchHub } from '../src/activities/kubernetes/pod-watch-hub.js';
+import { GkeClients } from '../src/activities/gke/client.js';
 import { installClusterRoles } from '../src/activities/cluster-roles.js';
 import { SparkJobsClient } from '../src/client/spark-jobs.js';
 import { connectTemporal } from '../src/client/temporal.js';
 import { loadRuntimeConfig } from '../src/config.js';
 import { timestampMillis } from '../src/client/timestamps.js';
+import { emptyClusterPresets } from '../src/domain/cluster-presets.js';
 import { ownershipMarks } from '../src/domain/labels.js';
 import { sparkDriverClusterRole, sparkJobNames, type SparkJobInput } from '../src/domain/spark-job.js';
 import { toolBinary } from '../src/local/paths.js';
@@ -68,14 +70,14 @@ async function latencies(client: Client, workflowId: string): Promise<{ setup: n
 
 const stack = await startLocalStack({ stateDir, ports: await freePorts() });
 try {
-  const clusters = new ClusterConnector({ local: stack.kubeconfig });
-  await installClusterRoles(clusters, 'local');
+  const clusters = new ClusterConnector({ local: { kubeconfig: stack.kubeconfig } });
+  await installClusterRoles(await clusters.access('local'));
   const taskQueue = 'bench-spark';
   const config = loadRuntimeConfig({ TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, KUBECONFIG_LOCAL: stack.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit') });
   const worker = await startWorker(config);
   const temporal = await connectTemporal(config);
   const podWatches = new PodWatchHub(clusters, (cluster, error) => console.error(`pod watch of ${cluster} broke:`, error));
-  const activities = createActivities({ clusters, sparkSubmit: config.sparkSubmit, podWatches, temporal: temporal.client });
+  const activities = createActivities({ clusters, sparkSubmit: config.sparkSubmit, podWatches, temporal: temporal.client, clusterPresets: emptyClusterPresets, gkeClients: new GkeClients(emptyClusterPresets) });
   const client = new SparkJobsClient(temporal.client, taskQueue);
   const input = (index: number): SparkJobInput => ({
     jobId: `bench-${index}`, user: `user${index % 10}`, cluster: 'local', namespace: `dss-ns-user${index % 10}`, autoCreateNamespace: true,
@@ -95,7 +97,7 @@ try {
   const minutes = (performance.now() - started) / 60_000;
 
   // Baseline: the same calls, in the same order, straight from this process.
-  const core = clusters.access('local').config.makeApiClient(CoreV1Api);
+  const core = (await clusters.access('local')).config.makeApiClient(CoreV1Api);
   const mock = new MockActivityEnvironment();
   const baseline = await pool(jobs, inFlight, async (index) => {
     const job = { ...input(index), jobId: `baseline-${index}` };

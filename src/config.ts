@@ -26,6 +26,8 @@ export interface RuntimeConfig {
   kernelHistoryEventLimit: number;
   /** Pods one worker follows at once (each an idle activity on the watch task queue). */
   maxPodWatches: number;
+  /** JSON file of GKE connections, node pools and static clusters; none when unset. */
+  clusterPresetsFile?: string;
 }
 
 function idList(env: NodeJS.ProcessEnv, name: string): number[] {
@@ -62,5 +64,6 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     kernelMaxPerUser: integer(env, 'KERNEL_MAX_PER_USER', 10, 0),
     kernelHistoryEventLimit: integer(env, 'KERNEL_HISTORY_EVENT_LIMIT', 2_000, 100),
     maxPodWatches: integer(env, 'WORKER_MAX_POD_WATCHES', 5_000),
+    clusterPresetsFile: env.CLUSTER_PRESETS_FILE || undefined,
   };
 }

@@ -3,9 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { installClusterRoles } from './activities/cluster-roles.js';
 import { createActivities } from './activities/index.js';
 import { ClusterConnector } from './activities/kubernetes/cluster-connector.js';
+import { GkeClients } from './activities/gke/client.js';
+import { clusterResolver } from './activities/kubernetes/cluster-resolver.js';
 import { PodWatchHub } from './activities/kubernetes/pod-watch-hub.js';
+import { loadClusterPresets } from './client/cluster-presets-file.js';
 import { connectTemporal } from './client/temporal.js';
 import { loadRuntimeConfig, type RuntimeConfig } from './config.js';
+import { builtInCluster } from './domain/cluster.js';
 import { watchTaskQueue } from './domain/task-queues.js';
 import { createLogger, type Logger } from './logger.js';
 import { exitOnStartupError, isMain, runUntilSignal } from './process-lifecycle.js';
@@ -35,7 +39,7 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-export type WorkerConfig = Pick<RuntimeConfig, 'temporalAddress' | 'temporalNamespace' | 'taskQueue' | 'localKubeconfig' | 'sparkSubmit' | 'maxPodWatches'>;
+export type WorkerConfig = Pick<RuntimeConfig, 'temporalAddress' | 'temporalNamespace' | 'taskQueue' | 'localKubeconfig' | 'sparkSubmit' | 'maxPodWatches' | 'clusterPresetsFile'>;
 
 /**
  * Installs the orchestrator's ClusterRoles on every cluster it knows, then runs two workers on one
@@ -43,12 +47,17 @@ export type WorkerConfig = Pick<RuntimeConfig, 'temporalAddress' | 'temporalName
  * long as their pods, on the watch queue with slots for thousands.
  */
 export async function startWorker(config: WorkerConfig, logger: Logger = createLogger('worker')): Promise<RunningWorker> {
-  const clusters = new ClusterConnector(config.localKubeconfig ? { local: config.localKubeconfig } : {});
-  for (const cluster of clusters.names()) await installClusterRoles(clusters, cluster);
-  const podWatches = new PodWatchHub(clusters, (cluster, error) => logger.warn({ cluster, err: error }, 'pod watch broke; starting it again'));
+  const clusterPresets = loadClusterPresets(config.clusterPresetsFile);
   const temporal = await connectTemporal(config);
+  const clusters = new ClusterConnector(
+    config.localKubeconfig ? { [builtInCluster]: { kubeconfig: config.localKubeconfig } } : {},
+    clusterResolver(temporal.client, clusterPresets),
+  );
+  for (const cluster of clusters.names()) await installClusterRoles(await clusters.access(cluster));
+  const podWatches = new PodWatchHub(clusters, (cluster, error) => logger.warn({ cluster, err: error }, 'pod watch broke; starting it again'));
+  const gkeClients = new GkeClients(clusterPresets);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  const activities = createActivities({ clusters, sparkSubmit: config.sparkSubmit, podWatches, temporal: temporal.client });
+  const activities = createActivities({ clusters, sparkSubmit: config.sparkSubmit, podWatches, temporal: temporal.client, clusterPresets, gkeClients });
   const common = { connection, namespace: config.temporalNamespace };
   const workers = [
     await Worker.create({ ...common, taskQueue: config.taskQueue, workflowsPath, activities }),
@@ -61,6 +70,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
   ];
   const done = Promise.all(workers.map((worker) => worker.run())).then(() => undefined).finally(async () => {
     await podWatches.close();
+    await gkeClients.close();
     await temporal.close();
     await connection.close();
   });

@@ -3,7 +3,7 @@ import { managedByLabel, managedByValue } from '../domain/labels.js';
 import { kernelControllerClusterRole } from '../domain/kernel-pod.js';
 import { sparkDriverClusterRole } from '../domain/spark-job.js';
 import { isConflict, kube } from './kubernetes/api-errors.js';
-import type { ClusterConnector } from './kubernetes/cluster-connector.js';
+import type { ClusterAccess } from './kubernetes/cluster-connector.js';
 
 const verbs = ['create', 'get', 'list', 'watch', 'update', 'patch', 'delete', 'deletecollection'];
 
@@ -30,8 +30,8 @@ export const kernelControllerRole: V1ClusterRole = {
 };
 
 /** The orchestrator's own bootstrap on each cluster: create or bring up to date its ClusterRoles. */
-export async function installClusterRoles(clusters: ClusterConnector, cluster: string): Promise<void> {
-  const rbac = clusters.access(cluster).config.makeApiClient(RbacAuthorizationV1Api);
+export async function installClusterRoles(access: ClusterAccess): Promise<void> {
+  const rbac = access.config.makeApiClient(RbacAuthorizationV1Api);
   for (const role of [sparkDriverRole, kernelControllerRole]) {
     const name = role.metadata!.name!;
     await kube(`install ClusterRole ${name}`, async () => {

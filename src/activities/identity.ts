@@ -21,12 +21,12 @@ export interface RoleBindingRequest extends OwnedIdentityRef {
 
 /** Temporary identities: a service account and the role binding that scopes it to one namespace. */
 export function identityActivities(clusters: ClusterConnector) {
-  const core = (cluster: string) => clusters.access(cluster).config.makeApiClient(CoreV1Api);
-  const rbac = (cluster: string) => clusters.access(cluster).config.makeApiClient(RbacAuthorizationV1Api);
+  const core = async (cluster: string) => (await clusters.access(cluster)).config.makeApiClient(CoreV1Api);
+  const rbac = async (cluster: string) => (await clusters.access(cluster)).config.makeApiClient(RbacAuthorizationV1Api);
 
   return {
     async createServiceAccount(ref: OwnedIdentityRef): Promise<void> {
-      const api = core(ref.cluster);
+      const api = await core(ref.cluster);
       const marks = ownershipMarks(ref.kind, ref.workflowId);
       await createOwned(`service account ${ref.namespace}/${ref.name}`, ref.workflowId,
         () => api.createNamespacedServiceAccount({
@@ -39,12 +39,12 @@ export function identityActivities(clusters: ClusterConnector) {
 
     /** Deleting the account revokes every token issued for it. */
     async deleteServiceAccount(ref: IdentityRef): Promise<void> {
-      const api = core(ref.cluster);
+      const api = await core(ref.cluster);
       await deleteIfPresent(`service account ${ref.namespace}/${ref.name}`, () => api.deleteNamespacedServiceAccount({ name: ref.name, namespace: ref.namespace }));
     },
 
     async createRoleBinding(request: RoleBindingRequest): Promise<void> {
-      const api = rbac(request.cluster);
+      const api = await rbac(request.cluster);
       const marks = ownershipMarks(request.kind, request.workflowId);
       await createOwned(`role binding ${request.namespace}/${request.name}`, request.workflowId,
         () => api.createNamespacedRoleBinding({
@@ -59,7 +59,7 @@ export function identityActivities(clusters: ClusterConnector) {
     },
 
     async deleteRoleBinding(ref: IdentityRef): Promise<void> {
-      const api = rbac(ref.cluster);
+      const api = await rbac(ref.cluster);
       await deleteIfPresent(`role binding ${ref.namespace}/${ref.name}`, () => api.deleteNamespacedRoleBinding({ name: ref.name, namespace: ref.namespace }));
     },
   };

@@ -1,4 +1,8 @@
 import type { Client } from '@temporalio/client';
+import type { ClusterPresets } from '../domain/cluster-presets.js';
+import { clusterSetupActivities } from './cluster-setup.js';
+import type { GkeClients } from './gke/client.js';
+import { gkeClusterActivities } from './gke/clusters.js';
 import { identityActivities } from './identity.js';
 import { kernelActivities } from './kernel-pods.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
@@ -17,6 +21,8 @@ export interface ActivityDeps {
   podWatches: PodWatchHub;
   /** For activities that look up or signal workflows. */
   temporal: Client;
+  clusterPresets: ClusterPresets;
+  gkeClients: GkeClients;
 }
 
 /** The activities the worker registers, bound to their dependencies. */
@@ -28,6 +34,8 @@ export function createActivities(deps: ActivityDeps) {
     ...sparkSubmitActivities(deps.clusters, deps.sparkSubmit),
     ...kernelActivities(deps.clusters, deps.temporal),
     ...workflowLookupActivities(deps.temporal),
+    ...gkeClusterActivities(deps.gkeClients, deps.temporal),
+    ...clusterSetupActivities(deps.clusterPresets),
   };
 }
 

@@ -28,12 +28,12 @@ function asPodEvent(event: CoreV1Event): KernelPodEvent {
 }
 
 export function kernelActivities(clusters: ClusterConnector, temporal: Client) {
-  const core = (cluster: string) => clusters.access(cluster).config.makeApiClient(CoreV1Api);
+  const core = async (cluster: string) => (await clusters.access(cluster)).config.makeApiClient(CoreV1Api);
 
   return {
     /** The kernel's own namespace, marked as created by us; one of the same name that is not ours is refused. */
     async createKernelNamespace({ cluster, plan }: KernelTarget): Promise<void> {
-      const api = core(cluster);
+      const api = await core(cluster);
       const marks = ownershipMarks('kernel', plan.workflowId);
       await createOwned(`namespace ${plan.namespace}`, plan.workflowId,
         () => api.createNamespace({ body: { metadata: { name: plan.namespace, labels: { ...marks.labels, [createdNamespaceLabel]: 'true' }, annotations: marks.annotations } } }),
@@ -41,12 +41,12 @@ export function kernelActivities(clusters: ClusterConnector, temporal: Client) {
     },
 
     async deleteKernelNamespace({ cluster, plan }: KernelTarget): Promise<void> {
-      const api = core(cluster);
+      const api = await core(cluster);
       await deleteIfPresent(`namespace ${plan.namespace}`, () => api.deleteNamespace({ name: plan.namespace }));
     },
 
     async createKernelPod({ cluster, plan, spec }: KernelTarget & { spec: KernelSpec }): Promise<void> {
-      const api = core(cluster);
+      const api = await core(cluster);
       await createOwned(`pod ${plan.namespace}/${plan.podName}`, plan.workflowId,
         () => api.createNamespacedPod({ namespace: plan.namespace, body: renderKernelPod(plan, spec, ownershipMarks('kernel', plan.workflowId)) }),
         () => api.readNamespacedPod({ name: plan.podName, namespace: plan.namespace }));
@@ -60,7 +60,7 @@ export function kernelActivities(clusters: ClusterConnector, temporal: Client) {
      */
     async waitForKernelPod({ cluster, plan, deadline }: KernelTarget & { deadline: number }): Promise<{ podIP: string; podUid?: string }> {
       const context = Context.current();
-      const api = core(cluster);
+      const api = await core(cluster);
       const workflowId = context.info.workflowExecution?.workflowId;
       const reported = new Set<string>();
       const reportEvents = async (podUid: string | undefined): Promise<void> => {

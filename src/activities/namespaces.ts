@@ -19,7 +19,7 @@ export function namespaceActivities(clusters: ClusterConnector) {
      * auto-create; a per-user or per-team namespace outlives the job that created it.
      */
     async ensureNamespace(request: NamespaceRequest): Promise<{ created: boolean }> {
-      const core = clusters.access(request.cluster).config.makeApiClient(CoreV1Api);
+      const core = (await clusters.access(request.cluster)).config.makeApiClient(CoreV1Api);
       try {
         await core.readNamespace({ name: request.namespace });
         return { created: false };

@@ -24,8 +24,8 @@ const pollMs = 1_000;
 const heartbeatEveryMs = 5_000;
 
 export function podActivities(clusters: ClusterConnector, watches: PodWatchHub) {
-  const core = (cluster: string) => clusters.access(cluster).config.makeApiClient(CoreV1Api);
-  const readPod = (ref: PodRef) => core(ref.cluster).readNamespacedPod({ name: ref.name, namespace: ref.namespace });
+  const core = async (cluster: string) => (await clusters.access(cluster)).config.makeApiClient(CoreV1Api);
+  const readPod = async (ref: PodRef) => (await core(ref.cluster)).readNamespacedPod({ name: ref.name, namespace: ref.namespace });
 
   return {
     /**
@@ -72,7 +72,7 @@ export function podActivities(clusters: ClusterConnector, watches: PodWatchHub) 
      */
     async deletePodAndWait(ref: PodRef): Promise<void> {
       const context = Context.current();
-      const api = core(ref.cluster);
+      const api = await core(ref.cluster);
       await deleteIfPresent(`pod ${ref.namespace}/${ref.name}`, () => api.deleteNamespacedPod({ name: ref.name, namespace: ref.namespace }));
       for (;;) {
         try {

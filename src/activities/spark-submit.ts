@@ -25,7 +25,7 @@ export function sparkSubmitActivities(clusters: ClusterConnector, sparkSubmit: s
     async submitSparkJob(input: SparkJobInput): Promise<{ submitted: boolean }> {
       const context = Context.current();
       const names = sparkJobNames(input.jobId);
-      const access = clusters.access(input.cluster);
+      const access = await clusters.access(input.cluster);
       const core = access.config.makeApiClient(CoreV1Api);
       const driverExists = async (): Promise<boolean> => {
         try {

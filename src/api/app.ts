@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { ClusterPresets } from '../domain/cluster-presets.js';
 import type { KernelRequestContext } from '../client/kernel-request.js';
 import type { TemporalHandle } from '../client/temporal.js';
 import Fastify, { type FastifyInstance, type FastifyBaseLogger, type RawServerDefault, type RawRequestDefaultExpression, type RawReplyDefaultExpression } from 'fastify';
@@ -8,6 +9,7 @@ import { allows, type Principal, type Scope, type TokenRegistry } from './auth.j
 import { HttpError, installErrorHandling } from './errors.js';
 import { healthRoutes } from './routes/health.js';
 import { openapiRoutes } from './routes/openapi.js';
+import { clusterRoutes } from './routes/clusters.js';
 import { kernelRoutes } from './routes/kernels.js';
 import { sparkJobRoutes } from './routes/spark-jobs.js';
 
@@ -32,6 +34,7 @@ export interface ApiDeps {
   bodyLimitBytes: number;
   orchestratorNamespace: string;
   kernels: Omit<KernelRequestContext, 'newKernelId'>;
+  clusterPresets: ClusterPresets;
   logger: Logger;
 }
 
@@ -82,5 +85,6 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   await app.register(openapiRoutes);
   await app.register(sparkJobRoutes(deps));
   await app.register(kernelRoutes(deps));
+  await app.register(clusterRoutes(deps));
   return app;
 }

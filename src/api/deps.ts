@@ -1,3 +1,4 @@
+import { loadClusterPresets } from '../client/cluster-presets-file.js';
 import { kernelContext } from '../client/kernel-catalog.js';
 import type { TemporalHandle } from '../client/temporal.js';
 import type { RuntimeConfig } from '../config.js';
@@ -5,7 +6,7 @@ import type { Logger } from '../logger.js';
 import type { ApiDeps } from './app.js';
 import type { TokenRegistry } from './auth.js';
 
-/** The API's dependencies from the runtime configuration; the kernel catalogue is checked here, at start-up. */
+/** The API's dependencies from the runtime configuration; the kernel catalogue and cluster presets are checked here, at start-up. */
 export function apiDeps(config: RuntimeConfig, temporal: TemporalHandle, tokens: TokenRegistry, logger: Logger): ApiDeps {
   return {
     temporal,
@@ -14,6 +15,7 @@ export function apiDeps(config: RuntimeConfig, temporal: TemporalHandle, tokens:
     bodyLimitBytes: config.apiBodyLimitBytes,
     orchestratorNamespace: config.orchestratorNamespace,
     kernels: kernelContext(config),
+    clusterPresets: loadClusterPresets(config.clusterPresetsFile),
     logger,
   };
 }

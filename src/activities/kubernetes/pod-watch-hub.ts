@@ -30,7 +30,7 @@ export class PodWatchHub {
 
   /** Listens to one pod; returns the pod as the cache knows it now and the way to stop listening. */
   async follow(cluster: string, namespace: string, name: string, listener: PodListener): Promise<{ current: V1Pod | undefined; stop: () => void }> {
-    const watch = this.watchOf(cluster);
+    const watch = await this.watchOf(cluster);
     await watch.synced;
     const listeners = watch.listeners.get(key(namespace, name)) ?? new Set<PodListener>();
     watch.listeners.set(key(namespace, name), listeners);
@@ -50,10 +50,10 @@ export class PodWatchHub {
     this.watches.clear();
   }
 
-  private watchOf(cluster: string): ClusterWatch {
+  private async watchOf(cluster: string): Promise<ClusterWatch> {
     const existing = this.watches.get(cluster);
     if (existing) return existing;
-    const { config } = this.clusters.access(cluster);
+    const { config } = await this.clusters.access(cluster);
     const api = config.makeApiClient(CoreV1Api);
     const informer = makeInformer<V1Pod>(config, '/api/v1/pods', () => api.listPodForAllNamespaces({ labelSelector: kindLabel }), kindLabel);
     const listeners = new Map<string, Set<PodListener>>();

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import { randomUUID } from 'node:crypto';
 import { KernelRequest, kernelIdPattern, toKernelSessionInput, type KernelRequestContext } from '../../client/kernel-request.js';
+import { ClustersClient } from '../../client/clusters.js';
 import { KernelsClient } from '../../client/kernels.js';
 import { kernelPhases, type KernelPhase } from '../../domain/kernel-session.js';
 import type { Api, ApiDeps } from '../app.js';
@@ -15,6 +16,7 @@ const Status = Type.Object({
 
 export function kernelRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue'> & { kernels: Omit<KernelRequestContext, 'newKernelId'> }) {
   const kernels = new KernelsClient(deps.temporal.client, deps.taskQueue, deps.kernels.maxPerUser);
+  const clusters = new ClustersClient(deps.temporal.client, deps.taskQueue);
   return async function register(app: Api): Promise<void> {
     const config = { scope: 'kernels' as const };
 
@@ -23,6 +25,7 @@ export function kernelRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue'> & { k
       schema: { summary: 'Start a kernel session (idempotent on kernelId); 429 when the user holds the maximum of kernels', body: KernelRequest, response: { 202: Type.Object({ kernelId: Type.String(), workflowId: Type.String() }) } },
     }, async (request, reply) => {
       const input = toKernelSessionInput(request.body, { ...deps.kernels, newKernelId: randomUUID });
+      await clusters.requireRunning(input.cluster, 'cluster');
       const started = await kernels.start(input);
       return reply.status(202).send({ kernelId: started.kernelId, workflowId: started.workflowId });
     });

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { randomUUID } from 'node:crypto';
+import { ClustersClient } from '../../client/clusters.js';
 import { SparkJobsClient } from '../../client/spark-jobs.js';
 import { sparkJobPhases, type SparkJobPhase } from '../../domain/spark-job.js';
 import type { Api, ApiDeps } from '../app.js';
@@ -19,6 +20,7 @@ const Summary = Type.Object({
 
 export function sparkJobRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue' | 'orchestratorNamespace'>) {
   const jobs = new SparkJobsClient(deps.temporal.client, deps.taskQueue);
+  const clusters = new ClustersClient(deps.temporal.client, deps.taskQueue);
   return async function register(app: Api): Promise<void> {
     const config = { scope: 'spark-jobs' as const };
 
@@ -27,6 +29,7 @@ export function sparkJobRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue' | 'o
       schema: { summary: 'Start a Spark job (idempotent on jobId)', body: SparkJobRequest, response: { 202: Accepted } },
     }, async (request, reply) => {
       const input = toSparkJobInput(request.body, { newJobId: randomUUID, orchestratorNamespace: deps.orchestratorNamespace });
+      await clusters.requireRunning(input.cluster, 'cluster');
       const started = await jobs.start(input);
       return reply.status(202).send({ jobId: started.jobId, workflowId: started.workflowId });
     });

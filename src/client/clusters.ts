@@ -1,0 +1,54 @@
+import type { Client } from '@temporalio/client';
+import { builtInCluster, clusterWorkflowId, type ClusterInput, type ClusterStatus } from '../domain/cluster.js';
+import { conflictError, DomainError, validationError } from '../domain/errors.js';
+import { clusterStatusQuery, destroyClusterSignal, type DestroyRequest } from '../workflows/cluster.js';
+import { buildListQuery } from './visibility-query.js';
+import { forWorkflow } from './workflow-errors.js';
+import { startOnce } from './workflow-start.js';
+
+export class ClustersClient {
+  constructor(private readonly client: Client, private readonly taskQueue: string) {}
+
+  /** Starts the cluster's workflow; the same name while it lives is the same cluster. */
+  async create(input: ClusterInput, by: string): Promise<{ name: string; workflowId: string; existing: boolean }> {
+    const workflowId = clusterWorkflowId(input.name);
+    const { existing } = await startOnce(this.client, {
+      workflowType: 'cluster', workflowId, taskQueue: this.taskQueue, args: [input], reuseAfterEnd: true,
+      attributes: { user: by, kind: 'cluster', namespace: '', cluster: input.name },
+    });
+    return { name: input.name, workflowId, existing };
+  }
+
+  status(name: string): Promise<ClusterStatus> {
+    return forWorkflow(`cluster '${name}'`, () => this.client.workflow.getHandle(clusterWorkflowId(name)).query(clusterStatusQuery));
+  }
+
+  /** Jobs and kernels run on the built-in cluster or on a RUNNING one; anything else is a 400 naming `field`. */
+  async requireRunning(name: string, field: string): Promise<void> {
+    if (name === builtInCluster) return;
+    const status = await this.status(name).catch((error: unknown) => {
+      if (error instanceof DomainError && error.code === 'NOT_FOUND') throw validationError(field, `no cluster '${name}'`);
+      throw error;
+    });
+    if (status.phase !== 'RUNNING') throw validationError(field, `cluster '${name}' is ${status.phase}, not RUNNING`);
+  }
+
+  async destroy(name: string, request: DestroyRequest): Promise<void> {
+    const handle = this.client.workflow.getHandle(clusterWorkflowId(name));
+    await forWorkflow(`cluster '${name}'`, async () => {
+      const { status } = await handle.describe();
+      if (status.name !== 'RUNNING') throw conflictError(`cluster '${name}' has already ended (${status.name})`);
+      await handle.signal(destroyClusterSignal, request);
+    });
+  }
+
+  async list(limit = 100): Promise<ClusterStatus[]> {
+    const clusters: ClusterStatus[] = [];
+    for await (const execution of this.client.workflow.list({ query: buildListQuery({ kind: 'cluster' }) })) {
+      const status = await this.status(execution.workflowId.replace(/^cluster-/, '')).catch(() => undefined);
+      if (status && !clusters.some((known) => known.name === status.name)) clusters.push(status);
+      if (clusters.length >= limit) break;
+    }
+    return clusters;
+  }
+}

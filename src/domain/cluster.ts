@@ -1,0 +1,44 @@
+import type { NodePoolPreset } from './cluster-presets.js';
+
+export const clusterPhases = ['PROVISIONING', 'RUNNING', 'DELETING', 'DELETED', 'FAILED'] as const;
+export type ClusterPhase = (typeof clusterPhases)[number];
+export type ClusterProvider = 'gke' | 'static';
+
+/** The built-in cluster of the embedded stack (or KUBECONFIG_LOCAL): never created nor deleted. */
+export const builtInCluster = 'local';
+export const clusterWorkflowId = (name: string): string => `cluster-${name}`;
+
+/** What the API hands the cluster workflow: presets resolved, no credentials. */
+export interface ClusterInput {
+  name: string;
+  provider: ClusterProvider;
+  /** For `gke`: the connection preset's name and the node pools, resolved from their presets. */
+  gke?: { connection: string; nodePools: Record<string, NodePoolPreset> };
+  /** Destroy the cluster once no job or kernel has used it for this long. */
+  idleTtlSeconds?: number;
+}
+
+/** The signal by which the operation poller reports progress to its cluster workflow. */
+export const gkeProgressSignalName = 'gkeProgress';
+
+/** Where a GKE operation is, as its poller reports it. */
+export interface ClusterOperationProgress {
+  status: string;
+  percent?: number;
+  at: string;
+}
+
+export interface ClusterStatus {
+  name: string;
+  provider: ClusterProvider;
+  phase: ClusterPhase;
+  /** https URL of the Kubernetes API server, once RUNNING. */
+  endpoint?: string;
+  /** PEM of its CA: public, kept so jobs can reach the cluster without asking GKE each time. */
+  caCertificatePem?: string;
+  /** The GKE connection preset, for a fresh access token when a job runs. */
+  connection?: string;
+  createdAt: string;
+  progress?: ClusterOperationProgress & { elapsedSeconds: number };
+  error?: string;
+}
