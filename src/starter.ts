@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { DomainError } from './domain/errors.js';
+import { registerClusterCommands } from './starter/cluster-commands.js';
 import { registerKernelCommands } from './starter/kernel-commands.js';
 import { registerListCommand } from './starter/list-command.js';
 import { registerSparkJobCommands } from './starter/spark-job-commands.js';
@@ -10,6 +11,7 @@ const program = new Command('starter')
   .showHelpAfterError();
 registerSparkJobCommands(program);
 registerKernelCommands(program);
+registerClusterCommands(program);
 registerListCommand(program);
 
 await program.parseAsync().catch((error: Error) => {

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { builtInCluster, type ClusterInput } from '../domain/cluster.js';
 import type { ClusterPresets, NodePoolPreset } from '../domain/cluster-presets.js';
 import { validationError } from '../domain/errors.js';
+import { checkAgainst } from './schema-check.js';
 
 /** GKE's rule for cluster names, which also makes a valid workflow id and Kubernetes label. */
 export const clusterNamePattern = '^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$';
@@ -39,4 +40,9 @@ export function toClusterInput(request: ClusterRequest, presets: ClusterPresets)
     nodePools[pool] = preset;
   });
   return { name: request.name, provider: 'gke', gke: { connection, nodePools } };
+}
+
+/** Schema check outside the API (the CLI), naming the field as the API does. */
+export function checkClusterRequest(candidate: unknown): ClusterRequest {
+  return checkAgainst(ClusterRequest, candidate);
 }

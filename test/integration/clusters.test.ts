@@ -1,10 +1,13 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { status } from '@grpc/grpc-js';
 import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { startGkeSimulator, type GkeSimulator } from '../../src/local/gke-simulator/index.js';
+import { repoRoot } from '../../src/local/paths.js';
 import { adminKubeConfig, eventually, uniqueName } from './stack/kube.js';
 import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
 import { readStackInfo } from './stack/stack-info.js';
@@ -12,6 +15,7 @@ import { readStackInfo } from './stack/stack-info.js';
 const admin = adminKubeConfig();
 const core = admin.makeApiClient(CoreV1Api);
 const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+const run = promisify(execFile);
 const quota = "Insufficient regional quota to satisfy request: resource \"CPUS\": request requires '48.0' and is short '16.0'";
 
 /**
@@ -114,6 +118,21 @@ describe('clusters through the REST API (real worker, local GKE API, real contro
     expect(failed).toMatchObject({ phase: 'FAILED' });
     expect(failed.error).toContain(quota);
     expect(creates() - createsBefore).toBe(1);
+  });
+
+  test('the CLI creates with a live progress line until RUNNING, lists, and deletes', async () => {
+    const name = uniqueName('cli').slice(0, 30);
+    const env = { ...process.env, TEMPORAL_ADDRESS: readStackInfo().temporalAddress, TEMPORAL_TASK_QUEUE: orchestrator.taskQueue, CLUSTER_PRESETS_FILE: join(dir, 'presets.json') };
+    const starter = (...args: string[]) => run(process.execPath, [join(repoRoot, 'dist', 'starter.js'), 'cluster', ...args], { env });
+    const created = await starter('create', name, '--connection', 'sim', '--node-pool', 'small');
+    const lines = created.stdout.split('\n');
+    expect(lines[0]).toBe(`cluster ${name}  workflow cluster-${name}`);
+    expect(lines.some((line) => new RegExp(`^${name} {2}PROVISIONING {2}\\[[#-]{30}\\] +\\d+% {2}\\d+s$`).test(line))).toBe(true);
+    expect(lines).toContain(`RUNNING  ${readStackInfo().apiserverUrl}`);
+    expect((await starter('list')).stdout).toContain(`${name}\tgke\tRUNNING\t${readStackInfo().apiserverUrl}`);
+    expect((await starter('delete', name, '--reason', 'done')).stdout).toBe(`destroy requested for cluster ${name}\n`);
+    expect(await until(name, ['DELETED', 'FAILED'])).toMatchObject({ phase: 'DELETED', error: expect.stringMatching(/^destroyed by starter \(.*\): done$/) });
+    await expect(starter('create', name, '--connection', 'prod', '--node-pool', 'small')).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining("no GKE connection preset 'prod'") });
   });
 
   test.each([

@@ -26,7 +26,7 @@ describe('the starter CLI (compiled, as a person runs it)', () => {
       return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
     }
   };
-  const app = ['--image', 'apache/spark:4.0.1', '--class', 'org.apache.spark.examples.SparkPi', '--conf', 'spark.kubernetes.driver.annotation.compute-orchestrator/simulate-run-seconds=1'];
+  const app = ['--image', 'apache/spark:4.0.1', '--class', 'org.apache.spark.examples.SparkPi', '--conf', 'spark.kubernetes.driver.annotation.compute-orchestrator/simulate-run-seconds=4'];
 
   test('submit follows the phases to SUCCEEDED and exits 0; status and list show the job', async () => {
     const user = uniqueName('cli');
