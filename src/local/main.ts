@@ -13,6 +13,7 @@ import { routeTemporalLogs, startWorker } from '../worker.js';
 import { ensureLocalApiToken } from './api-token.js';
 import { defaultStateDir, repoRoot, toolBinary } from './paths.js';
 import { defaultPorts, firstUnexpectedExit, offsetPorts, startLocalStack } from './stack.js';
+import { startLocalGkeApi } from './gke-simulator-setup.js';
 import { linkKubectl } from './kubectl.js';
 import { assertPortFree } from './ports.js';
 
@@ -23,6 +24,13 @@ const fail = exitOnStartupError('npm start');
 const portOffset = Number(process.env.LOCAL_PORT_OFFSET ?? 0);
 if (!Number.isInteger(portOffset) || portOffset < 0 || portOffset > 50_000) {
   fail(new Error(`LOCAL_PORT_OFFSET must be an integer from 0 to 50000, got '${process.env.LOCAL_PORT_OFFSET}'`));
+}
+if (process.env.GKE_SIMULATOR === '1' && process.env.CLUSTER_PRESETS_FILE) {
+  fail(new Error('GKE_SIMULATOR=1 brings its own cluster presets: unset CLUSTER_PRESETS_FILE, or GKE_SIMULATOR'));
+}
+const simulatedOperationSeconds = Number(process.env.GKE_SIMULATOR_OPERATION_SECONDS ?? 30);
+if (!(simulatedOperationSeconds > 0 && simulatedOperationSeconds <= 3600)) {
+  fail(new Error(`GKE_SIMULATOR_OPERATION_SECONDS must be a number of seconds from 1 to 3600, got '${process.env.GKE_SIMULATOR_OPERATION_SECONDS}'`));
 }
 const config = (() => {
   try {
@@ -48,11 +56,17 @@ const stack = await startLocalStack({
   temporalAddress: process.env.TEMPORAL_ADDRESS || undefined,
   kubeconfig: process.env.KUBECONFIG_LOCAL || undefined,
 }).catch(fail);
+// Only on request, and said loudly: the simulator is not Google.
+const gkeApi = process.env.GKE_SIMULATOR === '1'
+  ? await startLocalGkeApi(stack.kubeconfig, stateDir, simulatedOperationSeconds, logger).catch(fail)
+  : undefined;
+if (gkeApi) logger.warn({ simulator: 'gke', address: gkeApi.simulator.address }, 'GKE simulator running: clusters of the connection "simulator" are fakes pointing at the local control plane');
 const runtime = {
   ...config,
   temporalAddress: stack.temporalAddress,
   localKubeconfig: stack.kubeconfig,
   sparkSubmit: process.env.SPARK_SUBMIT || toolBinary('spark', 'spark-submit'),
+  ...(gkeApi ? { clusterPresetsFile: gkeApi.presetsFile } : {}),
 };
 const kubectl = linkKubectl(stateDir);
 if (!process.env.API_TOKENS_FILE) ensureLocalApiToken(join(stateDir, 'api-token'), config.apiTokensFile);
@@ -71,6 +85,7 @@ const shutdown = async (): Promise<void> => {
   await api.close();
   await worker.stop().catch((error: unknown) => logger.error({ err: error }, 'worker stopped with an error'));
   await temporal.close();
+  await gkeApi?.simulator.stop();
   await stack.stop();
   console.log('Stopped.');
 };
@@ -107,12 +122,14 @@ const lines = [
   `  REST API         ${apiUrl}  (bearer token in ${show(join(stateDir, 'api-token'))})`,
   `  Kubernetes       ${stack.apiserverUrl ?? 'external cluster'}  (kubeconfig ${show(stack.kubeconfig)})`,
   `  Logs             ${show(stack.logDir)}/`,
+  gkeApi ? `  GKE simulator    ${gkeApi.simulator.address}  (NOT Google: a local fake; connection 'simulator', node pool 'small')` : undefined,
   'Try:',
   `  curl -s ${apiUrl}/healthz`,
   `  ${show(kubectl)} --kubeconfig ${show(stack.kubeconfig)} get nodes`,
   `  curl -s -H "Authorization: Bearer $(cat ${show(join(stateDir, 'api-token'))})" -H 'content-type: application/json' -d '${JSON.stringify(exampleJob)}' ${apiUrl}/v1/spark-jobs`,
   `  ${startCommand} submit --user alice --image ${exampleJob.app.image} --class ${exampleJob.app.mainClass} ${exampleJob.app.mainApplicationFile} 100`,
   `  ${startCommand} list --user alice`,
+  gkeApi ? `  ${startCommand} cluster create demo --connection simulator --node-pool small` : undefined,
   'Ctrl-C stops everything.',
 ];
 console.log(lines.filter((line) => line !== undefined).join('\n'));

@@ -61,6 +61,7 @@ describe('npm start (the embedded stack, worker and API)', () => {
       await until(started, 'compute-orchestrator is up.');
       expect(started.output()).toContain(`Temporal Web UI  http://127.0.0.1:${8233 + portOffset}`);
       expect(started.output()).toContain(`REST API         ${apiUrl}`);
+      expect(started.output()).not.toContain('GKE simulator');
 
       const health = await fetch(`${apiUrl}/healthz`);
       expect(health.status).toBe(200);
@@ -118,15 +119,33 @@ describe('npm start (the embedded stack, worker and API)', () => {
     }
   });
 
-  test('with TEMPORAL_ADDRESS and KUBECONFIG_LOCAL it starts only the worker and the API against them', async () => {
+  test('with TEMPORAL_ADDRESS and KUBECONFIG_LOCAL it starts only the worker and the API against them; GKE_SIMULATOR=1 adds the GKE fake', async () => {
     const { temporalAddress, kubeconfig } = readStackInfo();
-    const started = startEmbedded({ TEMPORAL_ADDRESS: temporalAddress, KUBECONFIG_LOCAL: kubeconfig, TEMPORAL_TASK_QUEUE: 'npm-start-external' });
+    const started = startEmbedded({
+      TEMPORAL_ADDRESS: temporalAddress, KUBECONFIG_LOCAL: kubeconfig, TEMPORAL_TASK_QUEUE: 'npm-start-external', GKE_SIMULATOR: '1', GKE_SIMULATOR_OPERATION_SECONDS: '2',
+    });
     try {
       await until(started, 'compute-orchestrator is up.');
       expect(childrenOf(started.child.pid!)).toEqual([]);
       expect(started.output()).toContain(`Temporal         ${temporalAddress}`);
       expect(started.output()).not.toContain('Temporal Web UI');
+      expect(started.output()).toMatch(/GKE simulator {4}127\.0\.0\.1:\d+ {2}\(NOT Google: a local fake; connection 'simulator', node pool 'small'\)/);
       expect((await fetch(`${apiUrl}/healthz`)).status).toBe(200);
+
+      // A person's first cluster: created on the fake, RUNNING on the local control plane.
+      const token = readFileSync(join(started.stateDir, 'api-token'), 'utf8').trim();
+      const call = (method: string, path: string, body?: unknown) => fetch(`${apiUrl}${path}`, {
+        method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      const name = `demo-${process.pid}`;
+      expect((await call('POST', '/v1/clusters', { name, provider: 'gke', gke: { connection: 'simulator', nodePools: ['small'] } })).status).toBe(202);
+      let phase = '';
+      for (let attempt = 0; attempt < 60 && !['RUNNING', 'FAILED'].includes(phase); attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        phase = ((await (await call('GET', `/v1/clusters/${name}`)).json()) as { phase: string }).phase;
+      }
+      expect(phase).toBe('RUNNING');
+      expect((await call('DELETE', `/v1/clusters/${name}`)).status).toBe(202);
       started.child.kill('SIGTERM');
       expect(await started.exited).toBe(0);
     } finally {
