@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
 import { builtInCluster, clusterWorkflowId, type ClusterInput, type ClusterStatus } from '../domain/cluster.js';
-import { conflictError, DomainError, validationError } from '../domain/errors.js';
+import { DomainError, validationError } from '../domain/errors.js';
 import { clusterStatusQuery, destroyClusterSignal, type DestroyRequest } from '../workflows/cluster.js';
 import { buildListQuery } from './visibility-query.js';
-import { forWorkflow } from './workflow-errors.js';
+import { forWorkflow, signalRunning } from './workflow-errors.js';
 import { startOnce } from './workflow-start.js';
 
 export class ClustersClient {
@@ -33,13 +33,8 @@ export class ClustersClient {
     if (status.phase !== 'RUNNING') throw validationError(field, `cluster '${name}' is ${status.phase}, not RUNNING`);
   }
 
-  async destroy(name: string, request: DestroyRequest): Promise<void> {
-    const handle = this.client.workflow.getHandle(clusterWorkflowId(name));
-    await forWorkflow(`cluster '${name}'`, async () => {
-      const { status } = await handle.describe();
-      if (status.name !== 'RUNNING') throw conflictError(`cluster '${name}' has already ended (${status.name})`);
-      await handle.signal(destroyClusterSignal, request);
-    });
+  destroy(name: string, request: DestroyRequest): Promise<void> {
+    return signalRunning(this.client, clusterWorkflowId(name), `cluster '${name}'`, destroyClusterSignal, request);
   }
 
   async list(limit = 100): Promise<ClusterStatus[]> {

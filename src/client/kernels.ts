@@ -1,12 +1,12 @@
 import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { conflictError, DomainError } from '../domain/errors.js';
+import { DomainError } from '../domain/errors.js';
 import type { KernelProgressStep, KernelSessionInput, KernelStatus } from '../domain/kernel-session.js';
 import { kernelQuotaWorkflowId, kernelWorkflowId } from '../domain/kernel-workflow-ids.js';
 import { searchAttributeKeys } from '../domain/search-attributes.js';
 import { acquireKernelSlot, releaseKernelSlot } from '../workflows/kernel-quota.js';
 import { kernelActivitySignal, kernelProgressQuery, kernelStatusQuery, shutdownKernelSignal, type ShutdownRequest } from '../workflows/kernel-session.js';
-import { forWorkflow } from './workflow-errors.js';
+import { forWorkflow, signalRunning } from './workflow-errors.js';
 import { startOnce } from './workflow-start.js';
 import { buildListQuery } from './visibility-query.js';
 
@@ -65,22 +65,13 @@ export class KernelsClient {
     return forWorkflow(`kernel '${kernelId}'`, () => this.client.workflow.getHandle(kernelWorkflowId(kernelId)).query(kernelProgressQuery));
   }
 
-  private async signalRunning(kernelId: string, send: (handle: ReturnType<Client['workflow']['getHandle']>) => Promise<void>): Promise<void> {
-    const handle = this.client.workflow.getHandle(kernelWorkflowId(kernelId));
-    await forWorkflow(`kernel '${kernelId}'`, async () => {
-      const { status } = await handle.describe();
-      if (status.name !== 'RUNNING') throw conflictError(`kernel '${kernelId}' has already ended (${status.name})`);
-      await send(handle);
-    });
-  }
-
   /** Marks use: resets the idle timer. */
   touch(kernelId: string): Promise<void> {
-    return this.signalRunning(kernelId, (handle) => handle.signal(kernelActivitySignal));
+    return signalRunning(this.client, kernelWorkflowId(kernelId), `kernel '${kernelId}'`, kernelActivitySignal);
   }
 
   shutdown(kernelId: string, request: ShutdownRequest): Promise<void> {
-    return this.signalRunning(kernelId, (handle) => handle.signal(shutdownKernelSignal, request));
+    return signalRunning(this.client, kernelWorkflowId(kernelId), `kernel '${kernelId}'`, shutdownKernelSignal, request);
   }
 
   async list(filter: { user?: string }, limit = 100): Promise<KernelStatus[]> {

@@ -1,10 +1,9 @@
 import type { Client } from '@temporalio/client';
-import { conflictError } from '../domain/errors.js';
 import { searchAttributeKeys as searchAttributes } from '../domain/search-attributes.js';
 import { sparkJobNames, type SparkJobInput, type SparkJobStatus } from '../domain/spark-job.js';
 import { cancelSparkJobSignal, sparkJobStatusQuery, type CancelRequest } from '../workflows/spark-job.js';
 import { buildListQuery } from './visibility-query.js';
-import { forWorkflow } from './workflow-errors.js';
+import { forWorkflow, signalRunning } from './workflow-errors.js';
 import { startOnce } from './workflow-start.js';
 
 export interface SparkJobSummary {
@@ -33,13 +32,8 @@ export class SparkJobsClient {
     return forWorkflow(`spark job '${jobId}'`, () => this.client.workflow.getHandle(sparkJobNames(jobId).workflowId).query(sparkJobStatusQuery));
   }
 
-  async cancel(jobId: string, request: CancelRequest): Promise<void> {
-    const handle = this.client.workflow.getHandle(sparkJobNames(jobId).workflowId);
-    await forWorkflow(`spark job '${jobId}'`, async () => {
-      const { status } = await handle.describe();
-      if (status.name !== 'RUNNING') throw conflictError(`spark job '${jobId}' has already ended (${status.name})`);
-      await handle.signal(cancelSparkJobSignal, request);
-    });
+  cancel(jobId: string, request: CancelRequest): Promise<void> {
+    return signalRunning(this.client, sparkJobNames(jobId).workflowId, `spark job '${jobId}'`, cancelSparkJobSignal, request);
   }
 
   /** Newest first; the phase of each comes from its status query. */
