@@ -7,8 +7,6 @@ export type PodListener = (pod: V1Pod | undefined) => void;
 
 interface ClusterWatch {
   informer: Informer<V1Pod>;
-  /** Resolves once the first list has filled the cache. */
-  synced: Promise<void>;
   get(namespace: string, name: string): V1Pod | undefined;
   listeners: Map<string, Set<PodListener>>;
 }
@@ -23,7 +21,8 @@ const restartDelaysMs = [1_000, 2_000, 5_000, 10_000, 30_000];
  * resource version, or lists again, which reports pods deleted in the meantime.
  */
 export class PodWatchHub {
-  private readonly watches = new Map<string, ClusterWatch>();
+  /** Promises, so that activities resuming together after a restart share one watch, not start one each. */
+  private readonly watches = new Map<string, Promise<ClusterWatch>>();
   private closed = false;
 
   constructor(private readonly clusters: ClusterConnector, private readonly onWatchError: (cluster: string, error: unknown) => void) {}
@@ -31,7 +30,6 @@ export class PodWatchHub {
   /** Listens to one pod; returns the pod as the cache knows it now and the way to stop listening. */
   async follow(cluster: string, namespace: string, name: string, listener: PodListener): Promise<{ current: V1Pod | undefined; stop: () => void }> {
     const watch = await this.watchOf(cluster);
-    await watch.synced;
     const listeners = watch.listeners.get(key(namespace, name)) ?? new Set<PodListener>();
     watch.listeners.set(key(namespace, name), listeners);
     listeners.add(listener);
@@ -46,13 +44,24 @@ export class PodWatchHub {
 
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([...this.watches.values()].map((watch) => watch.informer.stop()));
+    for (const watch of await Promise.allSettled([...this.watches.values()])) {
+      if (watch.status === 'fulfilled') await watch.value.informer.stop();
+    }
     this.watches.clear();
   }
 
-  private async watchOf(cluster: string): Promise<ClusterWatch> {
+  private watchOf(cluster: string): Promise<ClusterWatch> {
     const existing = this.watches.get(cluster);
     if (existing) return existing;
+    const watch = this.startWatch(cluster);
+    // A watch that could not start is forgotten: the next follow tries afresh.
+    watch.catch(() => this.watches.delete(cluster));
+    this.watches.set(cluster, watch);
+    return watch;
+  }
+
+  /** Resolves once the first list has filled the cache. */
+  private async startWatch(cluster: string): Promise<ClusterWatch> {
     const { config } = await this.clusters.access(cluster);
     const api = config.makeApiClient(CoreV1Api);
     const informer = makeInformer<V1Pod>(config, '/api/v1/pods', () => api.listPodForAllNamespaces({ labelSelector: kindLabel }), kindLabel);
@@ -72,16 +81,8 @@ export class PodWatchHub {
       const delay = restartDelaysMs[Math.min(failures++, restartDelaysMs.length - 1)];
       setTimeout(() => { if (!this.closed) informer.start().catch((restartError: unknown) => this.onWatchError(cluster, restartError)); }, delay).unref();
     });
+    await informer.start();
     const cache = informer as unknown as { get(name: string, namespace?: string): V1Pod | undefined };
-    const watch: ClusterWatch = {
-      informer,
-      synced: informer.start(),
-      get: (namespace, name) => cache.get(name, namespace),
-      listeners,
-    };
-    // A first list that fails is retried by the error handler; the next follow waits on a fresh start.
-    watch.synced.catch(() => this.watches.delete(cluster));
-    this.watches.set(cluster, watch);
-    return watch;
+    return { informer, get: (namespace, name) => cache.get(name, namespace), listeners };
   }
 }
