@@ -3,7 +3,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { gkeProgressSignalName, type ClusterInput, type ClusterOperationProgress, type ClusterStatus } from '../domain/cluster.js';
-import { failureMessage } from './failure-message.js';
+import { failureMessage, failureType } from './failure-message.js';
 
 export interface DestroyRequest {
   reason?: string;
@@ -34,13 +34,6 @@ const gkeCleanup = proxyActivities<Activities>({
   heartbeatTimeout: '30 seconds',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
-
-const typeOf = (error: unknown): string | undefined => {
-  for (let current = error as { type?: string; cause?: unknown } | undefined; current; current = current.cause as typeof current) {
-    if (current.type) return current.type;
-  }
-  return undefined;
-};
 
 /**
  * One cluster, by name. `gke`: created through the GKE API and followed to RUNNING; `static`: an
@@ -106,7 +99,7 @@ export async function cluster(input: ClusterInput): Promise<ClusterStatus> {
       status.phase = 'FAILED';
       status.error = failureMessage(error);
       // Someone else's cluster of that name is never ours to delete.
-      if (typeOf(error) === 'GkeClusterNotOurs') mayExist = false;
+      if (failureType(error) === 'GkeClusterNotOurs') mayExist = false;
     }
   }
 

@@ -11,3 +11,11 @@ export function failureMessage(error: unknown): string {
   }
   return message;
 }
+
+/** The first ApplicationFailure type on a failure chain, outermost first: what went wrong, by kind. */
+export function failureType(error: unknown): string | undefined {
+  for (let current = error as { type?: string; cause?: unknown } | undefined; current; current = current.cause as typeof current) {
+    if (current.type) return current.type;
+  }
+  return undefined;
+}

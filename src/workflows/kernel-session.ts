@@ -48,11 +48,13 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
   let lastActivity = resume?.lastActivity ?? startedAt;
   let touches = 0;
   let podUid = resume?.podUid;
-  const status: KernelStatus = {
+  const status: Omit<KernelStatus, 'lastActivity'> = {
     kernelId: plan.kernelId, user: plan.user, kernelName: input.spec.name, phase: resume ? 'RUNNING' : 'STARTING', namespace: plan.namespace,
-    pod: plan.podName, ...(resume ? { podIP: resume.podIP } : {}), lastActivity: '', restarts: resume?.restarts ?? 0, cleanedUp: false,
+    pod: plan.podName, ...(resume ? { podIP: resume.podIP } : {}), restarts: resume?.restarts ?? 0, cleanedUp: false,
   };
-  setHandler(kernelStatusQuery, () => ({ ...status, lastActivity: new Date(lastActivity).toISOString() }));
+  // lastActivity moves with every signal: it is kept as a number and rendered when asked for.
+  const snapshot = (): KernelStatus => ({ ...status, lastActivity: new Date(lastActivity).toISOString() });
+  setHandler(kernelStatusQuery, snapshot);
   const progress: KernelProgressStep[] = resume?.progress ?? [];
   const record = (step: string): void => {
     progress.push({ step, at: new Date(Date.now()).toISOString(), source: 'orchestrator' });
@@ -185,8 +187,8 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
     await releaseSlot(plan.user, plan.kernelId);
   });
   if (cancellation) throw cancellation;
-  if (status.phase === 'FAILED') throw ApplicationFailure.nonRetryable(status.error ?? 'the kernel failed', 'KernelFailed', status);
-  return status;
+  if (status.phase === 'FAILED') throw ApplicationFailure.nonRetryable(status.error ?? 'the kernel failed', 'KernelFailed', snapshot());
+  return snapshot();
 
 }
 

@@ -62,6 +62,8 @@ describe('kernel sessions through the REST API (real worker, real control plane)
     expect((await orchestrator.call('DELETE', `/v1/kernels/${kernelId}`)).statusCode).toBe(202);
     const stopped = await until(kernelId, ['STOPPED', 'FAILED']);
     expect(stopped).toMatchObject({ phase: 'STOPPED', error: 'shut down by integration-test', cleanedUp: true });
+    // The result is the same status the query gives.
+    expect(await orchestrator.temporal.client.workflow.getHandle(`kernel-${kernelId}`).result()).toEqual(stopped);
     expect(await statusOf(core.readNamespacedPod({ name: running.pod, namespace: running.namespace }))).toBe(404);
     await eventually(() => statusOf(core.readNamespace({ name: running.namespace })), (code) => code === 404, 60_000);
     expect((await orchestrator.call('DELETE', `/v1/kernels/${kernelId}`)).statusCode).toBe(409);
