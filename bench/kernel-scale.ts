@@ -21,6 +21,7 @@ import { kindLabel } from '../src/domain/labels.js';
 import { repoRoot, toolBinary } from '../src/local/paths.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
 import { percentile } from './percentile.js';
+import { pool } from './pool.js';
 
 const sessions = Number(process.argv[2] ?? 1000);
 const inFlight = Number(process.argv[3] ?? 20);
@@ -38,13 +39,6 @@ function usage(pid: number): { rssMiB: number; cpuSeconds: number } {
   return { rssMiB: Math.round(rssKiB / 1024), cpuSeconds: ticks / 100 };
 }
 
-async function pool<T>(items: T[], width: number, work: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < items.length) await work(items[next++]!);
-  }));
-}
-
 const stack = await startLocalStack({ stateDir, ports: await freePorts() });
 const env = { TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'bench-kernel-scale', KUBECONFIG_LOCAL: stack.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit') };
 const worker = spawn(process.execPath, [join(repoRoot, 'dist', 'worker.js')], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
@@ -59,7 +53,7 @@ try {
 
   const ids = Array.from({ length: sessions }, (_, index) => `scale-${index}`);
   const launched: string[] = [];
-  const touchAll = (which: string[]) => pool(which, 50, (kernelId) => kernels.touch(kernelId));
+  const touchAll = (which: string[]) => pool(which.length, 50, (index) => kernels.touch(which[index]!));
   let launching = true;
   const keepAlive = (async () => {
     while (launching) {
@@ -68,8 +62,9 @@ try {
     }
   })();
   const launchStarted = performance.now();
-  await pool(ids, inFlight, async (kernelId) => {
-    const user = `user-${Number(kernelId.split('-')[1]) % users}`;
+  await pool(ids.length, inFlight, async (index) => {
+    const kernelId = ids[index]!;
+    const user = `user-${index % users}`;
     await kernels.start(toKernelSessionInput({ kernelId, user, cullIdleTimeoutSeconds: cullSeconds }, context));
     for (let status = await kernels.status(kernelId); status.phase !== 'RUNNING'; status = await kernels.status(kernelId)) {
       if (status.phase !== 'STARTING') throw new Error(`kernel ${kernelId}: ${status.phase} ${status.error ?? ''}`);
@@ -99,7 +94,8 @@ try {
     closedAt = Math.max(closedAt, Date.now());
   }
   const lateness: number[] = [];
-  await pool(ids, 20, async (kernelId) => {
+  await pool(ids.length, 20, async (index) => {
+    const kernelId = ids[index]!;
     const status = await kernels.status(kernelId);
     if (status.phase !== 'CULLED') throw new Error(`kernel ${kernelId} ended ${status.phase}: ${status.error ?? ''}`);
     const culled = (await kernels.progress(kernelId)).at(-1)!;

@@ -27,24 +27,13 @@ import { ownershipMarks } from '../src/domain/labels.js';
 import { sparkDriverClusterRole, sparkJobNames, type SparkJobInput } from '../src/domain/spark-job.js';
 import { toolBinary } from '../src/local/paths.js';
 import { percentile } from './percentile.js';
+import { pool } from './pool.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
 import { startWorker } from '../src/worker.js';
 
 const jobs = Number(process.argv[2] ?? 100);
 const inFlight = Number(process.argv[3] ?? 10);
 const stateDir = join(tmpdir(), `bench-spark-${process.pid}`);
-
-async function pool<T>(count: number, width: number, task: (index: number) => Promise<T>): Promise<T[]> {
-  const results: T[] = new Array<T>(count);
-  let next = 0;
-  await Promise.all(Array.from({ length: width }, async () => {
-    while (next < count) {
-      const index = next++;
-      results[index] = await task(index);
-    }
-  }));
-  return results;
-}
 
 /** Setup and teardown latencies of one finished job, read from its history. */
 async function latencies(client: Client, workflowId: string): Promise<{ setup: number; teardown: number }> {
