@@ -18,7 +18,8 @@ const domainStatus: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
-  LIMIT_EXCEEDED: 429,
+  // A limit the client can lift by ending something of its own: a conflict with the current state (DESIGN.md's 409).
+  LIMIT_EXCEEDED: 409,
   UNAVAILABLE: 503,
 };
 

@@ -15,7 +15,7 @@ export class KernelsClient {
   constructor(private readonly client: Client, private readonly taskQueue: string, private readonly maxPerUser = 0) {}
 
   /**
-   * Takes a slot from the user's quota (429 when none is left), then starts the session; the same
+   * Takes a slot from the user's quota (409 LIMIT_EXCEEDED when none is left), then starts the session; the same
    * kernel id again returns the existing kernel. A slot taken for nothing is given back.
    */
   async start(input: KernelSessionInput): Promise<{ kernelId: string; workflowId: string; existing: boolean }> {

@@ -154,8 +154,8 @@ describe('kernel sessions through the REST API (real worker, real control plane)
     const replica = await orchestrator.replica();
     const ids = [0, 1, 2, 3].map(() => uniqueName('k'));
     const answers = await Promise.all(ids.map((kernelId, index) => (index % 2 === 0 ? orchestrator : replica).call('POST', '/v1/kernels', { kernelId, user })));
-    expect(answers.map((answer) => answer.statusCode).sort()).toEqual([202, 202, 429, 429]);
-    expect(answers.find((answer) => answer.statusCode === 429)?.json().error)
+    expect(answers.map((answer) => answer.statusCode).sort()).toEqual([202, 202, 409, 409]);
+    expect(answers.find((answer) => answer.statusCode === 409)?.json().error)
       .toEqual({ code: 'LIMIT_EXCEEDED', message: `user '${user}' already has 2 kernels, the limit is 2: shut one down first` });
     const [first, second] = ids.filter((_, index) => answers[index]?.statusCode === 202) as [string, string];
     for (const refused of ids.filter((id) => id !== first && id !== second)) {
@@ -170,7 +170,7 @@ describe('kernel sessions through the REST API (real worker, real control plane)
     await until(first, ['STOPPED']);
     const third = uniqueName('k');
     expect((await replica.call('POST', '/v1/kernels', { kernelId: third, user })).statusCode).toBe(202);
-    expect((await orchestrator.call('POST', '/v1/kernels', { kernelId: uniqueName('k'), user })).statusCode).toBe(429);
+    expect((await orchestrator.call('POST', '/v1/kernels', { kernelId: uniqueName('k'), user })).statusCode).toBe(409);
 
     // A kernel terminated by hand runs no code, so never releases: the quota finds it ended.
     const terminated = await until(second, ['RUNNING']);

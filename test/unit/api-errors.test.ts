@@ -13,7 +13,7 @@ describe('fieldOf', () => {
 
 describe('toHttpError maps each error once', () => {
   test.each([
-    ['VALIDATION', 400], ['FORBIDDEN', 403], ['NOT_FOUND', 404], ['CONFLICT', 409], ['LIMIT_EXCEEDED', 429], ['UNAVAILABLE', 503],
+    ['VALIDATION', 400], ['FORBIDDEN', 403], ['NOT_FOUND', 404], ['CONFLICT', 409], ['LIMIT_EXCEEDED', 409], ['UNAVAILABLE', 503],
   ] as const)('domain %s is HTTP %i', (code, status) => {
     const mapped = toHttpError(new DomainError(code, 'why'));
     expect(mapped).toMatchObject({ status, code, message: 'why' });

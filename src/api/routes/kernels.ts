@@ -22,7 +22,7 @@ export function kernelRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue'> & { k
 
     app.post('/v1/kernels', {
       config,
-      schema: { summary: 'Start a kernel session (idempotent on kernelId); 429 when the user holds the maximum of kernels', body: KernelRequest, response: { 202: Type.Object({ kernelId: Type.String(), workflowId: Type.String() }) } },
+      schema: { summary: 'Start a kernel session (idempotent on kernelId); 409 LIMIT_EXCEEDED when the user holds the maximum of kernels', body: KernelRequest, response: { 202: Type.Object({ kernelId: Type.String(), workflowId: Type.String() }) } },
     }, async (request, reply) => {
       const input = toKernelSessionInput(request.body, { ...deps.kernels, newKernelId: randomUUID });
       await clusters.requireRunning(input.cluster, 'cluster');
