@@ -76,8 +76,9 @@ export class PodWatchHub {
     let failures = 0;
     informer.on('connect', () => { failures = 0; });
     informer.on('error', (error) => {
-      this.onWatchError(cluster, error);
+      // Closing aborts the watch's request, which reports itself as an error: not a break.
       if (this.closed) return;
+      this.onWatchError(cluster, error);
       const delay = restartDelaysMs[Math.min(failures++, restartDelaysMs.length - 1)];
       setTimeout(() => { if (!this.closed) informer.start().catch((restartError: unknown) => this.onWatchError(cluster, restartError)); }, delay).unref();
     });
