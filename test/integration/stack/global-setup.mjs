@@ -11,7 +11,8 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 export default async function globalSetup() {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
   const { freePorts, startLocalStack } = await import(join(repoRoot, 'dist', 'local', 'stack.js'));
-  const stateDir = join(repoRoot, '.local', 'test-stack');
+  // TEST_STACK_DIR lets two test runs (two checkouts, two people) each have their own stack.
+  const stateDir = process.env.TEST_STACK_DIR || join(repoRoot, '.local', 'test-stack');
   rmSync(stateDir, { recursive: true, force: true });
   mkdirSync(stateDir, { recursive: true });
   const started = Date.now();

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { defaultStateDir } from '../../../src/local/paths.js';
 
 /** Where the test run's stack lives (global-setup.mjs): apart from `npm start`'s, so both can run at once. */
-export const testStateDir = join(defaultStateDir, 'test-stack');
+export const testStateDir = process.env.TEST_STACK_DIR || join(defaultStateDir, 'test-stack');
 const infoFile = join(testStateDir, 'stack.json'); // written by global-setup.mjs
 
 export interface StackInfo {
