@@ -28,6 +28,8 @@ export interface RuntimeConfig {
   maxPodWatches: number;
   /** JSON file of GKE connections, node pools and static clusters; none when unset. */
   clusterPresetsFile?: string;
+  /** How often the worker reads a GKE operation it waits for. */
+  gkePollMs: number;
 }
 
 function idList(env: NodeJS.ProcessEnv, name: string): number[] {
@@ -65,5 +67,6 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     kernelHistoryEventLimit: integer(env, 'KERNEL_HISTORY_EVENT_LIMIT', 2_000, 100),
     maxPodWatches: integer(env, 'WORKER_MAX_POD_WATCHES', 5_000),
     clusterPresetsFile: env.CLUSTER_PRESETS_FILE || undefined,
+    gkePollMs: integer(env, 'GKE_POLL_INTERVAL_MS', 2_000, 100),
   };
 }

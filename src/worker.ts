@@ -39,7 +39,7 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-export type WorkerConfig = Pick<RuntimeConfig, 'temporalAddress' | 'temporalNamespace' | 'taskQueue' | 'localKubeconfig' | 'sparkSubmit' | 'maxPodWatches' | 'clusterPresetsFile'>;
+export type WorkerConfig = Pick<RuntimeConfig, 'temporalAddress' | 'temporalNamespace' | 'taskQueue' | 'localKubeconfig' | 'sparkSubmit' | 'maxPodWatches' | 'clusterPresetsFile' | 'gkePollMs'>;
 
 /**
  * Installs the orchestrator's ClusterRoles on every cluster it knows, then runs two workers on one
@@ -57,7 +57,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
   const podWatches = new PodWatchHub(clusters, (cluster, error) => logger.warn({ cluster, err: error }, 'pod watch broke; starting it again'));
   const gkeClients = new GkeClients(clusterPresets);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
-  const activities = createActivities({ clusters, sparkSubmit: config.sparkSubmit, podWatches, temporal: temporal.client, clusterPresets, gkeClients });
+  const activities = createActivities({ clusters, sparkSubmit: config.sparkSubmit, podWatches, temporal: temporal.client, clusterPresets, gkeClients, gkePollMs: config.gkePollMs });
   const common = { connection, namespace: config.temporalNamespace };
   const workers = [
     await Worker.create({ ...common, taskQueue: config.taskQueue, workflowsPath, activities }),

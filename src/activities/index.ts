@@ -23,6 +23,8 @@ export interface ActivityDeps {
   temporal: Client;
   clusterPresets: ClusterPresets;
   gkeClients: GkeClients;
+  /** How often a GKE operation or cluster being waited for is read. */
+  gkePollMs?: number;
 }
 
 /** The activities the worker registers, bound to their dependencies. */
@@ -34,7 +36,7 @@ export function createActivities(deps: ActivityDeps) {
     ...sparkSubmitActivities(deps.clusters, deps.sparkSubmit),
     ...kernelActivities(deps.clusters, deps.temporal),
     ...workflowLookupActivities(deps.temporal),
-    ...gkeClusterActivities(deps.gkeClients, deps.temporal),
+    ...gkeClusterActivities(deps.gkeClients, deps.temporal, deps.gkePollMs),
     ...clusterSetupActivities(deps.clusterPresets),
   };
 }

@@ -15,6 +15,7 @@ export const ClusterRequest = Type.Object({
     connection: Type.String({ minLength: 1, maxLength: 63, description: 'A GKE connection preset' }),
     nodePools: Type.Array(Type.String({ minLength: 1, maxLength: 63 }), { minItems: 1, maxItems: 16, uniqueItems: true, description: 'Node pool presets' }),
   }, { additionalProperties: false })),
+  idleTtlSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 90 * 24 * 3600, description: 'Destroy the cluster once no job or kernel has used it for this long' })),
 }, { additionalProperties: false });
 export type ClusterRequest = Static<typeof ClusterRequest>;
 
@@ -26,7 +27,7 @@ export function toClusterInput(request: ClusterRequest, presets: ClusterPresets)
     if (!presets.staticClusters[request.name]) {
       throw validationError('name', `no static cluster preset '${request.name}'; known: ${Object.keys(presets.staticClusters).join(', ') || 'none'}`);
     }
-    return { name: request.name, provider: 'static' };
+    return { name: request.name, provider: 'static', ...idleTtl(request) };
   }
   if (!request.gke) throw validationError('gke', 'a gke cluster needs gke.connection and gke.nodePools');
   const { connection } = request.gke;
@@ -39,8 +40,10 @@ export function toClusterInput(request: ClusterRequest, presets: ClusterPresets)
     if (!preset) throw validationError(`gke.nodePools[${index}]`, `no node pool preset '${pool}'; known: ${Object.keys(presets.nodePools).join(', ') || 'none'}`);
     nodePools[pool] = preset;
   });
-  return { name: request.name, provider: 'gke', gke: { connection, nodePools } };
+  return { name: request.name, provider: 'gke', gke: { connection, nodePools }, ...idleTtl(request) };
 }
+
+const idleTtl = ({ idleTtlSeconds }: ClusterRequest): Pick<ClusterInput, 'idleTtlSeconds'> => (idleTtlSeconds ? { idleTtlSeconds } : {});
 
 /** Schema check outside the API (the CLI), naming the field as the API does. */
 export function checkClusterRequest(candidate: unknown): ClusterRequest {

@@ -16,6 +16,28 @@ export interface ClusterInput {
   gke?: { connection: string; nodePools: Record<string, NodePoolPreset> };
   /** Destroy the cluster once no job or kernel has used it for this long. */
   idleTtlSeconds?: number;
+  /** Continue as new once the history has this many events (default 2000; tests lower it). */
+  historyEventLimit?: number;
+  /** Set by continue-as-new: the cluster is RUNNING, this is what the previous run knew. */
+  resume?: ClusterResume;
+}
+
+/** A RUNNING cluster's state, carried over when its workflow continues as new. */
+export interface ClusterResume {
+  createdAt: string;
+  endpoint?: string;
+  caCertificatePem?: string;
+  /** Workflow ids of the jobs and kernels using it, with their kind. */
+  users: Record<string, string>;
+  /** Epoch ms of the last start or end of a use (or of RUNNING). */
+  lastUsedAt: number;
+}
+
+/** A job or kernel starting (`inUse`) or ending its use of a cluster. */
+export interface ClusterUse {
+  workflowId: string;
+  kind: 'spark-job' | 'kernel';
+  inUse: boolean;
 }
 
 /** The signal by which the operation poller reports progress to its cluster workflow. */
@@ -40,5 +62,9 @@ export interface ClusterStatus {
   connection?: string;
   createdAt: string;
   progress?: ClusterOperationProgress & { elapsedSeconds: number };
+  idleTtlSeconds?: number;
+  /** While RUNNING: jobs and kernels using it now, and when the last one started or ended. */
+  inUseBy?: number;
+  lastUsedAt?: string;
   error?: string;
 }

@@ -10,6 +10,7 @@ interface CreateOptions {
   provider: string;
   connection?: string;
   nodePool?: string[];
+  idleTtl?: number;
   detach?: boolean;
 }
 
@@ -25,10 +26,11 @@ export function registerClusterCommands(program: Command): void {
     .option('--provider <provider>', 'gke or static', 'gke')
     .option('--connection <preset>', 'GKE connection preset')
     .option('--node-pool <preset>', 'node pool preset (repeatable)', collect)
+    .option('--idle-ttl <seconds>', 'destroy it once no job or kernel has used it for this long', Number)
     .option('--detach', 'return once the workflow has started')
     .action((name: string, options: CreateOptions) => withTemporal(async ({ client }, config) => {
       const request = checkClusterRequest({
-        name, provider: options.provider,
+        name, provider: options.provider, ...(options.idleTtl !== undefined ? { idleTtlSeconds: options.idleTtl } : {}),
         ...(options.provider === 'gke' ? { gke: { connection: options.connection ?? '', nodePools: options.nodePool ?? [] } } : {}),
       });
       const clusters = new ClustersClient(client, config.taskQueue);

@@ -1,8 +1,12 @@
 import {
-  ApplicationFailure, CancellationScope, condition, defineQuery, defineSignal, isCancellation, proxyActivities, setHandler, workflowInfo,
+  ApplicationFailure, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, isCancellation,
+  proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { gkeProgressSignalName, type ClusterInput, type ClusterOperationProgress, type ClusterStatus } from '../domain/cluster.js';
+import {
+  gkeProgressSignalName, type ClusterInput, type ClusterOperationProgress, type ClusterResume, type ClusterStatus,
+} from '../domain/cluster.js';
+import { clusterUseSignal } from './cluster-use.js';
 import { failureMessage, failureType } from './failure-message.js';
 
 export interface DestroyRequest {
@@ -15,8 +19,11 @@ export const destroyClusterSignal = defineSignal<[DestroyRequest]>('destroy');
 export const gkeProgressSignal = defineSignal<[ClusterOperationProgress]>(gkeProgressSignalName);
 export const clusterStatusQuery = defineQuery<ClusterStatus>('status');
 
-/** Single GKE calls: transient errors retried, GKE's refusals (permission, quota, bad request) not. */
-const gke = proxyActivities<Activities>({
+/**
+ * Single calls (GKE, the cluster's set-up, Temporal look-ups): transient errors retried, GKE's
+ * refusals (permission, quota, bad request) not.
+ */
+const calls = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
 });
@@ -35,6 +42,10 @@ const gkeCleanup = proxyActivities<Activities>({
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+const defaultHistoryEventLimit = 2_000;
+/** Bounds for re-checking the users of a cluster with an idle TTL: one that was terminated never says it ended. */
+const userCheckMs = { min: 10_000, max: 300_000 };
+
 /**
  * One cluster, by name. `gke`: created through the GKE API and followed to RUNNING; `static`: an
  * existing cluster of the operators' presets, attached. Either way the orchestrator's ClusterRoles
@@ -42,19 +53,35 @@ const gkeCleanup = proxyActivities<Activities>({
  * A GKE create that fails or is cancelled after the create call is compensated: the partial
  * cluster is deleted and the workflow waits for that delete to finish. Nothing secret is kept:
  * the endpoint and CA are public, tokens are fetched by the activities when they run.
+ * With an idle TTL, the cluster is destroyed once no job or kernel has used it for that long; jobs
+ * and kernels report when they start and stop using it. A long-lived cluster continues as new.
  */
 export async function cluster(input: ClusterInput): Promise<ClusterStatus> {
-  const { name, provider } = input;
+  const { name, provider, resume, idleTtlSeconds } = input;
   const connection = input.gke?.connection;
-  const status: ClusterStatus = { name, provider, phase: 'PROVISIONING', createdAt: new Date(Date.now()).toISOString(), ...(connection ? { connection } : {}) };
+  const status: ClusterStatus = {
+    name, provider, phase: resume ? 'RUNNING' : 'PROVISIONING', createdAt: resume?.createdAt ?? new Date(Date.now()).toISOString(),
+    ...(connection ? { connection } : {}), ...(idleTtlSeconds ? { idleTtlSeconds } : {}),
+    ...(resume?.endpoint ? { endpoint: resume.endpoint, caCertificatePem: resume.caCertificatePem } : {}),
+  };
   let progress: ClusterOperationProgress | undefined;
   let operationStartedAt = Date.now();
+  const users = new Map(Object.entries(resume?.users ?? {}));
+  let lastUsedAt = resume?.lastUsedAt ?? 0;
+  let uses = 0;
   setHandler(gkeProgressSignal, (update) => {
     progress = update;
+  });
+  setHandler(clusterUseSignal, ({ workflowId, kind, inUse }) => {
+    if (inUse) users.set(workflowId, kind);
+    else users.delete(workflowId);
+    lastUsedAt = Date.now();
+    uses++;
   });
   setHandler(clusterStatusQuery, () => ({
     ...status,
     ...(progress ? { progress: { ...progress, elapsedSeconds: Math.round((Date.now() - operationStartedAt) / 1000) } } : {}),
+    ...(status.phase === 'RUNNING' ? { inUseBy: users.size, lastUsedAt: new Date(lastUsedAt).toISOString() } : {}),
   }));
   const life = new CancellationScope();
   let destroyedBy: string | undefined;
@@ -64,16 +91,40 @@ export async function cluster(input: ClusterInput): Promise<ClusterStatus> {
     life.cancel();
   });
 
+  const historyIsLong = (): boolean => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= (input.historyEventLimit ?? defaultHistoryEventLimit);
+  /** RUNNING until destroyed, idle for the TTL (→ 'idle'), or the history is long (→ 'continue'). */
+  const keep = async (): Promise<'idle' | 'continue'> => {
+    for (;;) {
+      if (historyIsLong()) return 'continue';
+      const seen = uses;
+      if (!idleTtlSeconds) {
+        await condition(() => uses !== seen);
+        continue;
+      }
+      const ttlMs = idleTtlSeconds * 1000;
+      const idleLeft = lastUsedAt + ttlMs - Date.now();
+      if (users.size === 0 && idleLeft <= 0) return 'idle';
+      const wait = users.size === 0 ? idleLeft : Math.min(Math.max(ttlMs, userCheckMs.min), userCheckMs.max);
+      if (await condition(() => uses !== seen, wait) || users.size === 0) continue;
+      const states = await calls.workflowStates({ workflowIds: [...users.keys()] });
+      for (const [workflowId, state] of Object.entries(states)) {
+        if (state !== 'running' && users.delete(workflowId)) lastUsedAt = Date.now();
+      }
+    }
+  };
+
   // Set before the create call: from then on a cluster may exist and must be deleted at the end.
-  let mayExist = false;
+  let mayExist = resume !== undefined && provider === 'gke';
   let createOperation: string | undefined;
-  let created = false;
+  let created = resume !== undefined;
   let cancellation: Error | undefined;
+  let continuing = false;
   try {
     await life.run(async () => {
+      if (resume) return;
       if (provider === 'gke' && input.gke) {
         mayExist = true;
-        const started = await gke.createGkeCluster({ connection: input.gke.connection, clusterName: name, nodePools: input.gke.nodePools, workflowId: workflowInfo().workflowId });
+        const started = await calls.createGkeCluster({ connection: input.gke.connection, clusterName: name, nodePools: input.gke.nodePools, workflowId: workflowInfo().workflowId });
         if (started.operation) {
           createOperation = started.operation;
           await gkeWaits.waitForGkeOperation({ connection: input.gke.connection, operation: started.operation });
@@ -81,15 +132,22 @@ export async function cluster(input: ClusterInput): Promise<ClusterStatus> {
           await gkeWaits.waitForGkeCluster({ connection: input.gke.connection, clusterName: name });
         }
         created = true;
-        const described = await gke.describeGkeCluster({ connection: input.gke.connection, clusterName: name });
+        const described = await calls.describeGkeCluster({ connection: input.gke.connection, clusterName: name });
         if (described?.status !== 'RUNNING') throw ApplicationFailure.nonRetryable(`GKE reports cluster ${name} as ${described?.status ?? 'gone'} after its creation`, 'GkeClusterFailed');
         status.endpoint = `https://${described.endpoint}`;
         status.caCertificatePem = described.caCertificatePem;
       }
-      await gke.prepareCluster({ name, provider, ...(status.endpoint ? { endpoint: status.endpoint, caCertificatePem: status.caCertificatePem, connection } : {}) });
+      await calls.prepareCluster({ name, provider, ...(status.endpoint ? { endpoint: status.endpoint, caCertificatePem: status.caCertificatePem, connection } : {}) });
       status.phase = 'RUNNING';
+      lastUsedAt = Date.now();
       progress = undefined;
-      await condition(() => false);
+    });
+    await life.run(async () => {
+      if (await keep() === 'continue') {
+        continuing = true;
+        return;
+      }
+      status.error = `destroyed after ${idleTtlSeconds}s without a job or kernel using it`;
     });
   } catch (error) {
     if (isCancellation(error)) {
@@ -102,6 +160,13 @@ export async function cluster(input: ClusterInput): Promise<ClusterStatus> {
       if (failureType(error) === 'GkeClusterNotOurs') mayExist = false;
     }
   }
+
+  // Built last, so a use reported in the same workflow task is carried over; a destroy is not lost.
+  if (continuing && destroyedBy === undefined) {
+    const next: ClusterResume = { createdAt: status.createdAt, endpoint: status.endpoint, caCertificatePem: status.caCertificatePem, users: Object.fromEntries(users), lastUsedAt };
+    return await continueAsNew<typeof cluster>({ ...input, resume: next });
+  }
+  if (continuing) status.error = destroyedBy;
 
   const failed = status.phase === 'FAILED';
   status.phase = 'DELETING';

@@ -1,5 +1,5 @@
 import {
-  ApplicationFailure, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, getExternalWorkflowHandle, isCancellation,
+  ApplicationFailure, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, isCancellation,
   setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import { kernelControllerClusterRole } from '../domain/kernel-pod.js';
@@ -12,6 +12,8 @@ import type { PodEnd } from '../activities/pods.js';
 import {
   kubernetesCalls as quick, kubernetesCleanupCalls as quickCleanup, launchActivities as launching, podCleanup, podWatches,
 } from './activity-proxies.js';
+import { reportClusterUse } from './cluster-use.js';
+import { signalIfRunning } from './external-signal.js';
 import { failureMessage } from './failure-message.js';
 import { releaseKernelSlot } from './kernel-quota.js';
 
@@ -142,6 +144,7 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
   try {
     await session.run(async () => {
       if (!resume) {
+        await reportClusterUse(cluster, { workflowId: workflowInfo().workflowId, kind: 'kernel', inUse: true });
         await prepareNamespace();
         await launch();
       }
@@ -185,6 +188,7 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
     if (created.has('namespace')) await quickCleanup.deleteKernelNamespace(target);
     status.cleanedUp = true;
     await releaseSlot(plan.user, plan.kernelId);
+    await reportClusterUse(cluster, { workflowId: workflowInfo().workflowId, kind: 'kernel', inUse: false });
   });
   if (cancellation) throw cancellation;
   if (status.phase === 'FAILED') throw ApplicationFailure.nonRetryable(status.error ?? 'the kernel failed', 'KernelFailed', snapshot());
@@ -193,10 +197,6 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
 }
 
 /** Without a quota workflow (no limit configured, or started before one) there is nothing to release. */
-async function releaseSlot(user: string, kernelId: string): Promise<void> {
-  try {
-    await getExternalWorkflowHandle(kernelQuotaWorkflowId(user)).signal(releaseKernelSlot, kernelId);
-  } catch (error) {
-    if (!(error instanceof Error && /not found/i.test(error.message))) throw error;
-  }
+function releaseSlot(user: string, kernelId: string): Promise<void> {
+  return signalIfRunning(kernelQuotaWorkflowId(user), releaseKernelSlot, kernelId);
 }

@@ -4,6 +4,7 @@ import {
 import type { Activities } from '../activities/index.js';
 import { sparkDriverClusterRole, sparkJobNames, type SparkJobInput, type SparkJobStatus } from '../domain/spark-job.js';
 import { kubernetesCalls as setup, kubernetesCleanupCalls as quickCleanup, podCleanup, podWatches } from './activity-proxies.js';
+import { reportClusterUse } from './cluster-use.js';
 import { failureMessage } from './failure-message.js';
 
 export interface CancelRequest {
@@ -68,6 +69,7 @@ export async function sparkJob(input: SparkJobInput): Promise<SparkJobStatus> {
   let cancellation: Error | undefined;
   try {
     await job.run(async () => {
+      await reportClusterUse(input.cluster, { workflowId, kind: 'spark-job', inUse: true });
       await setup.ensureNamespace({ ...target, autoCreate: input.autoCreateNamespace, ...owner });
       created.add('serviceAccount');
       await setup.createServiceAccount({ ...target, name: names.serviceAccount, ...owner });
@@ -103,6 +105,7 @@ export async function sparkJob(input: SparkJobInput): Promise<SparkJobStatus> {
     if (created.has('driver')) await podCleanup.deletePodAndWait({ ...target, name: names.driverPod });
     if (created.has('roleBinding')) await quickCleanup.deleteRoleBinding({ ...target, name: names.roleBinding });
     if (created.has('serviceAccount')) await quickCleanup.deleteServiceAccount({ ...target, name: names.serviceAccount });
+    await reportClusterUse(input.cluster, { workflowId, kind: 'spark-job', inUse: false });
   });
   status.cleanedUp = true;
 

@@ -1,64 +1,52 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { status } from '@grpc/grpc-js';
-import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { startGkeSimulator, type GkeSimulator } from '../../src/local/gke-simulator/index.js';
+import { clusterWorkflowId } from '../../src/domain/cluster.js';
+import { ownerResourceLabels } from '../../src/domain/cluster-presets.js';
+import type { GkeSimulator } from '../../src/local/gke-simulator/index.js';
+import { clusterUseSignal } from '../../src/workflows/cluster-use.js';
 import { repoRoot } from '../../src/local/paths.js';
-import { adminKubeConfig, eventually, uniqueName } from './stack/kube.js';
+import { eventually, uniqueName } from './stack/kube.js';
+import { startGkeFixture, type GkeFixture } from './stack/gke-fixture.js';
 import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
 import { readStackInfo } from './stack/stack-info.js';
 
-const admin = adminKubeConfig();
-const core = admin.makeApiClient(CoreV1Api);
-const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
 const run = promisify(execFile);
 const quota = "Insufficient regional quota to satisfy request: resource \"CPUS\": request requires '48.0' and is short '16.0'";
 
-/**
- * GKE clusters through the real @google-cloud/container client against the local GKE API, whose
- * clusters point at the local control plane. The OAuth token the orchestrator presents to the
- * cluster comes from an access-token file: here a service account token the local API server
- * accepts, as a GKE API server accepts a Google token.
- */
+/** GKE clusters through the real @google-cloud/container client against the local GKE API (stack/gke-fixture.ts). */
 describe('clusters through the REST API (real worker, local GKE API, real control plane)', () => {
   let orchestrator: Orchestrator;
+  let fixture: GkeFixture;
   let gke: GkeSimulator;
-  const dir = mkdtempSync(join(tmpdir(), 'clusters-'));
 
   beforeAll(async () => {
-    const account = uniqueName('gke-admin');
-    await core.createNamespacedServiceAccount({ namespace: 'kube-system', body: { metadata: { name: account } } });
-    await rbac.createClusterRoleBinding({
-      body: {
-        metadata: { name: account }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-        subjects: [{ kind: 'ServiceAccount', name: account, namespace: 'kube-system' }],
-      },
-    });
-    const token = await core.createNamespacedServiceAccountToken({ name: account, namespace: 'kube-system', body: { spec: { audiences: [], expirationSeconds: 3600 } } });
-    writeFileSync(join(dir, 'token'), token.status?.token ?? '', { mode: 0o600 });
-    const server = new URL(readStackInfo().apiserverUrl);
-    const caData = admin.getCurrentCluster()?.caData ?? '';
-    gke = await startGkeSimulator({ kubernetes: { endpoint: server.host, caCertificatePem: Buffer.from(caData, 'base64').toString('utf8') }, operationSeconds: 4 });
-    writeFileSync(join(dir, 'presets.json'), JSON.stringify({
-      gkeConnections: { sim: { project: 'test-project', location: 'europe-west1', credentials: { type: 'access-token-file', path: join(dir, 'token') }, apiEndpoint: gke.address } },
-      nodePools: { small: { machineType: 'e2-standard-4', nodeCount: 1 } },
-      staticClusters: {},
-    }));
-    orchestrator = await startOrchestrator({ CLUSTER_PRESETS_FILE: join(dir, 'presets.json') });
+    const kubeconfig = readStackInfo().kubeconfig;
+    fixture = await startGkeFixture({ operationSeconds: 4, staticClusters: { 'attached-a': { kubeconfig }, 'attached-b': { kubeconfig } } });
+    gke = fixture.gke;
+    orchestrator = await startOrchestrator({ CLUSTER_PRESETS_FILE: fixture.presetsFile });
   });
   afterAll(async () => {
     await orchestrator?.stop();
-    await gke?.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await fixture?.stop();
   });
 
   const clusterStatus = async (name: string): Promise<any> => (await orchestrator.call('GET', `/v1/clusters/${name}`)).json();
   const until = (name: string, phases: string[], timeoutMs = 60_000) => eventually(() => clusterStatus(name), (status) => phases.includes(status.phase), timeoutMs);
-  const create = (name: string) => orchestrator.call('POST', '/v1/clusters', { name, provider: 'gke', gke: { connection: 'sim', nodePools: ['small'] } });
+  const create = (name: string, extra: Record<string, unknown> = {}) => orchestrator.call('POST', '/v1/clusters', { name, provider: 'gke', gke: { connection: 'sim', nodePools: ['small'] }, ...extra });
+  const kernelStatus = async (kernelId: string): Promise<any> => (await orchestrator.call('GET', `/v1/kernels/${kernelId}`)).json();
+  const startKernel = async (cluster: string): Promise<string> => {
+    const kernelId = uniqueName('k');
+    expect((await orchestrator.call('POST', '/v1/kernels', { kernelId, user: 'ada', cluster })).statusCode).toBe(202);
+    expect(await eventually(() => kernelStatus(kernelId), (status) => status.phase !== 'STARTING')).toMatchObject({ phase: 'RUNNING' });
+    return kernelId;
+  };
+  const stopKernel = async (kernelId: string): Promise<void> => {
+    await orchestrator.call('DELETE', `/v1/kernels/${kernelId}`);
+    await eventually(() => kernelStatus(kernelId), (status) => status.cleanedUp === true);
+  };
   const callsFor = (name: string, method: string) => gke.calls().filter((call) => call.method === method && call.resource.endsWith(`/clusters/${name}`));
   // A create names its parent, not the cluster: count the creates a step made.
   const creates = () => gke.calls().filter((call) => call.method === 'CreateCluster').length;
@@ -74,12 +62,7 @@ describe('clusters through the REST API (real worker, local GKE API, real contro
     expect(running).toMatchObject({ phase: 'RUNNING', endpoint: readStackInfo().apiserverUrl });
     expect(creates() - createsBefore).toBe(1);
 
-    const kernelId = uniqueName('k');
-    expect((await orchestrator.call('POST', '/v1/kernels', { kernelId, user: 'ada', cluster: name })).statusCode).toBe(202);
-    const kernel = await eventually(async () => (await orchestrator.call('GET', `/v1/kernels/${kernelId}`)).json(), (status: any) => status.phase !== 'STARTING');
-    expect(kernel).toMatchObject({ phase: 'RUNNING' });
-    await orchestrator.call('DELETE', `/v1/kernels/${kernelId}`);
-    await eventually(async () => (await orchestrator.call('GET', `/v1/kernels/${kernelId}`)).json(), (status: any) => status.cleanedUp === true);
+    await stopKernel(await startKernel(name));
 
     expect((await orchestrator.call('DELETE', `/v1/clusters/${name}`)).statusCode).toBe(202);
     const deleted = await until(name, ['DELETED', 'FAILED']);
@@ -89,6 +72,97 @@ describe('clusters through the REST API (real worker, local GKE API, real contro
     const refused = await orchestrator.call('POST', '/v1/kernels', { kernelId: uniqueName('k'), user: 'ada', cluster: name });
     expect(refused.json().error).toMatchObject({ field: 'cluster', message: `cluster '${name}' is DELETED, not RUNNING` });
   });
+
+  test('with an idle TTL: a Spark job and a kernel run on it, it stays while used, and is destroyed once idle for the TTL', async () => {
+    const name = uniqueName('idle').slice(0, 30);
+    await create(name, { idleTtlSeconds: 8 });
+    expect(await until(name, ['RUNNING', 'FAILED'])).toMatchObject({ phase: 'RUNNING', idleTtlSeconds: 8, inUseBy: 0 });
+
+    const jobId = uniqueName('job');
+    expect((await orchestrator.call('POST', '/v1/spark-jobs', {
+      jobId, user: 'ada', cluster: name,
+      app: {
+        image: 'apache/spark:4.0.1', mainApplicationFile: 'local:///opt/spark/examples/jars/spark-examples.jar', mainClass: 'org.apache.spark.examples.SparkPi',
+        conf: { 'spark.kubernetes.driver.annotation.compute-orchestrator/simulate-run-seconds': '1' },
+      },
+    })).statusCode).toBe(202);
+    const kernelId = await startKernel(name);
+    const job = await eventually(async () => (await orchestrator.call('GET', `/v1/spark-jobs/${jobId}`)).json(), (status: any) => status.cleanedUp === true, 90_000);
+    expect(job).toMatchObject({ phase: 'SUCCEEDED', exitCode: 0 });
+
+    // Longer than the TTL with the kernel still on it: kept.
+    await new Promise((resolve) => setTimeout(resolve, 10_000));
+    expect(await clusterStatus(name)).toMatchObject({ phase: 'RUNNING', inUseBy: 1 });
+
+    await stopKernel(kernelId);
+    const released = await clusterStatus(name);
+    expect(released).toMatchObject({ phase: 'RUNNING', inUseBy: 0 });
+    const deleted = await until(name, ['DELETED', 'FAILED'], 60_000);
+    expect(deleted).toMatchObject({ phase: 'DELETED', error: 'destroyed after 8s without a job or kernel using it' });
+    const deleteCall = callsFor(name, 'DeleteCluster')[0]!;
+    expect(deleteCall.at.getTime() - new Date(released.lastUsedAt).getTime()).toBeGreaterThanOrEqual(8_000);
+  }, 240_000);
+
+  test('ALREADY_EXISTS: our own cluster (by its labels) is adopted; someone else\'s is a clear failure and is left alone', async () => {
+    const ours = uniqueName('ours').slice(0, 30);
+    gke.seedCluster(`projects/test-project/locations/europe-west1/clusters/${ours}`, { resourceLabels: ownerResourceLabels(clusterWorkflowId(ours)) });
+    const createsBefore = creates();
+    await create(ours);
+    expect(await until(ours, ['RUNNING', 'FAILED'])).toMatchObject({ phase: 'RUNNING', endpoint: readStackInfo().apiserverUrl });
+    expect(gke.calls().filter((call) => call.method === 'CreateCluster').slice(createsBefore).map((call) => call.code)).toEqual([status.ALREADY_EXISTS]);
+    await orchestrator.call('DELETE', `/v1/clusters/${ours}`);
+    expect(await until(ours, ['DELETED', 'FAILED'])).toMatchObject({ phase: 'DELETED' });
+
+    const theirs = uniqueName('theirs').slice(0, 30);
+    gke.seedCluster(`projects/test-project/locations/europe-west1/clusters/${theirs}`, { resourceLabels: { team: 'data-eng' } });
+    await create(theirs);
+    const failed = await until(theirs, ['FAILED', 'RUNNING']);
+    expect(failed.phase).toBe('FAILED');
+    expect(failed.error).toContain(`a GKE cluster named ${theirs} already exists in projects/test-project/locations/europe-west1 and was not created by this orchestrator`);
+    expect(callsFor(theirs, 'DeleteCluster')).toEqual([]);
+  });
+
+  test('UNAVAILABLE for the next calls: retried, and the cluster still comes up with one cluster created', async () => {
+    const name = uniqueName('flaky').slice(0, 30);
+    gke.unavailableForNextCalls(3);
+    const createsBefore = creates();
+    await create(name);
+    expect(await until(name, ['RUNNING', 'FAILED'])).toMatchObject({ phase: 'RUNNING' });
+    const codes = gke.calls().filter((call) => call.method === 'CreateCluster').slice(createsBefore).map((call) => call.code);
+    expect(codes.filter((code) => code === status.UNAVAILABLE).length).toBeGreaterThanOrEqual(1);
+    expect(codes.filter((code) => code === status.OK)).toHaveLength(1);
+    await orchestrator.call('DELETE', `/v1/clusters/${name}`);
+    expect(await until(name, ['DELETED', 'FAILED'])).toMatchObject({ phase: 'DELETED' });
+  });
+
+  test('a static cluster is attached, runs a kernel, and is detached without anything deleted', async () => {
+    expect((await orchestrator.call('POST', '/v1/clusters', { name: 'attached-a', provider: 'static' })).statusCode).toBe(202);
+    expect(await until('attached-a', ['RUNNING', 'FAILED'])).toMatchObject({ phase: 'RUNNING', provider: 'static' });
+    await stopKernel(await startKernel('attached-a'));
+    expect((await orchestrator.call('DELETE', '/v1/clusters/attached-a')).statusCode).toBe(202);
+    expect(await until('attached-a', ['DELETED', 'FAILED'])).toMatchObject({ phase: 'DELETED' });
+    expect(callsFor('attached-a', 'DeleteCluster')).toEqual([]);
+  });
+
+  test('a long-lived cluster continues as new keeping its users; a user that ended without saying so is forgotten, then the idle TTL applies', async () => {
+    const name = 'attached-b';
+    const handle = await orchestrator.temporal.client.workflow.start('cluster', {
+      workflowId: clusterWorkflowId(name), taskQueue: orchestrator.taskQueue,
+      args: [{ name, provider: 'static', idleTtlSeconds: 5, historyEventLimit: 60 }],
+    });
+    await until(name, ['RUNNING']);
+    // A user that never reports its end (as a job terminated by hand), and many that come and go.
+    await handle.signal(clusterUseSignal, { workflowId: 'terminated-by-hand', kind: 'spark-job', inUse: true });
+    for (let index = 0; index < 40; index++) {
+      await handle.signal(clusterUseSignal, { workflowId: `job-${index}`, kind: 'spark-job', inUse: true });
+      await handle.signal(clusterUseSignal, { workflowId: `job-${index}`, kind: 'spark-job', inUse: false });
+    }
+    const continued = await eventually(async () => (await handle.describe()).runId, (runId) => runId !== handle.firstExecutionRunId, 30_000);
+    expect(continued).not.toBe(handle.firstExecutionRunId);
+    expect(await clusterStatus(name)).toMatchObject({ phase: 'RUNNING', inUseBy: 1 });
+    // The stale user is dropped at the next check (at least 10 s), then 5 s idle → destroyed.
+    expect(await until(name, ['DELETED', 'FAILED'], 60_000)).toMatchObject({ phase: 'DELETED', error: 'destroyed after 5s without a job or kernel using it' });
+  }, 120_000);
 
   test('an operation DONE with an error → FAILED, and the partial cluster is deleted', async () => {
     const name = uniqueName('broken').slice(0, 30);
@@ -122,7 +196,7 @@ describe('clusters through the REST API (real worker, local GKE API, real contro
 
   test('the CLI creates with a live progress line until RUNNING, lists, and deletes', async () => {
     const name = uniqueName('cli').slice(0, 30);
-    const env = { ...process.env, TEMPORAL_ADDRESS: readStackInfo().temporalAddress, TEMPORAL_TASK_QUEUE: orchestrator.taskQueue, CLUSTER_PRESETS_FILE: join(dir, 'presets.json') };
+    const env = { ...process.env, TEMPORAL_ADDRESS: readStackInfo().temporalAddress, TEMPORAL_TASK_QUEUE: orchestrator.taskQueue, CLUSTER_PRESETS_FILE: fixture.presetsFile };
     const starter = (...args: string[]) => run(process.execPath, [join(repoRoot, 'dist', 'starter.js'), 'cluster', ...args], { env });
     const created = await starter('create', name, '--connection', 'sim', '--node-pool', 'small');
     const lines = created.stdout.split('\n');

@@ -63,7 +63,7 @@ beforeEach(async () => {
   signals = [];
   heartbeats = [];
   logs = [];
-  activities = gkeClusterActivities(clients, recordingTemporal());
+  activities = gkeClusterActivities(clients, recordingTemporal(), pollMs);
   // Recorded rather than printed: failing activities are expected here.
   env = new MockActivityEnvironment({ workflowExecution: { workflowId, runId: 'run-1' } }, {
     logger: new DefaultLogger('WARN', (entry) => logs.push(entry)),
@@ -80,7 +80,7 @@ afterEach(async () => {
 const run = <R>(activity: () => Promise<R>): Promise<R> => env.run<[], R, () => Promise<R>>(activity);
 const create = (clusterName = 'c1', owner = workflowId) =>
   run(() => activities.createGkeCluster({ connection, clusterName, nodePools, workflowId: owner }));
-const waitFor = (operation: string) => run(() => activities.waitForGkeOperation({ connection, operation, pollMs }));
+const waitFor = (operation: string) => run(() => activities.waitForGkeOperation({ connection, operation }));
 const describeCluster = (clusterName = 'c1') => run(() => activities.describeGkeCluster({ connection, clusterName }));
 const callsOf = (method: string) => simulator.calls().filter((call) => call.method === method);
 
@@ -121,7 +121,7 @@ describe('GKE cluster activities against the simulator', () => {
   });
 
   test('a failing signal does not fail the wait, and is logged', async () => {
-    activities = gkeClusterActivities(clients, recordingTemporal(true));
+    activities = gkeClusterActivities(clients, recordingTemporal(true), pollMs);
     await expect(waitFor(await createdOperation())).resolves.toBeUndefined();
     expect(logs).toContainEqual(expect.objectContaining({
       level: 'WARN', message: 'could not signal GKE operation progress', meta: expect.objectContaining({ error: 'Error: Temporal is unreachable' }),
@@ -131,7 +131,7 @@ describe('GKE cluster activities against the simulator', () => {
   test('ALREADY_EXISTS of our own cluster: adopted, and waitForGkeCluster follows it to RUNNING', async () => {
     await create();
     await expect(create()).resolves.toEqual({ adopted: true });
-    await run(() => activities.waitForGkeCluster({ connection, clusterName: 'c1', pollMs }));
+    await run(() => activities.waitForGkeCluster({ connection, clusterName: 'c1' }));
     await expect(describeCluster()).resolves.toMatchObject({ status: 'RUNNING' });
     expect(callsOf('CreateCluster').map((call) => call.code)).toEqual([status.OK, status.ALREADY_EXISTS]);
     expect(heartbeats).toContainEqual({ status: 'RUNNING' });
@@ -168,7 +168,7 @@ describe('GKE cluster activities against the simulator', () => {
       type: 'GkeOperationFailed', nonRetryable: true, message: `GKE operation ${operation} (CREATE_CLUSTER): ${reason}`, details: ['RESOURCE_EXHAUSTED'],
     });
     expect(signals.at(-1)!.arg.status).toBe('DONE');
-    await expect(run(() => activities.waitForGkeCluster({ connection, clusterName: 'c1', pollMs }))).rejects.toMatchObject({
+    await expect(run(() => activities.waitForGkeCluster({ connection, clusterName: 'c1' }))).rejects.toMatchObject({
       type: 'GkeClusterFailed', nonRetryable: true, message: `GKE cluster ${parent}/clusters/c1 is ERROR: ${reason}`,
     });
   });
@@ -216,7 +216,7 @@ describe('GKE cluster activities against the simulator', () => {
 
   test('a wait past its deadline: GkeTimeout, non-retryable', async () => {
     const operation = await createdOperation();
-    await expect(run(() => activities.waitForGkeOperation({ connection, operation, deadline: Date.now(), pollMs }))).rejects.toMatchObject({
+    await expect(run(() => activities.waitForGkeOperation({ connection, operation, deadline: Date.now() }))).rejects.toMatchObject({
       type: 'GkeTimeout', nonRetryable: true, message: expect.stringMatching(/still (PENDING|RUNNING) at the deadline$/),
     });
   });

@@ -14,7 +14,8 @@ type Operation = protos.google.container.v1.IOperation;
 type Cluster = protos.google.container.v1.ICluster;
 type NodePool = protos.google.container.v1.INodePool;
 
-const defaultPollMs = 2000;
+/** GKE's operations take minutes: a poll every 2 s notices the end ~1 s late on average (BENCHMARKS.md). */
+export const defaultGkePollMs = 2000;
 
 export interface GkeClusterTarget {
   /** A GKE connection preset. */
@@ -31,7 +32,6 @@ export interface GkeOperationTarget {
 /** A wait gives up at `deadline` (epoch ms, fixed by the workflow so that a retried attempt keeps it). */
 export interface GkeWait {
   deadline?: number;
-  pollMs?: number;
 }
 
 function nodePool(name: string, preset: NodePoolPreset): NodePool {
@@ -90,7 +90,7 @@ function pastDeadline(deadline: number | undefined, what: string, last: string):
  * GKE cluster activities on the real ClusterManager API. Each one can run twice: a create that
  * meets its own cluster adopts it, deletes and cancels treat "already gone" as done.
  */
-export function gkeClusterActivities(clients: GkeClients, temporal: Client) {
+export function gkeClusterActivities(clients: GkeClients, temporal: Client, pollMs = defaultGkePollMs) {
   const located = (connection: string) => ({ target: clients.connection(connection), client: clients.client(connection) });
 
   return {
@@ -135,7 +135,7 @@ export function gkeClusterActivities(clients: GkeClients, temporal: Client) {
      * Follows an operation to DONE, heartbeating each poll and signalling the workflow whenever
      * its status or percentage moves (best effort: progress is for people, not for correctness).
      */
-    async waitForGkeOperation({ connection, operation, deadline, pollMs = defaultPollMs }: GkeOperationTarget & GkeWait): Promise<void> {
+    async waitForGkeOperation({ connection, operation, deadline }: GkeOperationTarget & GkeWait): Promise<void> {
       const context = Context.current();
       const { client } = located(connection);
       const workflowId = context.info.workflowExecution?.workflowId;
@@ -164,7 +164,7 @@ export function gkeClusterActivities(clients: GkeClients, temporal: Client) {
     },
 
     /** Follows an adopted cluster (one whose operation is not known) until it is RUNNING. */
-    async waitForGkeCluster({ connection, clusterName, deadline, pollMs = defaultPollMs }: GkeClusterTarget & GkeWait): Promise<void> {
+    async waitForGkeCluster({ connection, clusterName, deadline }: GkeClusterTarget & GkeWait): Promise<void> {
       const context = Context.current();
       const { target, client } = located(connection);
       const path = gkeClusterPath(target, clusterName);

@@ -13,6 +13,9 @@ const Status = Type.Object({
   endpoint: Type.Optional(Type.String()),
   createdAt: Type.String(),
   progress: Type.Optional(Type.Object({ status: Type.String(), percent: Type.Optional(Type.Number()), at: Type.String(), elapsedSeconds: Type.Number() })),
+  idleTtlSeconds: Type.Optional(Type.Integer()),
+  inUseBy: Type.Optional(Type.Integer({ description: 'Jobs and kernels using the cluster now' })),
+  lastUsedAt: Type.Optional(Type.String({ description: 'When the last job or kernel started or ended on it (or it became RUNNING)' })),
   error: Type.Optional(Type.String()),
 });
 

@@ -6,12 +6,12 @@ import { repoRoot, toolBinary } from '../../../src/local/paths.js';
 import { readStackInfo } from './stack-info.js';
 
 /** The worker as operators run it: its own process (compiled), so SIGKILL is a real crash. */
-export function startWorkerProcess(taskQueue: string, logFile: string): ChildProcess {
+export function startWorkerProcess(taskQueue: string, logFile: string, env: Record<string, string> = {}): ChildProcess {
   const info = readStackInfo();
   const child = spawn(process.execPath, [join(repoRoot, 'dist', 'worker.js')], {
     env: {
       ...process.env, TEMPORAL_ADDRESS: info.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue,
-      KUBECONFIG_LOCAL: info.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'), LOG_LEVEL: 'debug',
+      KUBECONFIG_LOCAL: info.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'), LOG_LEVEL: 'debug', ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -33,8 +33,8 @@ export class WorkerProcesses {
 
   constructor(readonly logDir: string) {}
 
-  start(taskQueue: string, name: string): ChildProcess {
-    const worker = startWorkerProcess(taskQueue, join(this.logDir, `${name}.log`));
+  start(taskQueue: string, name: string, env: Record<string, string> = {}): ChildProcess {
+    const worker = startWorkerProcess(taskQueue, join(this.logDir, `${name}.log`), env);
     this.started.push(worker);
     return worker;
   }

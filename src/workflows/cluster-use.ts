@@ -1,0 +1,12 @@
+import { defineSignal } from '@temporalio/workflow';
+import { builtInCluster, clusterWorkflowId, type ClusterUse } from '../domain/cluster.js';
+import { signalIfRunning } from './external-signal.js';
+
+/** Jobs and kernels tell their cluster's workflow when they start and stop using it (idle TTL). */
+export const clusterUseSignal = defineSignal<[ClusterUse]>('use');
+
+/** The built-in cluster has no workflow to tell; other clusters may have ended meanwhile. */
+export async function reportClusterUse(cluster: string, use: ClusterUse): Promise<void> {
+  if (cluster === builtInCluster) return;
+  await signalIfRunning(clusterWorkflowId(cluster), clusterUseSignal, use);
+}

@@ -1,0 +1,54 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { status } from '@grpc/grpc-js';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ClustersClient } from '../../src/client/clusters.js';
+import { connectTemporal, type TemporalHandle } from '../../src/client/temporal.js';
+import { startGkeFixture, type GkeFixture } from './stack/gke-fixture.js';
+import { eventually, uniqueName } from './stack/kube.js';
+import { readStackInfo } from './stack/stack-info.js';
+import { killWorker, WorkerProcesses } from './stack/worker-process.js';
+
+const workers = new WorkerProcesses(mkdtempSync(join(tmpdir(), 'cluster-crash-')));
+
+describe('a GKE cluster whose worker is killed while it follows the create operation', () => {
+  let temporal: TemporalHandle;
+  let fixture: GkeFixture;
+  beforeAll(async () => {
+    temporal = await connectTemporal({ temporalAddress: readStackInfo().temporalAddress, temporalNamespace: 'default' });
+    fixture = await startGkeFixture({ operationSeconds: 25 });
+  });
+  afterAll(async () => {
+    await workers.killAll();
+    await temporal.close();
+    await fixture.stop();
+  });
+
+  test('the next worker follows the same operation to RUNNING: one create call, no second cluster', async () => {
+    const taskQueue = uniqueName('cluster-crash');
+    const clusters = new ClustersClient(temporal.client, taskQueue);
+    const name = uniqueName('crash').slice(0, 30);
+    const start = (worker: string) => workers.start(taskQueue, worker, { CLUSTER_PRESETS_FILE: fixture.presetsFile });
+    const calls = (method: string) => fixture.gke.calls().filter((call) => call.method === method);
+
+    const first = start('first');
+    await clusters.create({ name, provider: 'gke', gke: { connection: 'sim', nodePools: { small: { machineType: 'e2-standard-4', nodeCount: 1 } } } }, 'crash-test');
+    // The poller has reported progress: the operation is being followed.
+    await eventually(() => clusters.status(name), (cluster) => cluster.progress !== undefined, 60_000);
+    const [operation] = calls('GetOperation').map((call) => call.resource);
+    await killWorker(first);
+    const polledBeforeCrash = calls('GetOperation').length;
+
+    start('second');
+    const running = await eventually(() => clusters.status(name), (cluster) => cluster.phase !== 'PROVISIONING', 90_000);
+    expect(running).toMatchObject({ phase: 'RUNNING', endpoint: readStackInfo().apiserverUrl });
+    expect(calls('CreateCluster').map((call) => call.code)).toEqual([status.OK]);
+    const polled = calls('GetOperation');
+    expect(polled.length).toBeGreaterThan(polledBeforeCrash);
+    expect(new Set(polled.map((call) => call.resource))).toEqual(new Set([operation]));
+
+    await clusters.destroy(name, { by: 'crash-test' });
+    expect(await eventually(() => clusters.status(name), (cluster) => cluster.phase === 'DELETED', 90_000)).toMatchObject({ phase: 'DELETED' });
+  }, 240_000);
+});
