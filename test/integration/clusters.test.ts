@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { status } from '@grpc/grpc-js';
-import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,13 +7,11 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { startGkeSimulator, type GkeSimulator } from '../../src/local/gke-simulator/index.js';
 import { repoRoot } from '../../src/local/paths.js';
-import { adminKubeConfig, eventually, uniqueName } from './stack/kube.js';
+import { adminKubeConfig, clusterAdminToken, eventually, uniqueName } from './stack/kube.js';
 import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
 import { readStackInfo } from './stack/stack-info.js';
 
 const admin = adminKubeConfig();
-const core = admin.makeApiClient(CoreV1Api);
-const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
 const run = promisify(execFile);
 const quota = "Insufficient regional quota to satisfy request: resource \"CPUS\": request requires '48.0' and is short '16.0'";
 
@@ -30,16 +27,7 @@ describe('clusters through the REST API (real worker, local GKE API, real contro
   const dir = mkdtempSync(join(tmpdir(), 'clusters-'));
 
   beforeAll(async () => {
-    const account = uniqueName('gke-admin');
-    await core.createNamespacedServiceAccount({ namespace: 'kube-system', body: { metadata: { name: account } } });
-    await rbac.createClusterRoleBinding({
-      body: {
-        metadata: { name: account }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-        subjects: [{ kind: 'ServiceAccount', name: account, namespace: 'kube-system' }],
-      },
-    });
-    const token = await core.createNamespacedServiceAccountToken({ name: account, namespace: 'kube-system', body: { spec: { audiences: [], expirationSeconds: 3600 } } });
-    writeFileSync(join(dir, 'token'), token.status?.token ?? '', { mode: 0o600 });
+    writeFileSync(join(dir, 'token'), await clusterAdminToken(uniqueName('gke-admin')), { mode: 0o600 });
     const server = new URL(readStackInfo().apiserverUrl);
     const caData = admin.getCurrentCluster()?.caData ?? '';
     gke = await startGkeSimulator({ kubernetes: { endpoint: server.host, caCertificatePem: Buffer.from(caData, 'base64').toString('utf8') }, operationSeconds: 4 });
