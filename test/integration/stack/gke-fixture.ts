@@ -1,10 +1,9 @@
-import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StaticClusterPreset } from '../../../src/domain/cluster-presets.js';
 import { startGkeSimulator, type GkeSimulator } from '../../../src/local/gke-simulator/index.js';
-import { adminKubeConfig, uniqueName } from './kube.js';
+import { adminKubeConfig, clusterAdminToken, uniqueName } from './kube.js';
 import { readStackInfo } from './stack-info.js';
 
 export interface GkeFixture {
@@ -20,21 +19,11 @@ export interface GkeFixture {
  * service account's token, which the local API server accepts as GKE's accepts a Google token.
  */
 export async function startGkeFixture(options: { operationSeconds: number; staticClusters?: Record<string, StaticClusterPreset> }): Promise<GkeFixture> {
-  const admin = adminKubeConfig();
-  const core = admin.makeApiClient(CoreV1Api);
-  const account = uniqueName('gke-admin');
-  await core.createNamespacedServiceAccount({ namespace: 'kube-system', body: { metadata: { name: account } } });
-  await admin.makeApiClient(RbacAuthorizationV1Api).createClusterRoleBinding({
-    body: {
-      metadata: { name: account }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-      subjects: [{ kind: 'ServiceAccount', name: account, namespace: 'kube-system' }],
-    },
-  });
-  const token = await core.createNamespacedServiceAccountToken({ name: account, namespace: 'kube-system', body: { spec: { audiences: [], expirationSeconds: 3600 } } });
+  const token = await clusterAdminToken(uniqueName('gke-admin'));
   const dir = mkdtempSync(join(tmpdir(), 'gke-fixture-'));
-  writeFileSync(join(dir, 'token'), token.status?.token ?? '', { mode: 0o600 });
+  writeFileSync(join(dir, 'token'), token, { mode: 0o600 });
   const server = new URL(readStackInfo().apiserverUrl);
-  const caData = admin.getCurrentCluster()?.caData ?? '';
+  const caData = adminKubeConfig().getCurrentCluster()?.caData ?? '';
   const gke = await startGkeSimulator({
     kubernetes: { endpoint: server.host, caCertificatePem: Buffer.from(caData, 'base64').toString('utf8') },
     operationSeconds: options.operationSeconds,
