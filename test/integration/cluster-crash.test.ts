@@ -33,7 +33,7 @@ describe('a GKE cluster whose worker is killed while it follows the create opera
     const calls = (method: string) => fixture.gke.calls().filter((call) => call.method === method);
 
     const first = start('first');
-    await clusters.create({ name, provider: 'gke', gke: { connection: 'sim', nodePools: { small: { machineType: 'e2-standard-4', nodeCount: 1 } } } }, 'crash-test');
+    await clusters.create({ name, provider: 'gke', gke: { connection: 'simulator', nodePools: { small: { machineType: 'e2-standard-4', nodeCount: 1 } } } }, 'crash-test');
     // The poller has reported progress: the operation is being followed.
     await eventually(() => clusters.status(name), (cluster) => cluster.progress !== undefined, 60_000);
     const [operation] = calls('GetOperation').map((call) => call.resource);

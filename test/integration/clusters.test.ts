@@ -35,7 +35,7 @@ describe('clusters through the REST API (real worker, local GKE API, real contro
 
   const clusterStatus = async (name: string): Promise<any> => (await orchestrator.call('GET', `/v1/clusters/${name}`)).json();
   const until = (name: string, phases: string[], timeoutMs = 60_000) => eventually(() => clusterStatus(name), (status) => phases.includes(status.phase), timeoutMs);
-  const create = (name: string, extra: Record<string, unknown> = {}) => orchestrator.call('POST', '/v1/clusters', { name, provider: 'gke', gke: { connection: 'sim', nodePools: ['small'] }, ...extra });
+  const create = (name: string, extra: Record<string, unknown> = {}) => orchestrator.call('POST', '/v1/clusters', { name, provider: 'gke', gke: { connection: 'simulator', nodePools: ['small'] }, ...extra });
   const kernelStatus = async (kernelId: string): Promise<any> => (await orchestrator.call('GET', `/v1/kernels/${kernelId}`)).json();
   const startKernel = async (cluster: string): Promise<string> => {
     const kernelId = uniqueName('k');
@@ -105,7 +105,7 @@ describe('clusters through the REST API (real worker, local GKE API, real contro
 
   test('ALREADY_EXISTS: our own cluster (by its labels) is adopted; someone else\'s is a clear failure and is left alone', async () => {
     const ours = uniqueName('ours').slice(0, 30);
-    gke.seedCluster(`projects/test-project/locations/europe-west1/clusters/${ours}`, { resourceLabels: ownerResourceLabels(clusterWorkflowId(ours)) });
+    gke.seedCluster(`projects/local-simulator/locations/europe-west1/clusters/${ours}`, { resourceLabels: ownerResourceLabels(clusterWorkflowId(ours)) });
     const createsBefore = creates();
     await create(ours);
     expect(await until(ours, ['RUNNING', 'FAILED'])).toMatchObject({ phase: 'RUNNING', endpoint: readStackInfo().apiserverUrl });
@@ -114,11 +114,11 @@ describe('clusters through the REST API (real worker, local GKE API, real contro
     expect(await until(ours, ['DELETED', 'FAILED'])).toMatchObject({ phase: 'DELETED' });
 
     const theirs = uniqueName('theirs').slice(0, 30);
-    gke.seedCluster(`projects/test-project/locations/europe-west1/clusters/${theirs}`, { resourceLabels: { team: 'data-eng' } });
+    gke.seedCluster(`projects/local-simulator/locations/europe-west1/clusters/${theirs}`, { resourceLabels: { team: 'data-eng' } });
     await create(theirs);
     const failed = await until(theirs, ['FAILED', 'RUNNING']);
     expect(failed.phase).toBe('FAILED');
-    expect(failed.error).toContain(`a GKE cluster named ${theirs} already exists in projects/test-project/locations/europe-west1 and was not created by this orchestrator`);
+    expect(failed.error).toContain(`a GKE cluster named ${theirs} already exists in projects/local-simulator/locations/europe-west1 and was not created by this orchestrator`);
     expect(callsFor(theirs, 'DeleteCluster')).toEqual([]);
   });
 
@@ -198,7 +198,7 @@ describe('clusters through the REST API (real worker, local GKE API, real contro
     const name = uniqueName('cli').slice(0, 30);
     const env = { ...process.env, TEMPORAL_ADDRESS: readStackInfo().temporalAddress, TEMPORAL_TASK_QUEUE: orchestrator.taskQueue, CLUSTER_PRESETS_FILE: fixture.presetsFile };
     const starter = (...args: string[]) => run(process.execPath, [join(repoRoot, 'dist', 'starter.js'), 'cluster', ...args], { env });
-    const created = await starter('create', name, '--connection', 'sim', '--node-pool', 'small');
+    const created = await starter('create', name, '--connection', 'simulator', '--node-pool', 'small');
     const lines = created.stdout.split('\n');
     expect(lines[0]).toBe(`cluster ${name}  workflow cluster-${name}`);
     expect(lines.some((line) => new RegExp(`^${name} {2}PROVISIONING {2}\\[[#-]{30}\\] +\\d+% {2}\\d+s$`).test(line))).toBe(true);
@@ -213,8 +213,8 @@ describe('clusters through the REST API (real worker, local GKE API, real contro
     [{ name: 'local', provider: 'static' }, 'name'],
     [{ name: 'c1', provider: 'gke' }, 'gke'],
     [{ name: 'c1', provider: 'gke', gke: { connection: 'prod', nodePools: ['small'] } }, 'gke.connection'],
-    [{ name: 'c1', provider: 'gke', gke: { connection: 'sim', nodePools: ['huge'] } }, 'gke.nodePools[0]'],
-    [{ name: 'Not_A_Name', provider: 'gke', gke: { connection: 'sim', nodePools: ['small'] } }, 'name'],
+    [{ name: 'c1', provider: 'gke', gke: { connection: 'simulator', nodePools: ['huge'] } }, 'gke.nodePools[0]'],
+    [{ name: 'Not_A_Name', provider: 'gke', gke: { connection: 'simulator', nodePools: ['small'] } }, 'name'],
     [{ name: 'nowhere', provider: 'static' }, 'name'],
   ])('%j is refused naming %s', async (body, field) => {
     const response = await orchestrator.call('POST', '/v1/clusters', body);

@@ -1,43 +1,30 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StaticClusterPreset } from '../../../src/domain/cluster-presets.js';
-import { startGkeSimulator, type GkeSimulator } from '../../../src/local/gke-simulator/index.js';
-import { adminKubeConfig, clusterAdminToken, uniqueName } from './kube.js';
+import type { GkeSimulator } from '../../../src/local/gke-simulator/index.js';
+import { startLocalGkeApi } from '../../../src/local/gke-simulator-setup.js';
 import { readStackInfo } from './stack-info.js';
 
 export interface GkeFixture {
   gke: GkeSimulator;
-  /** A presets file with GKE connection `sim` (the simulator), node pool `small` and `staticClusters`. */
+  /** Presets: GKE connection `simulator` (project `local-simulator`), node pool `small`, and `staticClusters`. */
   presetsFile: string;
   stop(): Promise<void>;
 }
 
-/**
- * The local GKE API, whose clusters are the test stack's control plane. The OAuth token the
- * orchestrator presents to such a cluster comes from an access-token file: here a cluster-admin
- * service account's token, which the local API server accepts as GKE's accepts a Google token.
- */
+const silent = { info: () => undefined };
+
+/** The local GKE API as `GKE_SIMULATOR=1 npm start` runs it, its clusters the test stack's control plane. */
 export async function startGkeFixture(options: { operationSeconds: number; staticClusters?: Record<string, StaticClusterPreset> }): Promise<GkeFixture> {
-  const token = await clusterAdminToken(uniqueName('gke-admin'));
   const dir = mkdtempSync(join(tmpdir(), 'gke-fixture-'));
-  writeFileSync(join(dir, 'token'), token, { mode: 0o600 });
-  const server = new URL(readStackInfo().apiserverUrl);
-  const caData = adminKubeConfig().getCurrentCluster()?.caData ?? '';
-  const gke = await startGkeSimulator({
-    kubernetes: { endpoint: server.host, caCertificatePem: Buffer.from(caData, 'base64').toString('utf8') },
-    operationSeconds: options.operationSeconds,
-  });
-  const presetsFile = join(dir, 'presets.json');
-  writeFileSync(presetsFile, JSON.stringify({
-    gkeConnections: { sim: { project: 'test-project', location: 'europe-west1', credentials: { type: 'access-token-file', path: join(dir, 'token') }, apiEndpoint: gke.address } },
-    nodePools: { small: { machineType: 'e2-standard-4', nodeCount: 1 } },
-    staticClusters: options.staticClusters ?? {},
-  }));
+  const { simulator, presetsFile } = await startLocalGkeApi(readStackInfo().kubeconfig, dir, options.operationSeconds, silent);
+  const presets = JSON.parse(readFileSync(presetsFile, 'utf8')) as Record<string, unknown>;
+  writeFileSync(presetsFile, JSON.stringify({ ...presets, staticClusters: options.staticClusters ?? {} }));
   return {
-    gke, presetsFile,
+    gke: simulator, presetsFile,
     async stop() {
-      await gke.stop();
+      await simulator.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
