@@ -3,7 +3,8 @@
  * Temporal and control plane), for several poll intervals:
  *  - GKE API calls per cluster created (create, operation reads, cluster reads);
  *  - lag between the operation's end (its `endTime`) and the workflow noticing it (the wait
- *    activity's completion in the history).
+ *    activity's completion in the history). Operations last `operationSeconds` plus a random
+ *    share of the longest interval, so their ends fall anywhere between two polls.
  * Usage: npm run bench:clusters -- [clustersPerInterval=5] [operationSeconds=20] [intervalsMs=500,2000,5000]
  */
 import { v1 } from '@google-cloud/container';
@@ -27,7 +28,7 @@ const intervals = (process.argv[4] ?? '500,2000,5000').split(',').map(Number);
 const stateDir = join(tmpdir(), `bench-clusters-${process.pid}`);
 
 const stack = await startLocalStack({ stateDir, ports: await freePorts() });
-const gkeApi = await startLocalGkeApi(stack.kubeconfig, stateDir, operationSeconds, { info: () => undefined });
+const gkeApi = await startLocalGkeApi(stack.kubeconfig, stateDir, { operationSeconds, operationJitterSeconds: Math.max(...intervals) / 1000 }, { info: () => undefined });
 const [host, port] = gkeApi.simulator.address.split(':') as [string, string];
 const reader = new v1.ClusterManagerClient({ apiEndpoint: host, port: Number(port), sslCreds: credentials.createInsecure(), universeDomain: 'googleapis.com' });
 

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { DomainError } from './domain/errors.js';
 import { registerClusterCommands } from './starter/cluster-commands.js';
+import { registerJanitorCommands } from './starter/janitor-commands.js';
 import { registerKernelCommands } from './starter/kernel-commands.js';
 import { registerListCommand } from './starter/list-command.js';
 import { registerSparkJobCommands } from './starter/spark-job-commands.js';
@@ -12,6 +13,7 @@ const program = new Command('starter')
 registerSparkJobCommands(program);
 registerKernelCommands(program);
 registerClusterCommands(program);
+registerJanitorCommands(program);
 registerListCommand(program);
 
 await program.parseAsync().catch((error: Error) => {

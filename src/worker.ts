@@ -7,6 +7,7 @@ import { GkeClients } from './activities/gke/client.js';
 import { clusterResolver } from './activities/kubernetes/cluster-resolver.js';
 import { PodWatchHub } from './activities/kubernetes/pod-watch-hub.js';
 import { loadClusterPresets } from './client/cluster-presets-file.js';
+import { JanitorClient } from './client/janitor.js';
 import { connectTemporal } from './client/temporal.js';
 import { loadRuntimeConfig, type RuntimeConfig } from './config.js';
 import { builtInCluster } from './domain/cluster.js';
@@ -39,11 +40,11 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-export type WorkerConfig = Pick<RuntimeConfig, 'temporalAddress' | 'temporalNamespace' | 'taskQueue' | 'localKubeconfig' | 'sparkSubmit' | 'maxPodWatches' | 'clusterPresetsFile' | 'gkePollMs'>;
+export type WorkerConfig = Pick<RuntimeConfig, 'temporalAddress' | 'temporalNamespace' | 'taskQueue' | 'localKubeconfig' | 'sparkSubmit' | 'maxPodWatches' | 'clusterPresetsFile' | 'gkePollMs' | 'janitorIntervalSeconds' | 'janitorGraceSeconds'>;
 
 /**
- * Installs the orchestrator's ClusterRoles on every cluster it knows, then runs two workers on one
- * connection: workflows and short activities on the task queue, and pod watches, which last as
+ * Installs the orchestrator's ClusterRoles on every cluster it knows, makes sure the janitor's
+ * Schedule exists, then runs two workers on one connection: workflows and short activities on the task queue, and pod watches, which last as
  * long as their pods, on the watch queue with slots for thousands.
  */
 export async function startWorker(config: WorkerConfig, logger: Logger = createLogger('worker')): Promise<RunningWorker> {
@@ -68,6 +69,9 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
       maxConcurrentActivityTaskExecutions: config.maxPodWatches,
     }),
   ];
+  if (config.janitorIntervalSeconds > 0) {
+    await new JanitorClient(temporal.client, config.taskQueue).ensureSchedule({ everySeconds: config.janitorIntervalSeconds, graceSeconds: config.janitorGraceSeconds });
+  }
   const done = Promise.all(workers.map((worker) => worker.run())).then(() => undefined).finally(async () => {
     await podWatches.close();
     await gkeClients.close();

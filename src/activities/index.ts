@@ -4,6 +4,7 @@ import { clusterSetupActivities } from './cluster-setup.js';
 import type { GkeClients } from './gke/client.js';
 import { gkeClusterActivities } from './gke/clusters.js';
 import { identityActivities } from './identity.js';
+import { janitorActivities } from './janitor.js';
 import { kernelActivities } from './kernel-pods.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
 import type { PodWatchHub } from './kubernetes/pod-watch-hub.js';
@@ -36,6 +37,7 @@ export function createActivities(deps: ActivityDeps) {
     ...sparkSubmitActivities(deps.clusters, deps.sparkSubmit),
     ...kernelActivities(deps.clusters, deps.temporal),
     ...workflowLookupActivities(deps.temporal),
+    ...janitorActivities(deps.clusters, deps.temporal),
     ...gkeClusterActivities(deps.gkeClients, deps.temporal, deps.gkePollMs),
     ...clusterSetupActivities(deps.clusterPresets),
   };

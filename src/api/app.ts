@@ -10,6 +10,7 @@ import { HttpError, installErrorHandling } from './errors.js';
 import { healthRoutes } from './routes/health.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { clusterRoutes } from './routes/clusters.js';
+import { janitorRoutes } from './routes/janitor.js';
 import { kernelRoutes } from './routes/kernels.js';
 import { sparkJobRoutes } from './routes/spark-jobs.js';
 
@@ -35,6 +36,7 @@ export interface ApiDeps {
   orchestratorNamespace: string;
   kernels: Omit<KernelRequestContext, 'newKernelId'>;
   clusterPresets: ClusterPresets;
+  janitorGraceSeconds: number;
   logger: Logger;
 }
 
@@ -86,5 +88,6 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   await app.register(sparkJobRoutes(deps));
   await app.register(kernelRoutes(deps));
   await app.register(clusterRoutes(deps));
+  await app.register(janitorRoutes(deps));
   return app;
 }

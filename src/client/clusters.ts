@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { builtInCluster, clusterWorkflowId, type ClusterInput, type ClusterStatus } from '../domain/cluster.js';
+import { builtInCluster, clusterName, clusterWorkflowId, type ClusterInput, type ClusterStatus } from '../domain/cluster.js';
 import { DomainError, validationError } from '../domain/errors.js';
 import { clusterStatusQuery, destroyClusterSignal, type DestroyRequest } from '../workflows/cluster.js';
 import { buildListQuery } from './visibility-query.js';
@@ -40,7 +40,7 @@ export class ClustersClient {
   async list(limit = 100): Promise<ClusterStatus[]> {
     const clusters: ClusterStatus[] = [];
     for await (const execution of this.client.workflow.list({ query: buildListQuery({ kind: 'cluster' }) })) {
-      const status = await this.status(execution.workflowId.replace(/^cluster-/, '')).catch(() => undefined);
+      const status = await this.status(clusterName(execution.workflowId)).catch(() => undefined);
       if (status && !clusters.some((known) => known.name === status.name)) clusters.push(status);
       if (clusters.length >= limit) break;
     }

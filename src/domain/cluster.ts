@@ -7,6 +7,7 @@ export type ClusterProvider = 'gke' | 'static';
 /** The built-in cluster of the embedded stack (or KUBECONFIG_LOCAL): never created nor deleted. */
 export const builtInCluster = 'local';
 export const clusterWorkflowId = (name: string): string => `cluster-${name}`;
+export const clusterName = (workflowId: string): string => workflowId.replace(/^cluster-/, '');
 
 /** What the API hands the cluster workflow: presets resolved, no credentials. */
 export interface ClusterInput {

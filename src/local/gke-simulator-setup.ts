@@ -1,7 +1,7 @@
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startGkeSimulator, type GkeSimulator, type SimulatorLogger } from './gke-simulator/index.js';
+import { startGkeSimulator, type GkeSimulator, type GkeSimulatorOptions, type SimulatorLogger } from './gke-simulator/index.js';
 
 export interface LocalGkeApi {
   simulator: GkeSimulator;
@@ -20,7 +20,9 @@ const ignoreConflict = (error: unknown): void => {
  * would take as a Google token is here a service account token of an admin account, kept in a
  * 0600 file that the `simulator` connection reads as its access-token file.
  */
-export async function startLocalGkeApi(kubeconfig: string, stateDir: string, operationSeconds: number, logger: SimulatorLogger): Promise<LocalGkeApi> {
+export async function startLocalGkeApi(
+  kubeconfig: string, stateDir: string, timing: Pick<GkeSimulatorOptions, 'operationSeconds' | 'operationJitterSeconds'>, logger: SimulatorLogger,
+): Promise<LocalGkeApi> {
   const admin = new KubeConfig();
   admin.loadFromFile(kubeconfig);
   const cluster = admin.getCurrentCluster();
@@ -41,7 +43,7 @@ export async function startLocalGkeApi(kubeconfig: string, stateDir: string, ope
   writeFileSync(tokenFile, token.status?.token ?? '', { mode: 0o600 });
   const simulator = await startGkeSimulator({
     kubernetes: { endpoint: new URL(cluster.server).host, caCertificatePem: Buffer.from(cluster.caData, 'base64').toString('utf8') },
-    operationSeconds,
+    ...timing,
     logger,
   });
   const presetsFile = join(dir, 'presets.json');

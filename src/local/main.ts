@@ -58,7 +58,7 @@ const stack = await startLocalStack({
 }).catch(fail);
 // Only on request, and said loudly: the simulator is not Google.
 const gkeApi = process.env.GKE_SIMULATOR === '1'
-  ? await startLocalGkeApi(stack.kubeconfig, stateDir, simulatedOperationSeconds, logger).catch(fail)
+  ? await startLocalGkeApi(stack.kubeconfig, stateDir, { operationSeconds: simulatedOperationSeconds }, logger).catch(fail)
   : undefined;
 if (gkeApi) logger.warn({ simulator: 'gke', address: gkeApi.simulator.address }, 'GKE simulator running: clusters of the connection "simulator" are fakes pointing at the local control plane');
 const runtime = {

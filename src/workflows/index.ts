@@ -3,3 +3,4 @@ export { cluster } from './cluster.js';
 export { kernelQuota } from './kernel-quota.js';
 export { kernelSession } from './kernel-session.js';
 export { sparkJob } from './spark-job.js';
+export { janitor } from './janitor.js';

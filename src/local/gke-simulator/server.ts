@@ -17,6 +17,8 @@ export interface GkeSimulatorOptions {
   port?: number;
   /** How long a create or delete takes, PENDING to DONE. Default 3 s (GKE takes minutes). */
   operationSeconds?: number;
+  /** Each operation lasts up to this much longer, at random (default 0: all alike). */
+  operationJitterSeconds?: number;
   logger?: SimulatorLogger;
 }
 
@@ -74,6 +76,7 @@ export async function startGkeSimulator(options: GkeSimulatorOptions): Promise<G
   const faults = new Faults();
   const state = new ClusterManagerState({
     operationMs: operationSeconds * 1000,
+    operationJitterMs: (options.operationJitterSeconds ?? 0) * 1000,
     kubernetes: options.kubernetes,
     faults,
     log: (fields, message) => logger?.info({ simulator: 'gke', ...fields }, message),

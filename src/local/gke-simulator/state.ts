@@ -30,6 +30,8 @@ export interface KubernetesApi {
 
 export interface StateOptions {
   operationMs: number;
+  /** Each operation lasts operationMs plus a random share of this, as GKE's vary. */
+  operationJitterMs: number;
   kubernetes: KubernetesApi;
   faults: Faults;
   log: (fields: Record<string, unknown>, message: string) => void;
@@ -40,6 +42,7 @@ interface TrackedOperation {
   readonly type: OperationType;
   readonly cluster: ClusterName;
   readonly startedAt: number;
+  readonly durationMs: number;
   /** An injected fault, decided when the operation starts and reported when it ends. */
   readonly plannedFailure: OperationFailure | undefined;
   endedAt?: number;
@@ -83,7 +86,7 @@ function setStatus(cluster: Cluster, clusterStatus: ClusterStatus, nodePoolStatu
  */
 export class ClusterManagerState {
   private readonly clusters = new Map<string, TrackedCluster>();
-  /** In start order, which is also the order they end in (they all last operationMs). */
+  /** In start order. */
   private readonly operations = new Map<string, TrackedOperation>();
 
   constructor(private readonly options: StateOptions) {}
@@ -182,14 +185,17 @@ export class ClusterManagerState {
   private settle(): number {
     const now = Date.now();
     for (const operation of this.operations.values()) {
-      const endsAt = operation.startedAt + this.options.operationMs;
+      const endsAt = operation.startedAt + operation.durationMs;
       if (operation.endedAt === undefined && endsAt <= now) this.endOperation(operation, endsAt, operation.plannedFailure);
     }
     return now;
   }
 
   private startOperation(type: OperationType, cluster: ClusterName, now: number, plannedFailure: OperationFailure | undefined): TrackedOperation {
-    const operation: TrackedOperation = { id: `operation-${now}-${randomBytes(4).toString('hex')}`, type, cluster, startedAt: now, plannedFailure };
+    const operation: TrackedOperation = {
+      id: `operation-${now}-${randomBytes(4).toString('hex')}`, type, cluster, startedAt: now,
+      durationMs: this.options.operationMs + Math.random() * this.options.operationJitterMs, plannedFailure,
+    };
     this.operations.set(operation.id, operation);
     return operation;
   }
@@ -241,8 +247,8 @@ export class ClusterManagerState {
   private operationView(operation: TrackedOperation, now: number): Operation {
     const elapsed = (operation.endedAt ?? now) - operation.startedAt;
     const state: OperationStatus = operation.endedAt !== undefined ? 'DONE'
-      : elapsed < this.options.operationMs * pendingShare ? 'PENDING' : 'RUNNING';
-    const percentDone = Math.min(100, Math.floor((elapsed * 100) / this.options.operationMs));
+      : elapsed < operation.durationMs * pendingShare ? 'PENDING' : 'RUNNING';
+    const percentDone = Math.min(100, Math.floor((elapsed * 100) / operation.durationMs));
     return {
       name: operation.id,
       zone: operation.cluster.location,

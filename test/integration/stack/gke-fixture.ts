@@ -18,7 +18,7 @@ const silent = { info: () => undefined };
 /** The local GKE API as `GKE_SIMULATOR=1 npm start` runs it, its clusters the test stack's control plane. */
 export async function startGkeFixture(options: { operationSeconds: number; staticClusters?: Record<string, StaticClusterPreset> }): Promise<GkeFixture> {
   const dir = mkdtempSync(join(tmpdir(), 'gke-fixture-'));
-  const { simulator, presetsFile } = await startLocalGkeApi(readStackInfo().kubeconfig, dir, options.operationSeconds, silent);
+  const { simulator, presetsFile } = await startLocalGkeApi(readStackInfo().kubeconfig, dir, { operationSeconds: options.operationSeconds }, silent);
   const presets = JSON.parse(readFileSync(presetsFile, 'utf8')) as Record<string, unknown>;
   writeFileSync(presetsFile, JSON.stringify({ ...presets, staticClusters: options.staticClusters ?? {} }));
   return {

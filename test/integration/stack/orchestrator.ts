@@ -28,9 +28,10 @@ export const testToken = 'integration-test-operator-token';
 /** A real worker and a real API on the shared stack, on a task queue of the test file's own; `env` configures both. */
 export async function startOrchestrator(env: Record<string, string> = {}): Promise<Orchestrator> {
   const info = readStackInfo();
-  const taskQueue = uniqueName('tq');
+  const taskQueue = env.TEMPORAL_TASK_QUEUE ?? uniqueName('tq');
+  // No janitor Schedule unless a test asks: each test file has its own task queue.
   const config = loadRuntimeConfig({
-    ...env, TEMPORAL_ADDRESS: info.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, KUBECONFIG_LOCAL: info.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'),
+    JANITOR_INTERVAL_SECONDS: '0', ...env, TEMPORAL_ADDRESS: info.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, KUBECONFIG_LOCAL: info.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'),
   });
   const worker = await startWorker(config, pino({ level: 'silent' }));
   const tokens = new TokenRegistry({ tokens: [{ name: 'integration-test', sha256: hashToken(testToken), scopes: ['*'] }] });
