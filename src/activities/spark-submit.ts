@@ -11,6 +11,11 @@ import { asFailure, isNotFound, kube } from './kubernetes/api-errors.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
 import { runProcess } from './process-runner.js';
 
+/** spark-submit failing for a reason we cannot tell is tried this many times. */
+const maxUnexplainedFailures = 5;
+/** What fabric8 (Spark's Kubernetes client) prints when the API server answers 429/5xx or the connection breaks. */
+const transientApiTrouble = /\b(429|500|502|503|504)\b|Too Many Requests|Service Unavailable|Internal Server Error|Connection reset|ECONNRESET|SocketTimeoutException|timed out/i;
+
 /** Long enough for spark-submit to create the driver; the shortest lifetime the API server grants. */
 const submissionTokenSeconds = 600;
 
@@ -69,6 +74,9 @@ export function sparkSubmitActivities(clusters: ClusterConnector, sparkSubmit: s
         const message = `spark-submit exited with code ${String(result.code)}: ${output}`;
         // A refusal of the API server or of Spark's own checks will not change by trying again.
         if (/Forbidden|IllegalArgumentException|SparkException|ClassNotFoundException/.test(output)) throw ApplicationFailure.nonRetryable(message, 'SparkSubmitRejected');
+        // An API server that is busy or briefly away: as for our own calls, try again (the workflow bounds the total time).
+        if (transientApiTrouble.test(output)) throw ApplicationFailure.retryable(message, 'KubernetesUnavailable');
+        if (context.info.attempt >= maxUnexplainedFailures) throw ApplicationFailure.nonRetryable(`${message} (attempt ${context.info.attempt}, giving up)`, 'SparkSubmitFailed');
         throw ApplicationFailure.retryable(message, 'SparkSubmitFailed');
       } finally {
         await rm(dir, { recursive: true, force: true });

@@ -18,10 +18,15 @@ export const sparkJobStatusQuery = defineQuery<SparkJobStatus>('status');
 /** Spark's name for the driver's container, whose exit code is the job's result. */
 const driverContainer = 'spark-kubernetes-driver';
 
+/**
+ * Submitting: an API server in trouble is retried for up to 30 minutes in all; spark-submit
+ * failing for a reason it does not explain gives up after a few attempts (the activity decides).
+ */
 const submission = proxyActivities<Activities>({
   startToCloseTimeout: '5 minutes',
+  scheduleToCloseTimeout: '30 minutes',
   heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 5 },
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
 type Created = 'serviceAccount' | 'roleBinding' | 'driver';

@@ -31,7 +31,8 @@ export async function startOrchestrator(env: Record<string, string> = {}): Promi
   const taskQueue = env.TEMPORAL_TASK_QUEUE ?? uniqueName('tq');
   // No janitor Schedule unless a test asks: each test file has its own task queue.
   const config = loadRuntimeConfig({
-    JANITOR_INTERVAL_SECONDS: '0', ...env, TEMPORAL_ADDRESS: info.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, KUBECONFIG_LOCAL: info.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'),
+    JANITOR_INTERVAL_SECONDS: '0', KUBECONFIG_LOCAL: info.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'),
+    ...env, TEMPORAL_ADDRESS: info.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue,
   });
   const worker = await startWorker(config, pino({ level: 'silent' }));
   const tokens = new TokenRegistry({ tokens: [{ name: 'integration-test', sha256: hashToken(testToken), scopes: ['*'] }] });

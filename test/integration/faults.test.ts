@@ -1,0 +1,110 @@
+import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { managedByLabel, managedByValue, ownerLabel } from '../../src/domain/labels.js';
+import { toDnsLabel } from '../../src/domain/naming.js';
+import { seededRandom, startFaultProxy, writeKubeconfigThroughProxy, type FaultProxy } from '../fault-proxy/index.js';
+import { adminKubeConfig, clusterAdminToken, eventually, statusOf, uniqueName } from './stack/kube.js';
+import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
+import { readStackInfo } from './stack/stack-info.js';
+
+const admin = adminKubeConfig();
+const core = admin.makeApiClient(CoreV1Api);
+const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
+
+function job(user: string) {
+  return {
+    jobId: uniqueName('job'), user,
+    app: {
+      image: 'apache/spark:4.0.1', mainApplicationFile: 'local:///opt/spark/examples/jars/spark-examples.jar', mainClass: 'org.apache.spark.examples.SparkPi',
+      conf: { 'spark.kubernetes.driver.annotation.compute-orchestrator/simulate-run-seconds': '2' },
+    },
+  };
+}
+
+/** Every object of ours that a workflow left on the cluster (its owner label), as "Kind namespace/name". */
+async function leftBy(workflowId: string): Promise<string[]> {
+  const labelSelector = `${managedByLabel}=${managedByValue},${ownerLabel}=${toDnsLabel(workflowId)}`;
+  const [pods, accounts, bindings, namespaces] = await Promise.all([
+    core.listPodForAllNamespaces({ labelSelector }), core.listServiceAccountForAllNamespaces({ labelSelector }),
+    rbac.listRoleBindingForAllNamespaces({ labelSelector }), core.listNamespace({ labelSelector }),
+  ]);
+  return [
+    ...pods.items.map((item) => `Pod ${item.metadata?.namespace}/${item.metadata?.name}`),
+    ...accounts.items.map((item) => `ServiceAccount ${item.metadata?.namespace}/${item.metadata?.name}`),
+    ...bindings.items.map((item) => `RoleBinding ${item.metadata?.namespace}/${item.metadata?.name}`),
+    // A namespace still terminating is on its way out; one that is Active was leaked.
+    ...namespaces.items.filter((item) => item.status?.phase !== 'Terminating' && item.metadata?.labels?.['compute-orchestrator/kind'] === 'kernel').map((item) => `Namespace ${item.metadata?.name}`),
+  ];
+}
+
+/**
+ * The worker talks to the API server through a proxy that injects faults: the orchestrator must
+ * retry transient ones with backoff, never duplicate, never leak.
+ */
+describe('with a failing Kubernetes API (fault-injecting proxy in front of the API server)', () => {
+  let proxy: FaultProxy;
+  let orchestrator: Orchestrator;
+  const dir = mkdtempSync(join(tmpdir(), 'faults-'));
+
+  beforeAll(async () => {
+    const caData = admin.getCurrentCluster()?.caData ?? '';
+    proxy = await startFaultProxy({ upstream: readStackInfo().apiserverUrl, caPem: Buffer.from(caData, 'base64').toString('utf8'), random: seededRandom(30) });
+    writeKubeconfigThroughProxy(proxy.url, await clusterAdminToken(uniqueName('faulty')), join(dir, 'kubeconfig'));
+    orchestrator = await startOrchestrator({ KUBECONFIG_LOCAL: join(dir, 'kubeconfig') });
+  });
+  afterAll(async () => {
+    await orchestrator?.stop();
+    await proxy?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const get = async (path: string): Promise<any> => (await orchestrator.call('GET', path)).json();
+
+  test('30% of requests answered 500, 503 or 429: every job and kernel ends correctly, nothing leaked, nothing twice', async () => {
+    // Rules are tried in order: 10% each of all requests.
+    const rules = [proxy.inject({ fault: { status: 500 }, probability: 0.1 }), proxy.inject({ fault: { status: 503 }, probability: 0.1 / 0.9 }), proxy.inject({ fault: { status: 429 }, probability: 0.1 / 0.8 })];
+    const user = uniqueName('flaky');
+    const jobs = [job(user), job(user), job(user)];
+    const kernelIds = [uniqueName('k'), uniqueName('k')];
+    try {
+      for (const body of jobs) expect((await orchestrator.call('POST', '/v1/spark-jobs', body)).statusCode).toBe(202);
+      for (const kernelId of kernelIds) expect((await orchestrator.call('POST', '/v1/kernels', { kernelId, user })).statusCode).toBe(202);
+      const kernels = await Promise.all(kernelIds.map((kernelId) => eventually(() => get(`/v1/kernels/${kernelId}`), (status) => status.phase !== 'STARTING', 120_000)));
+      for (const kernel of kernels) expect(kernel).toMatchObject({ phase: 'RUNNING', restarts: 0 });
+      for (const kernelId of kernelIds) await orchestrator.call('DELETE', `/v1/kernels/${kernelId}`);
+      const ended = await Promise.all([
+        ...jobs.map((body) => eventually(() => get(`/v1/spark-jobs/${body.jobId}`), (status) => status.cleanedUp === true, 180_000)),
+        ...kernelIds.map((kernelId) => eventually(() => get(`/v1/kernels/${kernelId}`), (status) => status.cleanedUp === true, 180_000)),
+      ]);
+      expect(ended.map((status) => status.phase)).toEqual(['SUCCEEDED', 'SUCCEEDED', 'SUCCEEDED', 'STOPPED', 'STOPPED']);
+      expect(ended.slice(0, 3).map((status) => status.exitCode)).toEqual([0, 0, 0]);
+      const faults = proxy.stats();
+      expect((faults.statuses[500] ?? 0) + (faults.statuses[503] ?? 0) + (faults.statuses[429] ?? 0)).toBeGreaterThan(10);
+    } finally {
+      for (const rule of rules) rule.remove();
+    }
+    for (const workflowId of [...jobs.map((body) => `spark-job-${body.jobId}`), ...kernelIds.map((kernelId) => `kernel-${kernelId}`)]) {
+      expect(await leftBy(workflowId)).toEqual([]);
+    }
+  }, 300_000);
+
+  test('a 60-second API outage in the middle of cleanup: the cleanup completes after it', async () => {
+    const kernelId = uniqueName('k');
+    expect((await orchestrator.call('POST', '/v1/kernels', { kernelId, user: uniqueName('outage') })).statusCode).toBe(202);
+    const kernel = await eventually(() => get(`/v1/kernels/${kernelId}`), (status) => status.phase !== 'STARTING', 60_000);
+    expect(kernel.phase).toBe('RUNNING');
+    const outage = proxy.outage(60_000);
+    await orchestrator.call('DELETE', `/v1/kernels/${kernelId}`);
+    // During the outage the cleanup cannot get through: the pod is still there.
+    await new Promise((resolve) => setTimeout(resolve, 20_000));
+    expect(await get(`/v1/kernels/${kernelId}`)).toMatchObject({ phase: 'STOPPED', cleanedUp: false });
+    expect(await statusOf(core.readNamespacedPod({ name: kernel.pod, namespace: kernel.namespace }))).toBe(200);
+    await outage;
+    expect(await eventually(() => get(`/v1/kernels/${kernelId}`), (status) => status.cleanedUp === true, 150_000)).toMatchObject({ phase: 'STOPPED' });
+    expect(await leftBy(`kernel-${kernelId}`)).toEqual([]);
+    expect(proxy.stats().cuts + (proxy.stats().statuses[503] ?? 0)).toBeGreaterThan(0);
+  }, 300_000);
+});
