@@ -28,7 +28,11 @@ export interface RuntimeConfig {
   maxPodWatches: number;
   /** JSON file of GKE connections, node pools and static clusters; none when unset. */
   clusterPresetsFile?: string;
+  /** JSON file of the payload codec's keys (src/codec/keys.ts); required by everything that talks to Temporal. */
+  codecKeysFile: string;
 }
+
+export const defaultCodecKeysFile = '.local/codec-keys.json';
 
 function idList(env: NodeJS.ProcessEnv, name: string): number[] {
   const raw = env[name] ?? '0';
@@ -65,5 +69,6 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     kernelHistoryEventLimit: integer(env, 'KERNEL_HISTORY_EVENT_LIMIT', 2_000, 100),
     maxPodWatches: integer(env, 'WORKER_MAX_POD_WATCHES', 5_000),
     clusterPresetsFile: env.CLUSTER_PRESETS_FILE || undefined,
+    codecKeysFile: env.CODEC_KEYS_FILE || defaultCodecKeysFile,
   };
 }

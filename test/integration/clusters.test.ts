@@ -10,7 +10,7 @@ import { startGkeSimulator, type GkeSimulator } from '../../src/local/gke-simula
 import { repoRoot } from '../../src/local/paths.js';
 import { adminKubeConfig, eventually, uniqueName } from './stack/kube.js';
 import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
-import { readStackInfo } from './stack/stack-info.js';
+import { readStackInfo, stackEnv } from './stack/stack-info.js';
 
 const admin = adminKubeConfig();
 const core = admin.makeApiClient(CoreV1Api);
@@ -122,7 +122,7 @@ describe('clusters through the REST API (real worker, local GKE API, real contro
 
   test('the CLI creates with a live progress line until RUNNING, lists, and deletes', async () => {
     const name = uniqueName('cli').slice(0, 30);
-    const env = { ...process.env, TEMPORAL_ADDRESS: readStackInfo().temporalAddress, TEMPORAL_TASK_QUEUE: orchestrator.taskQueue, CLUSTER_PRESETS_FILE: join(dir, 'presets.json') };
+    const env = { ...process.env, ...stackEnv(), TEMPORAL_TASK_QUEUE: orchestrator.taskQueue, CLUSTER_PRESETS_FILE: join(dir, 'presets.json') };
     const starter = (...args: string[]) => run(process.execPath, [join(repoRoot, 'dist', 'starter.js'), 'cluster', ...args], { env });
     const created = await starter('create', name, '--connection', 'sim', '--node-pool', 'small');
     const lines = created.stdout.split('\n');

@@ -23,4 +23,9 @@ describe('loadRuntimeConfig', () => {
     expect(loadRuntimeConfig({})).toMatchObject({ kernelMaxPerUser: 10, kernelHistoryEventLimit: 2_000, maxPodWatches: 5_000 });
     expect(loadRuntimeConfig({ KERNEL_MAX_PER_USER: '0' }).kernelMaxPerUser).toBe(0);
   });
+
+  test('codec: keys in .local by default', () => {
+    expect(loadRuntimeConfig({}).codecKeysFile).toBe('.local/codec-keys.json');
+    expect(loadRuntimeConfig({ CODEC_KEYS_FILE: '/etc/co/keys.json' }).codecKeysFile).toBe('/etc/co/keys.json');
+  });
 });

@@ -4,11 +4,10 @@ import { hashToken, TokenRegistry } from '../../../src/api/auth.js';
 import { apiDeps } from '../../../src/api/deps.js';
 import { loadRuntimeConfig } from '../../../src/config.js';
 import { connectTemporal, type TemporalHandle } from '../../../src/client/temporal.js';
-import { toolBinary } from '../../../src/local/paths.js';
 import { startWorker, type RunningWorker } from '../../../src/worker.js';
 import { callApi, type Answer } from './http.js';
 import { uniqueName } from './kube.js';
-import { readStackInfo } from './stack-info.js';
+import { stackEnv } from './stack-info.js';
 
 type Call = (method: string, path: string, body?: unknown) => Promise<Answer>;
 
@@ -27,11 +26,8 @@ export const testToken = 'integration-test-operator-token';
 
 /** A real worker and a real API on the shared stack, on a task queue of the test file's own; `env` configures both. */
 export async function startOrchestrator(env: Record<string, string> = {}): Promise<Orchestrator> {
-  const info = readStackInfo();
   const taskQueue = uniqueName('tq');
-  const config = loadRuntimeConfig({
-    ...env, TEMPORAL_ADDRESS: info.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, KUBECONFIG_LOCAL: info.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'),
-  });
+  const config = loadRuntimeConfig({ ...stackEnv(), ...env, TEMPORAL_TASK_QUEUE: taskQueue });
   const worker = await startWorker(config, pino({ level: 'silent' }));
   const tokens = new TokenRegistry({ tokens: [{ name: 'integration-test', sha256: hashToken(testToken), scopes: ['*'] }] });
   const apis: Array<{ api: Api; temporal: TemporalHandle }> = [];
