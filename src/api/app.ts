@@ -10,6 +10,7 @@ import { HttpError, installErrorHandling } from './errors.js';
 import { healthRoutes } from './routes/health.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { clusterRoutes } from './routes/clusters.js';
+import { codecRoutes } from './routes/codec.js';
 import { kernelRoutes } from './routes/kernels.js';
 import { sparkJobRoutes } from './routes/spark-jobs.js';
 
@@ -28,13 +29,15 @@ declare module 'fastify' {
 export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
 export interface ApiDeps {
-  temporal: Pick<TemporalHandle, 'client' | 'connection'>;
+  temporal: Pick<TemporalHandle, 'client' | 'connection' | 'codec'>;
   taskQueue: string;
   tokens: TokenRegistry;
   bodyLimitBytes: number;
   orchestratorNamespace: string;
   kernels: Omit<KernelRequestContext, 'newKernelId'>;
   clusterPresets: ClusterPresets;
+  /** Browser origins allowed to call the codec endpoint. */
+  codecCorsOrigins: string[];
   logger: Logger;
 }
 
@@ -86,5 +89,6 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   await app.register(sparkJobRoutes(deps));
   await app.register(kernelRoutes(deps));
   await app.register(clusterRoutes(deps));
+  await app.register(codecRoutes(deps));
   return app;
 }

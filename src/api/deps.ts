@@ -16,6 +16,7 @@ export function apiDeps(config: RuntimeConfig, temporal: TemporalHandle, tokens:
     orchestratorNamespace: config.orchestratorNamespace,
     kernels: kernelContext(config),
     clusterPresets: loadClusterPresets(config.clusterPresetsFile),
+    codecCorsOrigins: config.codecCorsOrigins,
     logger,
   };
 }

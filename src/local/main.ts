@@ -8,7 +8,7 @@ import { TokenRegistry } from '../api/auth.js';
 import { checkHealth } from '../client/health.js';
 import { connectTemporal } from '../client/temporal.js';
 import { loadCodecKeys } from '../codec/keys.js';
-import { defaultCodecKeysFile, loadRuntimeConfig } from '../config.js';
+import { defaultCodecKeysFile, loadRuntimeConfig, loopbackWebUiOrigins } from '../config.js';
 import { exitOnStartupError, runUntilSignal } from '../process-lifecycle.js';
 import { routeTemporalLogs, startWorker } from '../worker.js';
 import { ensureLocalApiToken } from './api-token.js';
@@ -34,6 +34,7 @@ const simulatedOperationSeconds = Number(process.env.GKE_SIMULATOR_OPERATION_SEC
 if (!(simulatedOperationSeconds > 0 && simulatedOperationSeconds <= 3600)) {
   fail(new Error(`GKE_SIMULATOR_OPERATION_SECONDS must be a number of seconds from 1 to 3600, got '${process.env.GKE_SIMULATOR_OPERATION_SECONDS}'`));
 }
+const ports = offsetPorts(defaultPorts, portOffset);
 const config = (() => {
   try {
     const loaded = loadRuntimeConfig({
@@ -41,6 +42,7 @@ const config = (() => {
       API_PORT: process.env.API_PORT ?? String(8080 + portOffset),
       API_TOKENS_FILE: process.env.API_TOKENS_FILE ?? join(stateDir, 'api-tokens.json'),
       CODEC_KEYS_FILE: process.env.CODEC_KEYS_FILE ?? join(stateDir, 'codec-keys.json'),
+      CODEC_CORS_ORIGINS: process.env.CODEC_CORS_ORIGINS ?? loopbackWebUiOrigins(ports.temporal.ui),
     });
     // Made like the API token unless the operator brings keys; checked before the stack's seconds are spent.
     if (!process.env.CODEC_KEYS_FILE) ensureLocalCodecKeys(loaded.codecKeysFile);
@@ -59,7 +61,7 @@ const show = (path: string): string => relative(process.cwd(), path) || path;
 console.log('Starting the embedded stack…');
 const stack = await startLocalStack({
   stateDir,
-  ports: offsetPorts(defaultPorts, portOffset),
+  ports,
   temporalAddress: process.env.TEMPORAL_ADDRESS || undefined,
   kubeconfig: process.env.KUBECONFIG_LOCAL || undefined,
 }).catch(fail);
@@ -131,7 +133,7 @@ const lines = [
   stack.temporalUiUrl ? `  Temporal Web UI  ${stack.temporalUiUrl}` : undefined,
   `  Temporal         ${stack.temporalAddress}`,
   `  REST API         ${apiUrl}  (bearer token in ${show(join(stateDir, 'api-token'))})`,
-  `  Payload keys     ${show(runtime.codecKeysFile)}`,
+  `  Payload keys     ${show(runtime.codecKeysFile)}  (codec endpoint ${apiUrl}/codec)`,
   `  Kubernetes       ${stack.apiserverUrl ?? 'external cluster'}  (kubeconfig ${show(stack.kubeconfig)})`,
   `  Logs             ${show(stack.logDir)}/`,
   gkeApi ? `  GKE simulator    ${gkeApi.simulator.address}  (NOT Google: a local fake; connection 'simulator', node pool 'small')` : undefined,

@@ -76,7 +76,7 @@ describe('npm start (the embedded stack, worker and API)', () => {
       // Its payload key: made for this state directory, readable by its owner only, named in the banner.
       const keysFile = join(started.stateDir, 'codec-keys.json');
       expect(statSync(keysFile).mode & 0o777).toBe(0o600);
-      expect(started.output()).toContain(`Payload keys     ${relative(repoRoot, keysFile)}\n`);
+      expect(started.output()).toContain(`Payload keys     ${relative(repoRoot, keysFile)}  (codec endpoint ${apiUrl}/codec)`);
       expect(started.output()).toContain(`CODEC_KEYS_FILE=${relative(repoRoot, keysFile)} node dist/starter.js list --user alice`);
       const authorized = await fetch(`${apiUrl}/v1/anything`, { headers: { authorization: `Bearer ${token}` } });
       expect(authorized.status).toBe(404);

@@ -23,13 +23,18 @@ export interface Orchestrator {
 }
 
 export const testToken = 'integration-test-operator-token';
+/** A client's token (the DSS plugin's scopes): every route of its own, but not what is for operators. */
+export const pluginToken = 'integration-test-plugin-token';
 
 /** A real worker and a real API on the shared stack, on a task queue of the test file's own; `env` configures both. */
 export async function startOrchestrator(env: Record<string, string> = {}): Promise<Orchestrator> {
   const taskQueue = uniqueName('tq');
   const config = loadRuntimeConfig({ ...stackEnv(), ...env, TEMPORAL_TASK_QUEUE: taskQueue });
   const worker = await startWorker(config, pino({ level: 'silent' }));
-  const tokens = new TokenRegistry({ tokens: [{ name: 'integration-test', sha256: hashToken(testToken), scopes: ['*'] }] });
+  const tokens = new TokenRegistry({ tokens: [
+    { name: 'integration-test', sha256: hashToken(testToken), scopes: ['*'] },
+    { name: 'integration-test-plugin', sha256: hashToken(pluginToken), scopes: ['spark-jobs', 'kernels', 'clusters'] },
+  ] });
   const apis: Array<{ api: Api; temporal: TemporalHandle }> = [];
   const serve = async (): Promise<{ url: string; temporal: TemporalHandle; call: Call }> => {
     const temporal = await connectTemporal(config);
