@@ -17,6 +17,7 @@ import { connectTemporal } from '../src/client/temporal.js';
 import { timestampMillis } from '../src/client/timestamps.js';
 import { loadRuntimeConfig } from '../src/config.js';
 import { clusterWorkflowId } from '../src/domain/cluster.js';
+import { ensureLocalCodecKeys } from '../src/local/codec-keys.js';
 import { startLocalGkeApi } from '../src/local/gke-simulator-setup.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
 import { startWorker } from '../src/worker.js';
@@ -47,7 +48,7 @@ try {
   for (const pollMs of intervals) {
     const config = loadRuntimeConfig({
       TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: `bench-clusters-${pollMs}`, KUBECONFIG_LOCAL: stack.kubeconfig,
-      CLUSTER_PRESETS_FILE: gkeApi.presetsFile, GKE_POLL_INTERVAL_MS: String(pollMs),
+      CLUSTER_PRESETS_FILE: gkeApi.presetsFile, GKE_POLL_INTERVAL_MS: String(pollMs), CODEC_KEYS_FILE: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')),
     });
     const worker = await startWorker(config, pino({ level: 'silent' }));
     const temporal = await connectTemporal(config);

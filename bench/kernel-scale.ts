@@ -18,6 +18,7 @@ import { kernelContext } from '../src/client/kernel-catalog.js';
 import { connectTemporal } from '../src/client/temporal.js';
 import { loadRuntimeConfig } from '../src/config.js';
 import { kindLabel } from '../src/domain/labels.js';
+import { ensureLocalCodecKeys } from '../src/local/codec-keys.js';
 import { repoRoot, toolBinary } from '../src/local/paths.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
 import { percentile } from './percentile.js';
@@ -40,7 +41,10 @@ function usage(pid: number): { rssMiB: number; cpuSeconds: number } {
 }
 
 const stack = await startLocalStack({ stateDir, ports: await freePorts() });
-const env = { TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'bench-kernel-scale', KUBECONFIG_LOCAL: stack.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit') };
+const env = {
+  TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'bench-kernel-scale', KUBECONFIG_LOCAL: stack.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'),
+  CODEC_KEYS_FILE: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')),
+};
 const worker = spawn(process.execPath, [join(repoRoot, 'dist', 'worker.js')], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
 try {
   const config = loadRuntimeConfig(env);

@@ -17,6 +17,7 @@ import { apiDeps } from '../src/api/deps.js';
 import { KernelsClient } from '../src/client/kernels.js';
 import { connectTemporal } from '../src/client/temporal.js';
 import { loadRuntimeConfig } from '../src/config.js';
+import { ensureLocalCodecKeys } from '../src/local/codec-keys.js';
 import { toolBinary } from '../src/local/paths.js';
 import { percentile } from './percentile.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
@@ -29,7 +30,10 @@ const token = 'bench-token';
 
 const stack = await startLocalStack({ stateDir, ports: await freePorts() });
 try {
-  const config = loadRuntimeConfig({ TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'bench-kernels', KUBECONFIG_LOCAL: stack.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit') });
+  const config = loadRuntimeConfig({
+    TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'bench-kernels', KUBECONFIG_LOCAL: stack.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'),
+    CODEC_KEYS_FILE: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')),
+  });
   const worker = await startWorker(config);
   const temporal = await connectTemporal(config);
   const api = await buildApi(apiDeps(config, temporal, new TokenRegistry({ tokens: [{ name: 'bench', sha256: hashToken(token), scopes: ['*'] }] }), pino({ level: 'silent' })));

@@ -25,6 +25,7 @@ import { timestampMillis } from '../src/client/timestamps.js';
 import { emptyClusterPresets } from '../src/domain/cluster-presets.js';
 import { ownershipMarks } from '../src/domain/labels.js';
 import { sparkDriverClusterRole, sparkJobNames, type SparkJobInput } from '../src/domain/spark-job.js';
+import { ensureLocalCodecKeys } from '../src/local/codec-keys.js';
 import { toolBinary } from '../src/local/paths.js';
 import { percentile } from './percentile.js';
 import { pool } from './pool.js';
@@ -62,7 +63,10 @@ try {
   const clusters = new ClusterConnector({ local: { kubeconfig: stack.kubeconfig } });
   await installClusterRoles(await clusters.access('local'));
   const taskQueue = 'bench-spark';
-  const config = loadRuntimeConfig({ TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, KUBECONFIG_LOCAL: stack.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit') });
+  const config = loadRuntimeConfig({
+    TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, KUBECONFIG_LOCAL: stack.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'),
+    CODEC_KEYS_FILE: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')),
+  });
   const worker = await startWorker(config);
   const temporal = await connectTemporal(config);
   const podWatches = new PodWatchHub(clusters, (cluster, error) => console.error(`pod watch of ${cluster} broke:`, error));

@@ -34,7 +34,15 @@ export interface RuntimeConfig {
   janitorIntervalSeconds: number;
   /** The janitor leaves objects younger than this alone, whatever their owner's state. */
   janitorGraceSeconds: number;
+  /** JSON file of the payload codec's keys (src/codec/keys.ts); required by everything that talks to Temporal. */
+  codecKeysFile: string;
+  /** Browser origins (the Temporal Web UI's) allowed to call the API's codec endpoint. */
+  codecCorsOrigins: string[];
 }
+
+export const defaultCodecKeysFile = '.local/codec-keys.json';
+/** A Web UI on this machine's loopback, by both names a browser may use for it (CODEC_CORS_ORIGINS). */
+export const loopbackWebUiOrigins = (port: number): string => `http://127.0.0.1:${port},http://localhost:${port}`;
 
 function idList(env: NodeJS.ProcessEnv, name: string): number[] {
   const raw = env[name] ?? '0';
@@ -42,6 +50,15 @@ function idList(env: NodeJS.ProcessEnv, name: string): number[] {
   const ids = raw.split(',').map((part) => part.trim());
   if (ids.some((id) => !/^\d+$/.test(id))) throw validationError(name, `${name} must be a comma-separated list of ids, got '${raw}'`);
   return ids.map(Number);
+}
+
+function origins(env: NodeJS.ProcessEnv, name: string, fallback: string): string[] {
+  const raw = env[name] ?? fallback;
+  const list = raw.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  // An origin is exactly what a browser sends in its Origin header: scheme, host, port; no path.
+  const bad = list.find((origin) => !/^https?:\/\/[^/\s]+$/.test(origin));
+  if (bad !== undefined) throw validationError(name, `${name} must be a comma-separated list of origins such as http://127.0.0.1:8233, got '${bad}'`);
+  return list;
 }
 
 function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum = 1): number {
@@ -74,5 +91,7 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     gkePollMs: integer(env, 'GKE_POLL_INTERVAL_MS', 2_000, 100),
     janitorIntervalSeconds: integer(env, 'JANITOR_INTERVAL_SECONDS', 300, 0),
     janitorGraceSeconds: integer(env, 'JANITOR_GRACE_SECONDS', 120, 0),
+    codecKeysFile: env.CODEC_KEYS_FILE || defaultCodecKeysFile,
+    codecCorsOrigins: origins(env, 'CODEC_CORS_ORIGINS', loopbackWebUiOrigins(8233)),
   };
 }

@@ -1,5 +1,4 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry } from '@temporalio/worker';
-import { fileURLToPath } from 'node:url';
 import { installClusterRoles } from './activities/cluster-roles.js';
 import { createActivities } from './activities/index.js';
 import { ClusterConnector } from './activities/kubernetes/cluster-connector.js';
@@ -9,15 +8,15 @@ import { PodWatchHub } from './activities/kubernetes/pod-watch-hub.js';
 import { loadClusterPresets } from './client/cluster-presets-file.js';
 import { JanitorClient } from './client/janitor.js';
 import { connectTemporal } from './client/temporal.js';
+import { encryptingDataConverter } from './codec/data-converter.js';
 import { loadRuntimeConfig, type RuntimeConfig } from './config.js';
 import { builtInCluster } from './domain/cluster.js';
 import { watchTaskQueue } from './domain/task-queues.js';
 import { createLogger, type Logger } from './logger.js';
+import { siblingModulePath } from './module-path.js';
 import { exitOnStartupError, isMain, runUntilSignal } from './process-lifecycle.js';
 
-// Source under test (.ts) or compiled (.js): the bundler takes either.
-const sourceExtension = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
-const workflowsPath = fileURLToPath(new URL(`./workflows/index${sourceExtension}`, import.meta.url));
+const workflowsPath = siblingModulePath(import.meta.url, './workflows/index');
 
 const pinoLevels = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
 const temporalLevels = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR' } as const;
@@ -40,7 +39,9 @@ export interface RunningWorker {
   stop(): Promise<void>;
 }
 
-export type WorkerConfig = Pick<RuntimeConfig, 'temporalAddress' | 'temporalNamespace' | 'taskQueue' | 'localKubeconfig' | 'sparkSubmit' | 'maxPodWatches' | 'clusterPresetsFile' | 'gkePollMs' | 'janitorIntervalSeconds' | 'janitorGraceSeconds'>;
+export type WorkerConfig = Pick<RuntimeConfig,
+  'temporalAddress' | 'temporalNamespace' | 'codecKeysFile' | 'taskQueue' | 'localKubeconfig' | 'sparkSubmit' | 'maxPodWatches' | 'clusterPresetsFile'
+  | 'gkePollMs' | 'janitorIntervalSeconds' | 'janitorGraceSeconds'>;
 
 /**
  * Installs the orchestrator's ClusterRoles on every cluster it knows, makes sure the janitor's
@@ -59,7 +60,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
   const gkeClients = new GkeClients(clusterPresets);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const activities = createActivities({ clusters, sparkSubmit: config.sparkSubmit, podWatches, temporal: temporal.client, clusterPresets, gkeClients, gkePollMs: config.gkePollMs });
-  const common = { connection, namespace: config.temporalNamespace };
+  const common = { connection, namespace: config.temporalNamespace, dataConverter: encryptingDataConverter(temporal.codec) };
   const workers = [
     await Worker.create({ ...common, taskQueue: config.taskQueue, workflowsPath, activities }),
     await Worker.create({

@@ -11,6 +11,7 @@ import { healthRoutes } from './routes/health.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { clusterRoutes } from './routes/clusters.js';
 import { janitorRoutes } from './routes/janitor.js';
+import { codecRoutes } from './routes/codec.js';
 import { kernelRoutes } from './routes/kernels.js';
 import { sparkJobRoutes } from './routes/spark-jobs.js';
 
@@ -29,7 +30,7 @@ declare module 'fastify' {
 export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
 export interface ApiDeps {
-  temporal: Pick<TemporalHandle, 'client' | 'connection'>;
+  temporal: Pick<TemporalHandle, 'client' | 'connection' | 'codec'>;
   taskQueue: string;
   tokens: TokenRegistry;
   bodyLimitBytes: number;
@@ -37,6 +38,8 @@ export interface ApiDeps {
   kernels: Omit<KernelRequestContext, 'newKernelId'>;
   clusterPresets: ClusterPresets;
   janitorGraceSeconds: number;
+  /** Browser origins allowed to call the codec endpoint. */
+  codecCorsOrigins: string[];
   logger: Logger;
 }
 
@@ -89,5 +92,6 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   await app.register(kernelRoutes(deps));
   await app.register(clusterRoutes(deps));
   await app.register(janitorRoutes(deps));
+  await app.register(codecRoutes(deps));
   return app;
 }

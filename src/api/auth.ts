@@ -3,8 +3,11 @@ import { Type, type Static } from '@sinclair/typebox';
 import { readJsonFile } from '../config-file.js';
 import { firstSchemaProblem } from '../domain/schema-problem.js';
 
-/** What a token may do; a route names the one it needs. `*` is every scope (operators). */
-export const scopes = ['spark-jobs', 'kernels', 'clusters', 'janitor'] as const;
+/**
+ * What a token may do; a route names the one it needs. `*` is every scope (operators); `codec`
+ * decrypts payloads (the Web UI's codec endpoint), so it is for people allowed to see them.
+ */
+export const scopes = ['spark-jobs', 'kernels', 'clusters', 'janitor', 'codec'] as const;
 export type Scope = (typeof scopes)[number];
 
 const TokenEntry = Type.Object({

@@ -17,6 +17,7 @@ export function apiDeps(config: RuntimeConfig, temporal: TemporalHandle, tokens:
     kernels: kernelContext(config),
     clusterPresets: loadClusterPresets(config.clusterPresetsFile),
     janitorGraceSeconds: config.janitorGraceSeconds,
+    codecCorsOrigins: config.codecCorsOrigins,
     logger,
   };
 }

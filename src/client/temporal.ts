@@ -1,15 +1,25 @@
 import { Client, Connection } from '@temporalio/client';
+import type { PayloadCodec } from '@temporalio/common';
+import { AesGcmCodec } from '../codec/aes-gcm-codec.js';
+import { encryptingDataConverter } from '../codec/data-converter.js';
+import { loadCodecKeys } from '../codec/keys.js';
 import type { RuntimeConfig } from '../config.js';
 
 export interface TemporalHandle {
   client: Client;
   connection: Connection;
+  /** The codec of the client's payloads: the worker and the API's codec endpoint use the same. */
+  codec: PayloadCodec;
   close(): Promise<void>;
 }
 
-/** The one place that opens a Temporal client; API and CLI go through it. */
-export async function connectTemporal(config: Pick<RuntimeConfig, 'temporalAddress' | 'temporalNamespace'>): Promise<TemporalHandle> {
+/**
+ * The one place that opens a Temporal client; API, CLI and worker go through it. Its payloads are
+ * encrypted with the keys of CODEC_KEYS_FILE, which must be readable: there is no clear-text mode.
+ */
+export async function connectTemporal(config: Pick<RuntimeConfig, 'temporalAddress' | 'temporalNamespace' | 'codecKeysFile'>): Promise<TemporalHandle> {
+  const codec = new AesGcmCodec(loadCodecKeys(config.codecKeysFile));
   const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 5_000 });
-  const client = new Client({ connection, namespace: config.temporalNamespace });
-  return { client, connection, close: () => connection.close() };
+  const client = new Client({ connection, namespace: config.temporalNamespace, dataConverter: encryptingDataConverter(codec) });
+  return { client, connection, codec, close: () => connection.close() };
 }

@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { buildApi } from '../api/app.js';
@@ -7,10 +7,12 @@ import { apiDeps } from '../api/deps.js';
 import { TokenRegistry } from '../api/auth.js';
 import { checkHealth } from '../client/health.js';
 import { connectTemporal } from '../client/temporal.js';
-import { loadRuntimeConfig } from '../config.js';
+import { loadCodecKeys } from '../codec/keys.js';
+import { defaultCodecKeysFile, loadRuntimeConfig, loopbackWebUiOrigins } from '../config.js';
 import { exitOnStartupError, runUntilSignal } from '../process-lifecycle.js';
 import { routeTemporalLogs, startWorker } from '../worker.js';
 import { ensureLocalApiToken } from './api-token.js';
+import { ensureLocalCodecKeys } from './codec-keys.js';
 import { defaultStateDir, repoRoot, toolBinary } from './paths.js';
 import { defaultPorts, firstUnexpectedExit, offsetPorts, startLocalStack } from './stack.js';
 import { startLocalGkeApi } from './gke-simulator-setup.js';
@@ -32,13 +34,20 @@ const simulatedOperationSeconds = Number(process.env.GKE_SIMULATOR_OPERATION_SEC
 if (!(simulatedOperationSeconds > 0 && simulatedOperationSeconds <= 3600)) {
   fail(new Error(`GKE_SIMULATOR_OPERATION_SECONDS must be a number of seconds from 1 to 3600, got '${process.env.GKE_SIMULATOR_OPERATION_SECONDS}'`));
 }
+const ports = offsetPorts(defaultPorts, portOffset);
 const config = (() => {
   try {
-    return loadRuntimeConfig({
+    const loaded = loadRuntimeConfig({
       ...process.env,
       API_PORT: process.env.API_PORT ?? String(8080 + portOffset),
       API_TOKENS_FILE: process.env.API_TOKENS_FILE ?? join(stateDir, 'api-tokens.json'),
+      CODEC_KEYS_FILE: process.env.CODEC_KEYS_FILE ?? join(stateDir, 'codec-keys.json'),
+      CODEC_CORS_ORIGINS: process.env.CODEC_CORS_ORIGINS ?? loopbackWebUiOrigins(ports.temporal.ui),
     });
+    // Made like the API token unless the operator brings keys; checked before the stack's seconds are spent.
+    if (!process.env.CODEC_KEYS_FILE) ensureLocalCodecKeys(loaded.codecKeysFile);
+    loadCodecKeys(loaded.codecKeysFile);
+    return loaded;
   } catch (error) {
     return fail(error);
   }
@@ -52,7 +61,7 @@ const show = (path: string): string => relative(process.cwd(), path) || path;
 console.log('Starting the embedded stack…');
 const stack = await startLocalStack({
   stateDir,
-  ports: offsetPorts(defaultPorts, portOffset),
+  ports,
   temporalAddress: process.env.TEMPORAL_ADDRESS || undefined,
   kubeconfig: process.env.KUBECONFIG_LOCAL || undefined,
 }).catch(fail);
@@ -112,14 +121,19 @@ const exampleJob = {
   user: 'alice',
   app: { image: 'apache/spark:4.0.1', mainClass: 'org.apache.spark.examples.SparkPi', mainApplicationFile: 'local:///opt/spark/examples/jars/spark-examples.jar' },
 };
-const starterEnv = portOffset === 0 ? '' : `TEMPORAL_ADDRESS=${stack.temporalAddress} `;
-const startCommand = `${starterEnv}node ${show(join(repoRoot, 'dist', 'starter.js'))}`;
+// The CLI reads the same variables: those that differ from its defaults go on its command line.
+const starterEnv = [
+  portOffset === 0 ? undefined : `TEMPORAL_ADDRESS=${stack.temporalAddress}`,
+  resolve(runtime.codecKeysFile) === resolve(defaultCodecKeysFile) ? undefined : `CODEC_KEYS_FILE=${show(runtime.codecKeysFile)}`,
+].filter((variable) => variable !== undefined);
+const startCommand = [...starterEnv, 'node', show(join(repoRoot, 'dist', 'starter.js'))].join(' ');
 const lines = [
   '',
   'compute-orchestrator is up.',
   stack.temporalUiUrl ? `  Temporal Web UI  ${stack.temporalUiUrl}` : undefined,
   `  Temporal         ${stack.temporalAddress}`,
   `  REST API         ${apiUrl}  (bearer token in ${show(join(stateDir, 'api-token'))})`,
+  `  Payload keys     ${show(runtime.codecKeysFile)}  (codec endpoint ${apiUrl}/codec)`,
   `  Kubernetes       ${stack.apiserverUrl ?? 'external cluster'}  (kubeconfig ${show(stack.kubeconfig)})`,
   `  Logs             ${show(stack.logDir)}/`,
   gkeApi ? `  GKE simulator    ${gkeApi.simulator.address}  (NOT Google: a local fake; connection 'simulator', node pool 'small')` : undefined,

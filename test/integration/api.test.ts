@@ -9,7 +9,7 @@ import { connectTemporal, type TemporalHandle } from '../../src/client/temporal.
 import { startWorker } from '../../src/worker.js';
 import { uniqueName } from './stack/kube.js';
 import { callApi } from './stack/http.js';
-import { readStackInfo } from './stack/stack-info.js';
+import { stackEnv } from './stack/stack-info.js';
 
 const tokens = new TokenRegistry({
   tokens: [
@@ -30,7 +30,7 @@ describe('the REST API skeleton', () => {
   let baseUrl: string;
 
   beforeAll(async () => {
-    temporal = await connectTemporal({ temporalAddress: readStackInfo().temporalAddress, temporalNamespace: 'default' });
+    temporal = await connectTemporal(loadRuntimeConfig(stackEnv()));
     api = await buildApi({ ...apiDeps(loadRuntimeConfig({ TEMPORAL_TASK_QUEUE: taskQueue }), temporal, tokens, pino({ level: 'silent' })), bodyLimitBytes: 4096 });
     // A route of the test's own, to exercise what every real route shares.
     await api.register(async (app: Api) => {
@@ -54,7 +54,7 @@ describe('the REST API skeleton', () => {
     expect(down.json()).toMatchObject({ ok: false, temporal: { ok: true }, worker: { ok: false, pollers: 0 } });
     expect(down.json().worker.error).toContain(taskQueue);
 
-    const worker = await startWorker(loadRuntimeConfig({ TEMPORAL_ADDRESS: readStackInfo().temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue }), pino({ level: 'silent' }));
+    const worker = await startWorker(loadRuntimeConfig({ ...stackEnv(), TEMPORAL_TASK_QUEUE: taskQueue }), pino({ level: 'silent' }));
     try {
       let up = await call('GET', '/healthz');
       for (let attempt = 0; up.statusCode !== 200 && attempt < 40; attempt++) {
@@ -70,7 +70,7 @@ describe('the REST API skeleton', () => {
   }, 60_000);
 
   test('healthz is 503 when Temporal cannot be reached', async () => {
-    const unreachable = await connectTemporal({ temporalAddress: readStackInfo().temporalAddress, temporalNamespace: 'default' });
+    const unreachable = await connectTemporal(loadRuntimeConfig(stackEnv()));
     const lonely = await buildApi(apiDeps(loadRuntimeConfig({ TEMPORAL_TASK_QUEUE: taskQueue }), unreachable, tokens, pino({ level: 'silent' })));
     await unreachable.close();
     const lonelyUrl = await lonely.listen({ host: '127.0.0.1', port: 0 });

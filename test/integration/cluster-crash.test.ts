@@ -5,9 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ClustersClient } from '../../src/client/clusters.js';
 import { connectTemporal, type TemporalHandle } from '../../src/client/temporal.js';
+import { loadRuntimeConfig } from '../../src/config.js';
 import { startGkeFixture, type GkeFixture } from './stack/gke-fixture.js';
 import { eventually, uniqueName } from './stack/kube.js';
-import { readStackInfo } from './stack/stack-info.js';
+import { readStackInfo, stackEnv } from './stack/stack-info.js';
 import { killWorker, WorkerProcesses } from './stack/worker-process.js';
 
 const workers = new WorkerProcesses(mkdtempSync(join(tmpdir(), 'cluster-crash-')));
@@ -16,7 +17,7 @@ describe('a GKE cluster whose worker is killed while it follows the create opera
   let temporal: TemporalHandle;
   let fixture: GkeFixture;
   beforeAll(async () => {
-    temporal = await connectTemporal({ temporalAddress: readStackInfo().temporalAddress, temporalNamespace: 'default' });
+    temporal = await connectTemporal(loadRuntimeConfig(stackEnv()));
     fixture = await startGkeFixture({ operationSeconds: 25 });
   });
   afterAll(async () => {

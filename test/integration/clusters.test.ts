@@ -11,7 +11,7 @@ import { repoRoot } from '../../src/local/paths.js';
 import { eventually, uniqueName } from './stack/kube.js';
 import { startGkeFixture, type GkeFixture } from './stack/gke-fixture.js';
 import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
-import { readStackInfo } from './stack/stack-info.js';
+import { readStackInfo, stackEnv } from './stack/stack-info.js';
 
 const run = promisify(execFile);
 const quota = "Insufficient regional quota to satisfy request: resource \"CPUS\": request requires '48.0' and is short '16.0'";
@@ -196,7 +196,7 @@ describe('clusters through the REST API (real worker, local GKE API, real contro
 
   test('the CLI creates with a live progress line until RUNNING, lists, and deletes', async () => {
     const name = uniqueName('cli').slice(0, 30);
-    const env = { ...process.env, TEMPORAL_ADDRESS: readStackInfo().temporalAddress, TEMPORAL_TASK_QUEUE: orchestrator.taskQueue, CLUSTER_PRESETS_FILE: fixture.presetsFile };
+    const env = { ...process.env, ...stackEnv(), TEMPORAL_TASK_QUEUE: orchestrator.taskQueue, CLUSTER_PRESETS_FILE: fixture.presetsFile };
     const starter = (...args: string[]) => run(process.execPath, [join(repoRoot, 'dist', 'starter.js'), 'cluster', ...args], { env });
     const created = await starter('create', name, '--connection', 'simulator', '--node-pool', 'small');
     const lines = created.stdout.split('\n');

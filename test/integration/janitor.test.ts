@@ -9,7 +9,7 @@ import { sparkJobNames } from '../../src/domain/spark-job.js';
 import { repoRoot } from '../../src/local/paths.js';
 import { adminKubeConfig, eventually, statusOf, uniqueName } from './stack/kube.js';
 import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
-import { readStackInfo } from './stack/stack-info.js';
+import { stackEnv } from './stack/stack-info.js';
 
 const admin = adminKubeConfig();
 const core = admin.makeApiClient(CoreV1Api);
@@ -92,7 +92,7 @@ describe('the janitor (real worker, real control plane)', () => {
     // A second sweep finds nothing more of theirs; the last report is there for operators and the CLI.
     const again = (await orchestrator.call('POST', '/v1/janitor/run')).json() as JanitorReport;
     expect(again.removed.filter((object) => object.workflowId === names.workflowId || object.workflowId === kernelWorkflowId(kernelId))).toEqual([]);
-    const env = { ...process.env, TEMPORAL_ADDRESS: readStackInfo().temporalAddress, TEMPORAL_TASK_QUEUE: orchestrator.taskQueue, JANITOR_GRACE_SECONDS: String(graceSeconds) };
+    const env = { ...process.env, ...stackEnv(), TEMPORAL_TASK_QUEUE: orchestrator.taskQueue, JANITOR_GRACE_SECONDS: String(graceSeconds) };
     const last = await eventually(async () => (await run(process.execPath, [join(repoRoot, 'dist', 'starter.js'), 'janitor', 'last'], { env })).stdout, (out) => /labelled object\(s\)/.test(out));
     expect(last).toMatch(/^swept \d+ cluster\(s\) at .*: \d+ labelled object\(s\), \d+ removed$/m);
     await orchestrator.call('POST', `/v1/spark-jobs/${running.jobId}/cancel`, { reason: 'test over' });

@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { toKernelSessionInput } from '../../src/client/kernel-request.js';
 import { KernelsClient } from '../../src/client/kernels.js';
+import { loadRuntimeConfig } from '../../src/config.js';
 import { connectTemporal, type TemporalHandle } from '../../src/client/temporal.js';
 import { defaultKernelSpecs, KernelCatalog } from '../../src/domain/kernel-specs.js';
 import { adminKubeConfig, eventually, statusOf, uniqueName } from './stack/kube.js';
-import { readStackInfo } from './stack/stack-info.js';
+import { stackEnv } from './stack/stack-info.js';
 import { killWorker, WorkerProcesses } from './stack/worker-process.js';
 
 const core = adminKubeConfig().makeApiClient(CoreV1Api);
@@ -17,7 +18,7 @@ const workers = new WorkerProcesses(mkdtempSync(join(tmpdir(), 'kernel-crash-'))
 describe('a kernel session whose worker is killed during launch and while running', () => {
   let temporal: TemporalHandle;
   beforeAll(async () => {
-    temporal = await connectTemporal({ temporalAddress: readStackInfo().temporalAddress, temporalNamespace: 'default' });
+    temporal = await connectTemporal(loadRuntimeConfig(stackEnv()));
   });
   afterAll(async () => {
     await workers.killAll();

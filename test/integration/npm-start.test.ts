@@ -1,10 +1,10 @@
 import { describe, expect, test } from '@jest/globals';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { repoRoot, toolBinary } from '../../src/local/paths.js';
 import { readStackInfo } from './stack/stack-info.js';
 import { isAlive } from '../support/processes.js';
@@ -73,6 +73,11 @@ describe('npm start (the embedded stack, worker and API)', () => {
 
       const token = readFileSync(join(started.stateDir, 'api-token'), 'utf8').trim();
       expect(token.length).toBeGreaterThanOrEqual(40);
+      // Its payload key: made for this state directory, readable by its owner only, named in the banner.
+      const keysFile = join(started.stateDir, 'codec-keys.json');
+      expect(statSync(keysFile).mode & 0o777).toBe(0o600);
+      expect(started.output()).toContain(`Payload keys     ${relative(repoRoot, keysFile)}  (codec endpoint ${apiUrl}/codec)`);
+      expect(started.output()).toContain(`CODEC_KEYS_FILE=${relative(repoRoot, keysFile)} node dist/starter.js list --user alice`);
       const authorized = await fetch(`${apiUrl}/v1/anything`, { headers: { authorization: `Bearer ${token}` } });
       expect(authorized.status).toBe(404);
       expect((await fetch(`${apiUrl}/v1/anything`)).status).toBe(404);

@@ -4,10 +4,11 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SparkJobsClient } from '../../src/client/spark-jobs.js';
+import { loadRuntimeConfig } from '../../src/config.js';
 import { connectTemporal, type TemporalHandle } from '../../src/client/temporal.js';
 import { sparkJobNames, type SparkJobInput } from '../../src/domain/spark-job.js';
 import { adminKubeConfig, eventually, statusOf, uniqueName } from './stack/kube.js';
-import { readStackInfo } from './stack/stack-info.js';
+import { stackEnv } from './stack/stack-info.js';
 import { killWorker, WorkerProcesses } from './stack/worker-process.js';
 
 const admin = adminKubeConfig();
@@ -27,7 +28,7 @@ describe('a worker killed (SIGKILL) after each step of a spark job, then started
   let temporal: TemporalHandle;
 
   beforeAll(async () => {
-    temporal = await connectTemporal({ temporalAddress: readStackInfo().temporalAddress, temporalNamespace: 'default' });
+    temporal = await connectTemporal(loadRuntimeConfig(stackEnv()));
   });
   afterAll(async () => {
     await workers.killAll();

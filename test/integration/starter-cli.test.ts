@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import { repoRoot } from '../../src/local/paths.js';
 import { uniqueName } from './stack/kube.js';
 import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
-import { readStackInfo } from './stack/stack-info.js';
+import { stackEnv } from './stack/stack-info.js';
 
 const run = promisify(execFile);
 
@@ -17,7 +17,7 @@ describe('the starter CLI (compiled, as a person runs it)', () => {
   afterAll(() => orchestrator.stop());
 
   const starter = async (...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> => {
-    const env = { ...process.env, TEMPORAL_ADDRESS: readStackInfo().temporalAddress, TEMPORAL_TASK_QUEUE: orchestrator.taskQueue };
+    const env = { ...process.env, ...stackEnv(), TEMPORAL_TASK_QUEUE: orchestrator.taskQueue };
     try {
       const { stdout, stderr } = await run(process.execPath, [join(repoRoot, 'dist', 'starter.js'), ...args], { env });
       return { code: 0, stdout, stderr };

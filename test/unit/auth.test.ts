@@ -24,7 +24,9 @@ describe('TokenRegistry', () => {
     const plugin = registry.authenticate('t-plugin')!;
     expect(allows(plugin, 'spark-jobs')).toBe(true);
     expect(allows(plugin, 'janitor')).toBe(false);
+    expect(allows(plugin, 'codec')).toBe(false);
     expect(allows(registry.authenticate('t-ops')!, 'janitor')).toBe(true);
+    expect(allows(registry.authenticate('t-ops')!, 'codec')).toBe(true);
   });
 
   test('new tokens are long and distinct; only their hash is stored', () => {

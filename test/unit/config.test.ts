@@ -23,4 +23,16 @@ describe('loadRuntimeConfig', () => {
     expect(loadRuntimeConfig({})).toMatchObject({ kernelMaxPerUser: 10, kernelHistoryEventLimit: 2_000, maxPodWatches: 5_000 });
     expect(loadRuntimeConfig({ KERNEL_MAX_PER_USER: '0' }).kernelMaxPerUser).toBe(0);
   });
+
+  test('codec: keys in .local by default; CORS for the local Web UI, a list of origins, or none', () => {
+    expect(loadRuntimeConfig({})).toMatchObject({
+      codecKeysFile: '.local/codec-keys.json', codecCorsOrigins: ['http://127.0.0.1:8233', 'http://localhost:8233'],
+    });
+    expect(loadRuntimeConfig({ CODEC_KEYS_FILE: '/etc/co/keys.json', CODEC_CORS_ORIGINS: 'https://temporal.example.com, http://10.0.0.5:8080' }))
+      .toMatchObject({ codecKeysFile: '/etc/co/keys.json', codecCorsOrigins: ['https://temporal.example.com', 'http://10.0.0.5:8080'] });
+    expect(loadRuntimeConfig({ CODEC_CORS_ORIGINS: '' }).codecCorsOrigins).toEqual([]);
+    expect(() => loadRuntimeConfig({ CODEC_CORS_ORIGINS: 'https://temporal.example.com/' }))
+      .toThrow("CODEC_CORS_ORIGINS must be a comma-separated list of origins such as http://127.0.0.1:8233, got 'https://temporal.example.com/'");
+    expect(() => loadRuntimeConfig({ CODEC_CORS_ORIGINS: '*' })).toThrow(/CODEC_CORS_ORIGINS/);
+  });
 });

@@ -10,6 +10,7 @@ interface Service {
   entrypoint?: string[];
   depends_on?: Record<string, { condition: string }>;
   environment?: Record<string, string>;
+  volumes?: string[];
   ports?: string[];
   healthcheck?: unknown;
   build?: string;
@@ -38,6 +39,17 @@ describe('docker-compose.yml', () => {
     expect(listed?.sort()).toEqual(Object.keys(searchAttributeTypes).sort());
     expect(Object.values(searchAttributeTypes).every((type) => type === 'Keyword')).toBe(true);
     expect(script).toContain('--type Keyword');
+  });
+
+  test('the worker and the API read the same payload keys file', () => {
+    const mounts = ['worker', 'api'].map((name) => {
+      const service = compose.services[name]!;
+      const file = service.environment?.CODEC_KEYS_FILE;
+      expect(file).toBeDefined();
+      return service.volumes?.find((volume) => volume.endsWith(`:${file}:ro`));
+    });
+    expect(mounts[0]).toBeDefined();
+    expect(mounts[1]).toBe(mounts[0]);
   });
 
   test('publishes ports on loopback only', () => {

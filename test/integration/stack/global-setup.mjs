@@ -11,6 +11,7 @@ const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..')
 export default async function globalSetup() {
   execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
   const { freePorts, startLocalStack } = await import(join(repoRoot, 'dist', 'local', 'stack.js'));
+  const { ensureLocalCodecKeys } = await import(join(repoRoot, 'dist', 'local', 'codec-keys.js'));
   // TEST_STACK_DIR lets two test runs (two checkouts, two people) each have their own stack.
   const stateDir = process.env.TEST_STACK_DIR || join(repoRoot, '.local', 'test-stack');
   rmSync(stateDir, { recursive: true, force: true });
@@ -23,6 +24,7 @@ export default async function globalSetup() {
     temporalUiUrl: stack.temporalUiUrl,
     kubeconfig: stack.kubeconfig,
     apiserverUrl: stack.apiserverUrl,
+    codecKeysFile: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')),
   }, null, 2));
   console.log(`\nlocal stack up in ${((Date.now() - started) / 1000).toFixed(1)}s (logs: ${stack.logDir})`);
 }

@@ -4,11 +4,10 @@ import { hashToken, TokenRegistry } from '../../../src/api/auth.js';
 import { apiDeps } from '../../../src/api/deps.js';
 import { loadRuntimeConfig } from '../../../src/config.js';
 import { connectTemporal, type TemporalHandle } from '../../../src/client/temporal.js';
-import { toolBinary } from '../../../src/local/paths.js';
 import { startWorker, type RunningWorker } from '../../../src/worker.js';
 import { callApi, type Answer } from './http.js';
 import { uniqueName } from './kube.js';
-import { readStackInfo } from './stack-info.js';
+import { stackEnv } from './stack-info.js';
 
 type Call = (method: string, path: string, body?: unknown) => Promise<Answer>;
 
@@ -24,18 +23,18 @@ export interface Orchestrator {
 }
 
 export const testToken = 'integration-test-operator-token';
+/** A client's token (the DSS plugin's scopes): every route of its own, but not what is for operators. */
+export const pluginToken = 'integration-test-plugin-token';
 
 /** A real worker and a real API on the shared stack, on a task queue of the test file's own; `env` configures both. */
 export async function startOrchestrator(env: Record<string, string> = {}): Promise<Orchestrator> {
-  const info = readStackInfo();
   const taskQueue = env.TEMPORAL_TASK_QUEUE ?? uniqueName('tq');
-  // No janitor Schedule unless a test asks: each test file has its own task queue.
-  const config = loadRuntimeConfig({
-    JANITOR_INTERVAL_SECONDS: '0', KUBECONFIG_LOCAL: info.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'),
-    ...env, TEMPORAL_ADDRESS: info.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue,
-  });
+  const config = loadRuntimeConfig({ ...stackEnv(), ...env, TEMPORAL_TASK_QUEUE: taskQueue });
   const worker = await startWorker(config, pino({ level: 'silent' }));
-  const tokens = new TokenRegistry({ tokens: [{ name: 'integration-test', sha256: hashToken(testToken), scopes: ['*'] }] });
+  const tokens = new TokenRegistry({ tokens: [
+    { name: 'integration-test', sha256: hashToken(testToken), scopes: ['*'] },
+    { name: 'integration-test-plugin', sha256: hashToken(pluginToken), scopes: ['spark-jobs', 'kernels', 'clusters'] },
+  ] });
   const apis: Array<{ api: Api; temporal: TemporalHandle }> = [];
   const serve = async (): Promise<{ url: string; temporal: TemporalHandle; call: Call }> => {
     const temporal = await connectTemporal(config);

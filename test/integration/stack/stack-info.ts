@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultStateDir } from '../../../src/local/paths.js';
+import { defaultStateDir, toolBinary } from '../../../src/local/paths.js';
 
 /** Where the test run's stack lives (global-setup.mjs): apart from `npm start`'s, so both can run at once. */
 export const testStateDir = process.env.TEST_STACK_DIR || join(defaultStateDir, 'test-stack');
@@ -11,8 +11,21 @@ export interface StackInfo {
   temporalUiUrl: string;
   kubeconfig: string;
   apiserverUrl: string;
+  /** The payload keys every worker, client and CLI of the run shares. */
+  codecKeysFile: string;
 }
 
 export function readStackInfo(): StackInfo {
   return JSON.parse(readFileSync(infoFile, 'utf8')) as StackInfo;
+}
+
+/** The variables that point the orchestrator (worker, API, CLI) at the test stack. */
+export function stackEnv(): Record<string, string> {
+  const info = readStackInfo();
+  return {
+    TEMPORAL_ADDRESS: info.temporalAddress, KUBECONFIG_LOCAL: info.kubeconfig,
+    SPARK_SUBMIT: toolBinary('spark', 'spark-submit'), CODEC_KEYS_FILE: info.codecKeysFile,
+    // No janitor Schedule unless a test asks: each test file has its own task queue.
+    JANITOR_INTERVAL_SECONDS: '0',
+  };
 }

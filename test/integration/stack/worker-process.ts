@@ -2,17 +2,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, toolBinary } from '../../../src/local/paths.js';
-import { readStackInfo } from './stack-info.js';
+import { repoRoot } from '../../../src/local/paths.js';
+import { stackEnv } from './stack-info.js';
 
 /** The worker as operators run it: its own process (compiled), so SIGKILL is a real crash. */
 export function startWorkerProcess(taskQueue: string, logFile: string, env: Record<string, string> = {}): ChildProcess {
-  const info = readStackInfo();
   const child = spawn(process.execPath, [join(repoRoot, 'dist', 'worker.js')], {
-    env: {
-      ...process.env, TEMPORAL_ADDRESS: info.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue,
-      KUBECONFIG_LOCAL: info.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'), LOG_LEVEL: 'debug', JANITOR_INTERVAL_SECONDS: '0', ...env,
-    },
+    env: { ...process.env, ...stackEnv(), TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'debug', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = createWriteStream(logFile);
