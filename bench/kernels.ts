@@ -29,7 +29,7 @@ const token = 'bench-token';
 
 const stack = await startLocalStack({ stateDir, ports: await freePorts() });
 try {
-  const config = loadRuntimeConfig({ TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'bench-kernels', KUBECONFIG_LOCAL: stack.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit') });
+  const config = loadRuntimeConfig({ TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'bench-kernels', KUBECONFIG_LOCAL: stack.workerKubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit') });
   const worker = await startWorker(config);
   const temporal = await connectTemporal(config);
   const api = await buildApi(apiDeps(config, temporal, new TokenRegistry({ tokens: [{ name: 'bench', sha256: hashToken(token), scopes: ['*'] }] }), pino({ level: 'silent' })));

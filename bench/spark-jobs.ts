@@ -58,9 +58,9 @@ async function latencies(client: Client, workflowId: string): Promise<{ setup: n
 
 const stack = await startLocalStack({ stateDir, ports: await freePorts() });
 try {
-  const clusters = new ClusterConnector({ local: { kubeconfig: stack.kubeconfig } });
+  const clusters = new ClusterConnector({ local: { kubeconfig: stack.workerKubeconfig } });
   const taskQueue = 'bench-spark';
-  const config = loadRuntimeConfig({ TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, KUBECONFIG_LOCAL: stack.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit') });
+  const config = loadRuntimeConfig({ TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, KUBECONFIG_LOCAL: stack.workerKubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit') });
   const worker = await startWorker(config);
   const temporal = await connectTemporal(config);
   const podWatches = new PodWatchHub(clusters, (cluster, error) => console.error(`pod watch of ${cluster} broke:`, error));

@@ -22,6 +22,7 @@ export default async function globalSetup() {
     temporalAddress: stack.temporalAddress,
     temporalUiUrl: stack.temporalUiUrl,
     kubeconfig: stack.kubeconfig,
+    workerKubeconfig: stack.workerKubeconfig,
     apiserverUrl: stack.apiserverUrl,
   }, null, 2));
   console.log(`\nlocal stack up in ${((Date.now() - started) / 1000).toFixed(1)}s (logs: ${stack.logDir})`);

@@ -30,7 +30,7 @@ export async function startOrchestrator(env: Record<string, string> = {}): Promi
   const info = readStackInfo();
   const taskQueue = uniqueName('tq');
   const config = loadRuntimeConfig({
-    ...env, TEMPORAL_ADDRESS: info.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, KUBECONFIG_LOCAL: info.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'),
+    ...env, TEMPORAL_ADDRESS: info.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, KUBECONFIG_LOCAL: info.workerKubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'),
   });
   const worker = await startWorker(config, pino({ level: 'silent' }));
   const tokens = new TokenRegistry({ tokens: [{ name: 'integration-test', sha256: hashToken(testToken), scopes: ['*'] }] });

@@ -9,7 +9,10 @@ const infoFile = join(testStateDir, 'stack.json'); // written by global-setup.mj
 export interface StackInfo {
   temporalAddress: string;
   temporalUiUrl: string;
+  /** The administrator's: for fixtures and assertions. */
   kubeconfig: string;
+  /** The orchestrator's service account, bound only to deploy/rbac's role: every worker runs with it. */
+  workerKubeconfig: string;
   apiserverUrl: string;
 }
 

@@ -11,7 +11,7 @@ export function startWorkerProcess(taskQueue: string, logFile: string, env: Reco
   const child = spawn(process.execPath, [join(repoRoot, 'dist', 'worker.js')], {
     env: {
       ...process.env, TEMPORAL_ADDRESS: info.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue,
-      KUBECONFIG_LOCAL: info.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'), LOG_LEVEL: 'debug', ...env,
+      KUBECONFIG_LOCAL: info.workerKubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'), LOG_LEVEL: 'debug', ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
