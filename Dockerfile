@@ -13,6 +13,8 @@ WORKDIR /app
 COPY --from=build /app/package.json ./
 COPY --from=build /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
+# The worker reads the ClusterRoles it binds from these manifests (src/rbac-manifests.ts).
+COPY deploy/rbac ./deploy/rbac
 USER node
 # docker-compose.yml and deploy/ choose the command: dist/worker.js or dist/api/main.js.
 CMD ["node", "dist/api/main.js"]

@@ -47,7 +47,7 @@ try {
   console.log('| poll interval | GKE calls per cluster | lag p50 (ms) | lag max (ms) | create → RUNNING p50 (s) |\n|---|---|---|---|---|');
   for (const pollMs of intervals) {
     const config = loadRuntimeConfig({
-      TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: `bench-clusters-${pollMs}`, KUBECONFIG_LOCAL: stack.kubeconfig,
+      TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: `bench-clusters-${pollMs}`, KUBECONFIG_LOCAL: stack.workerKubeconfig,
       CLUSTER_PRESETS_FILE: gkeApi.presetsFile, GKE_POLL_INTERVAL_MS: String(pollMs), CODEC_KEYS_FILE: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')),
     });
     const worker = await startWorker(config, pino({ level: 'silent' }));

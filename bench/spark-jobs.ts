@@ -17,7 +17,6 @@ import { createActivities } from '../src/activities/index.js';
 import { ClusterConnector } from '../src/activities/kubernetes/cluster-connector.js';
 import { PodWatchHub } from '../src/activities/kubernetes/pod-watch-hub.js';
 import { GkeClients } from '../src/activities/gke/client.js';
-import { installClusterRoles } from '../src/activities/cluster-roles.js';
 import { SparkJobsClient } from '../src/client/spark-jobs.js';
 import { connectTemporal } from '../src/client/temporal.js';
 import { loadRuntimeConfig } from '../src/config.js';
@@ -60,11 +59,10 @@ async function latencies(client: Client, workflowId: string): Promise<{ setup: n
 
 const stack = await startLocalStack({ stateDir, ports: await freePorts() });
 try {
-  const clusters = new ClusterConnector({ local: { kubeconfig: stack.kubeconfig } });
-  await installClusterRoles(await clusters.access('local'));
+  const clusters = new ClusterConnector({ local: { kubeconfig: stack.workerKubeconfig } });
   const taskQueue = 'bench-spark';
   const config = loadRuntimeConfig({
-    TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, KUBECONFIG_LOCAL: stack.kubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'),
+    TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, KUBECONFIG_LOCAL: stack.workerKubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'),
     CODEC_KEYS_FILE: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')),
   });
   const worker = await startWorker(config);

@@ -1,5 +1,5 @@
 import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry } from '@temporalio/worker';
-import { installClusterRoles } from './activities/cluster-roles.js';
+import { clusterRoleApi, ensureClusterRoles } from './activities/cluster-roles.js';
 import { createActivities } from './activities/index.js';
 import { ClusterConnector } from './activities/kubernetes/cluster-connector.js';
 import { GkeClients } from './activities/gke/client.js';
@@ -44,8 +44,9 @@ export type WorkerConfig = Pick<RuntimeConfig,
   | 'gkePollMs' | 'janitorIntervalSeconds' | 'janitorGraceSeconds'>;
 
 /**
- * Installs the orchestrator's ClusterRoles on every cluster it knows, makes sure the janitor's
- * Schedule exists, then runs two workers on one connection: workflows and short activities on the task queue, and pod watches, which last as
+ * Checks that every cluster it knows has the orchestrator's ClusterRoles (installing them where its
+ * credential may), makes sure the janitor's Schedule exists, then runs two workers on one
+ * connection: workflows and short activities on the task queue, and pod watches, which last as
  * long as their pods, on the watch queue with slots for thousands.
  */
 export async function startWorker(config: WorkerConfig, logger: Logger = createLogger('worker')): Promise<RunningWorker> {
@@ -55,7 +56,9 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
     config.localKubeconfig ? { [builtInCluster]: { kubeconfig: config.localKubeconfig } } : {},
     clusterResolver(temporal.client, clusterPresets),
   );
-  for (const cluster of clusters.names()) await installClusterRoles(await clusters.access(cluster));
+  for (const cluster of clusters.names()) {
+    await ensureClusterRoles(cluster, clusterRoleApi(await clusters.access(cluster)), (message) => logger.warn({ cluster }, message));
+  }
   const podWatches = new PodWatchHub(clusters, (cluster, error) => logger.warn({ cluster, err: error }, 'pod watch broke; starting it again'));
   const gkeClients = new GkeClients(clusterPresets);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });

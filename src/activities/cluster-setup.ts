@@ -1,7 +1,8 @@
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import type { ClusterProvider } from '../domain/cluster.js';
 import type { ClusterPresets } from '../domain/cluster-presets.js';
-import { installClusterRoles } from './cluster-roles.js';
+import { clusterRoleApi, ensureClusterRoles } from './cluster-roles.js';
 import { gkeAccessToken } from './gke/credentials.js';
 import { fromKubeconfig, fromToken, type ClusterAccess } from './kubernetes/cluster-connector.js';
 
@@ -32,10 +33,13 @@ export function clusterSetupActivities(presets: ClusterPresets) {
   return {
     /**
      * Before a cluster is RUNNING: it answers with our credentials, and it has the ClusterRoles
-     * that Spark drivers and kernels are bound to.
+     * that Spark drivers and kernels are bound to (installed here when the credentials may).
      */
     async prepareCluster(cluster: ClusterToPrepare): Promise<void> {
-      await installClusterRoles(await accessFromPresets(presets, cluster));
+      const rbac = clusterRoleApi(await accessFromPresets(presets, cluster));
+      await ensureClusterRoles(cluster.name, rbac, (message) => {
+        Context.current().log.warn(message);
+      });
     },
   };
 }

@@ -46,8 +46,13 @@ export interface LocalStack {
   temporalAddress: string;
   /** Set when the stack runs the dev server (and so its Web UI). */
   temporalUiUrl?: string;
-  /** Admin kubeconfig of the cluster registered as `local`. */
+  /** Admin kubeconfig of the cluster registered as `local`, for people and test fixtures. */
   kubeconfig: string;
+  /**
+   * The worker's kubeconfig of `local`: the orchestrator's least-privilege service account when
+   * the stack runs the control plane, the given kubeconfig otherwise.
+   */
+  workerKubeconfig: string;
   /** Set when the stack runs the control plane. */
   apiserverUrl?: string;
   logDir: string;
@@ -80,6 +85,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     temporalAddress: options.temporalAddress ?? temporalServer!.address,
     temporalUiUrl: temporalServer?.uiUrl,
     kubeconfig: options.kubeconfig ?? cluster!.kubeconfig,
+    workerKubeconfig: options.kubeconfig ?? cluster!.orchestratorKubeconfig,
     apiserverUrl: cluster?.server,
     logDir,
     processes,

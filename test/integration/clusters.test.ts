@@ -23,7 +23,8 @@ describe('clusters through the REST API (real worker, local GKE API, real contro
   let gke: GkeSimulator;
 
   beforeAll(async () => {
-    const kubeconfig = readStackInfo().kubeconfig;
+    // Attached with the orchestrator's own least privilege: they are set up by checking, not installing, the ClusterRoles.
+    const kubeconfig = readStackInfo().workerKubeconfig;
     fixture = await startGkeFixture({ operationSeconds: 4, staticClusters: { 'attached-a': { kubeconfig }, 'attached-b': { kubeconfig } } });
     gke = fixture.gke;
     orchestrator = await startOrchestrator({ CLUSTER_PRESETS_FILE: fixture.presetsFile });

@@ -1,12 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { managedByLabel, managedByValue, ownerLabel } from '../../src/domain/labels.js';
 import { toDnsLabel } from '../../src/domain/naming.js';
 import { seededRandom, startFaultProxy, writeKubeconfigThroughProxy, type FaultProxy } from '../fault-proxy/index.js';
-import { adminKubeConfig, clusterAdminToken, eventually, statusOf, uniqueName } from './stack/kube.js';
+import { adminKubeConfig, eventually, statusOf, uniqueName } from './stack/kube.js';
 import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
 import { readStackInfo } from './stack/stack-info.js';
 
@@ -52,7 +52,10 @@ describe('with a failing Kubernetes API (fault-injecting proxy in front of the A
   beforeAll(async () => {
     const caData = admin.getCurrentCluster()?.caData ?? '';
     proxy = await startFaultProxy({ upstream: readStackInfo().apiserverUrl, caPem: Buffer.from(caData, 'base64').toString('utf8'), random: seededRandom(30) });
-    writeKubeconfigThroughProxy(proxy.url, await clusterAdminToken(uniqueName('faulty')), join(dir, 'kubeconfig'));
+    // The orchestrator's own least-privilege token, through the proxy.
+    const worker = new KubeConfig();
+    worker.loadFromFile(readStackInfo().workerKubeconfig);
+    writeKubeconfigThroughProxy(proxy.url, worker.getCurrentUser()?.token ?? '', join(dir, 'kubeconfig'));
     orchestrator = await startOrchestrator({ KUBECONFIG_LOCAL: join(dir, 'kubeconfig') });
   });
   afterAll(async () => {

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { planKernel, renderKernelPod } from '../../src/domain/kernel-pod.js';
 import { defaultKernelSpecs, KernelCatalog } from '../../src/domain/kernel-specs.js';
 import { ownershipMarks } from '../../src/domain/labels.js';
-import { startOrchestrator } from './stack/orchestrator.js';
 import { adminKubeConfig, eventually, uniqueName } from './stack/kube.js';
 
 const admin = adminKubeConfig();
@@ -28,17 +27,5 @@ describe('kernel pods as the real API server sees them', () => {
     expect(accepted.metadata?.name).toBe(plan.podName);
     expect(accepted.spec?.containers[0]?.resources?.limits).toEqual({ memory: '1Gi', 'nvidia.com/gpu': '1' });
     expect(accepted.spec?.securityContext?.runAsUser).toBe(1000);
-  });
-
-  test('the worker installs the kernel-controller ClusterRole at start', async () => {
-    const orchestrator = await startOrchestrator();
-    try {
-      const role = await admin.makeApiClient(RbacAuthorizationV1Api).readClusterRole({ name: 'kernel-controller' });
-      expect(role.metadata?.labels?.['app.kubernetes.io/managed-by']).toBe('compute-orchestrator');
-      expect((role.rules ?? []).flatMap((rule) => rule.resources ?? [])).toEqual(expect.arrayContaining(['pods', 'services', 'configmaps']));
-      expect((role.rules ?? []).flatMap((rule) => rule.resources ?? [])).not.toContain('secrets');
-    } finally {
-      await orchestrator.stop();
-    }
   });
 });

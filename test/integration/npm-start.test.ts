@@ -70,6 +70,10 @@ describe('npm start (the embedded stack, worker and API)', () => {
       const kubeconfig = join(started.stateDir, 'kubeconfig');
       const nodes = execFileSync(toolBinary('kubernetes', 'kubectl'), ['--kubeconfig', kubeconfig, 'get', 'nodes', '--no-headers'], { encoding: 'utf8' });
       expect(nodes).toMatch(/^kwok-node-0\s+Ready\s/);
+      // The worker's own kubeconfig: the orchestrator's service account of deploy/rbac, not the admin.
+      const workerKubeconfig = join(started.stateDir, 'kubernetes', 'kubeconfigs', 'compute-orchestrator');
+      const worker = execFileSync(toolBinary('kubernetes', 'kubectl'), ['--kubeconfig', workerKubeconfig, 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { encoding: 'utf8' });
+      expect(worker).toBe('system:serviceaccount:compute-orchestrator:compute-orchestrator');
 
       const token = readFileSync(join(started.stateDir, 'api-token'), 'utf8').trim();
       expect(token.length).toBeGreaterThanOrEqual(40);

@@ -7,6 +7,7 @@ import { startControllerManager } from './controller-manager.js';
 import { startEtcd } from './etcd.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { startKwok } from './kwok.js';
+import { installOrchestratorIdentity } from './orchestrator-identity.js';
 import { ensurePki } from './pki.js';
 import { startScheduler } from './scheduler.js';
 
@@ -17,13 +18,16 @@ export interface ControlPlane {
   caCert: string;
   /** Admin (system:masters) kubeconfig. */
   kubeconfig: string;
+  /** The worker's kubeconfig: the orchestrator's service account, bound only to deploy/rbac's role. */
+  orchestratorKubeconfig: string;
   processes: SupervisedProcess[];
 }
 
 /**
  * A real Kubernetes control plane on loopback: etcd, kube-apiserver (RBAC, TokenRequest),
- * controller-manager, scheduler and kwok with one fake node. State lives in `dir` and survives
- * restarts. On failure everything already started is stopped before the error is thrown.
+ * controller-manager, scheduler and kwok with one fake node, with deploy/rbac applied. State lives
+ * in `dir` and survives restarts. On failure everything already started is stopped before the
+ * error is thrown.
  */
 export async function startControlPlane(dir: string, logDir: string, ports: ControlPlanePorts, adminKubeconfig: string): Promise<ControlPlane> {
   mkdirSync(dir, { recursive: true });
@@ -45,6 +49,7 @@ export async function startControlPlane(dir: string, logDir: string, ports: Cont
     writeKubeconfig(ctx.kubeconfigs[client], server, pki.caCert, pki.clients[client]);
   }
 
+  const orchestratorKubeconfig = join(kubeconfigDir, 'compute-orchestrator');
   const processes: SupervisedProcess[] = [];
   try {
     processes.push(await startEtcd(ctx));
@@ -53,11 +58,12 @@ export async function startControlPlane(dir: string, logDir: string, ports: Cont
     for (const result of started) if (result.status === 'fulfilled') processes.push(result.value);
     const failure = started.find((result) => result.status === 'rejected');
     if (failure) throw failure.reason;
+    await installOrchestratorIdentity(adminKubeconfig, server, pki.caCert, orchestratorKubeconfig);
   } catch (error) {
     await stopAll(processes);
     throw error;
   }
-  return { server, caCert: pki.caCert, kubeconfig: adminKubeconfig, processes };
+  return { server, caCert: pki.caCert, kubeconfig: adminKubeconfig, orchestratorKubeconfig, processes };
 }
 
 /** Stops in reverse start order, so nothing reconnects to a component already gone. */

@@ -23,6 +23,7 @@ export default async function globalSetup() {
     temporalAddress: stack.temporalAddress,
     temporalUiUrl: stack.temporalUiUrl,
     kubeconfig: stack.kubeconfig,
+    workerKubeconfig: stack.workerKubeconfig,
     apiserverUrl: stack.apiserverUrl,
     codecKeysFile: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')),
   }, null, 2));

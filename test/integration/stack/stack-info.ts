@@ -9,7 +9,10 @@ const infoFile = join(testStateDir, 'stack.json'); // written by global-setup.mj
 export interface StackInfo {
   temporalAddress: string;
   temporalUiUrl: string;
+  /** The administrator's: for fixtures and assertions. */
   kubeconfig: string;
+  /** The orchestrator's service account, bound only to deploy/rbac's role: every worker runs with it. */
+  workerKubeconfig: string;
   apiserverUrl: string;
   /** The payload keys every worker, client and CLI of the run shares. */
   codecKeysFile: string;
@@ -23,7 +26,7 @@ export function readStackInfo(): StackInfo {
 export function stackEnv(): Record<string, string> {
   const info = readStackInfo();
   return {
-    TEMPORAL_ADDRESS: info.temporalAddress, KUBECONFIG_LOCAL: info.kubeconfig,
+    TEMPORAL_ADDRESS: info.temporalAddress, KUBECONFIG_LOCAL: info.workerKubeconfig,
     SPARK_SUBMIT: toolBinary('spark', 'spark-submit'), CODEC_KEYS_FILE: info.codecKeysFile,
     // No janitor Schedule unless a test asks: each test file has its own task queue.
     JANITOR_INTERVAL_SECONDS: '0',
