@@ -5,9 +5,11 @@
  *    service account's deletion (a local activity, which history records only as a marker);
  *  - throughput: jobs completed per minute, with drivers that exit at once;
  * against a baseline issuing the same Kubernetes calls (the same activity functions) directly,
- * without Temporal, in the same run. Usage: npm run bench:spark -- [jobs=100] [inFlight=10]
+ * without Temporal, in the same run. Usage: npm run bench:spark -- [jobs=100] [inFlight=10] [faultRate=0]
+ * With a fault rate, the worker reaches the API server through the test fault proxy, which answers
+ * that share of its requests 500, 503 or 429 (a third each); the run then counts the objects left.
  */
-import { CoreV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { rmSync } from 'node:fs';
@@ -22,7 +24,7 @@ import { connectTemporal } from '../src/client/temporal.js';
 import { loadRuntimeConfig } from '../src/config.js';
 import { timestampMillis } from '../src/client/timestamps.js';
 import { emptyClusterPresets } from '../src/domain/cluster-presets.js';
-import { ownershipMarks } from '../src/domain/labels.js';
+import { kindLabel, managedByLabel, managedByValue, ownershipMarks } from '../src/domain/labels.js';
 import { sparkDriverClusterRole, sparkJobNames, type SparkJobInput } from '../src/domain/spark-job.js';
 import { ensureLocalCodecKeys } from '../src/local/codec-keys.js';
 import { toolBinary } from '../src/local/paths.js';
@@ -30,9 +32,11 @@ import { percentile } from './percentile.js';
 import { pool } from './pool.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
 import { startWorker } from '../src/worker.js';
+import { seededRandom, startFaultProxy, writeKubeconfigThroughProxy, type FaultProxy } from '../test/fault-proxy/index.js';
 
 const jobs = Number(process.argv[2] ?? 100);
 const inFlight = Number(process.argv[3] ?? 10);
+const faultRate = Number(process.argv[4] ?? 0);
 const stateDir = join(tmpdir(), `bench-spark-${process.pid}`);
 
 /** Setup and teardown latencies of one finished job, read from its history. */
@@ -57,12 +61,41 @@ async function latencies(client: Client, workflowId: string): Promise<{ setup: n
   };
 }
 
+/** A kubeconfig for the worker's own token through a proxy failing `rate` of requests. */
+async function faultyKubeconfig(workerKubeconfig: string, dir: string, rate: number): Promise<{ kubeconfig: string; proxy: FaultProxy }> {
+  const worker = new KubeConfig();
+  worker.loadFromFile(workerKubeconfig);
+  const caPem = Buffer.from(worker.getCurrentCluster()?.caData ?? '', 'base64').toString('utf8');
+  const proxy = await startFaultProxy({ upstream: worker.getCurrentCluster()?.server ?? '', caPem, random: seededRandom(1) });
+  // Rules are tried in order: a third of the rate each.
+  proxy.inject({ fault: { status: 500 }, probability: rate / 3 });
+  proxy.inject({ fault: { status: 503 }, probability: (rate / 3) / (1 - rate / 3) });
+  proxy.inject({ fault: { status: 429 }, probability: (rate / 3) / (1 - (2 * rate) / 3) });
+  const kubeconfig = join(dir, 'faulty-kubeconfig');
+  writeKubeconfigThroughProxy(proxy.url, worker.getCurrentUser()?.token ?? '', kubeconfig);
+  return { kubeconfig, proxy };
+}
+
+/** Pods, service accounts and role bindings of Spark jobs still on the cluster. */
+async function leftovers(adminKubeconfig: string): Promise<number> {
+  const admin = new KubeConfig();
+  admin.loadFromFile(adminKubeconfig);
+  const labelSelector = `${managedByLabel}=${managedByValue},${kindLabel}=spark-job`;
+  const core = admin.makeApiClient(CoreV1Api);
+  const [pods, accounts, bindings] = await Promise.all([
+    core.listPodForAllNamespaces({ labelSelector }), core.listServiceAccountForAllNamespaces({ labelSelector }),
+    admin.makeApiClient(RbacAuthorizationV1Api).listRoleBindingForAllNamespaces({ labelSelector }),
+  ]);
+  return pods.items.length + accounts.items.length + bindings.items.length;
+}
+
 const stack = await startLocalStack({ stateDir, ports: await freePorts() });
 try {
   const clusters = new ClusterConnector({ local: { kubeconfig: stack.workerKubeconfig } });
   const taskQueue = 'bench-spark';
+  const faulty = faultRate > 0 ? await faultyKubeconfig(stack.workerKubeconfig, stateDir, faultRate) : undefined;
   const config = loadRuntimeConfig({
-    TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, KUBECONFIG_LOCAL: stack.workerKubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'),
+    TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, KUBECONFIG_LOCAL: faulty?.kubeconfig ?? stack.workerKubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'),
     CODEC_KEYS_FILE: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')),
   });
   const worker = await startWorker(config);
@@ -86,6 +119,9 @@ try {
     return latencies(temporal.client, sparkJobNames(job.jobId).workflowId);
   });
   const minutes = (performance.now() - started) / 60_000;
+  const injected = faulty?.proxy.stats();
+  faulty?.proxy.clear();
+  const leaked = await leftovers(stack.kubeconfig);
 
   // Baseline: the same calls, in the same order, straight from this process.
   const core = (await clusters.access('local')).config.makeApiClient(CoreV1Api);
@@ -116,6 +152,9 @@ try {
   for (const p of [50, 99]) console.log(row('identity setup', measured.map((m) => m.setup), baseline.map((b) => b.setup), p));
   for (const p of [50, 99]) console.log(row('teardown', measured.map((m) => m.teardown), baseline.map((b) => b.teardown), p));
   console.log(`\nthroughput: ${(jobs / minutes).toFixed(1)} jobs completed per minute (${(minutes * 60).toFixed(0)} s for ${jobs})`);
+  if (injected) console.log(`faults injected: ${[500, 503, 429].map((code) => `${injected.statuses[code] ?? 0}× ${code}`).join(', ')} of ${injected.received} requests`);
+  console.log(`objects of ours left after the run (pods, service accounts, role bindings): ${leaked}`);
+  await faulty?.proxy.stop();
   await podWatches.close();
   await worker.stop();
   await temporal.close();

@@ -22,6 +22,8 @@ export interface RuntimeConfig {
   prohibitedGids: number[];
   /** Concurrent kernels one user may hold, across all replicas; 0 lifts the limit. */
   kernelMaxPerUser: number;
+  /** Spark jobs one user may have in flight at once, across all replicas; 0 lifts the limit. */
+  sparkMaxInFlightPerUser: number;
   /** A kernel session continues as new once its history has this many events. */
   kernelHistoryEventLimit: number;
   /** Pods one worker follows at once (each an idle activity on the watch task queue). */
@@ -85,6 +87,7 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     prohibitedUids: idList(env, 'KERNEL_PROHIBITED_UIDS'),
     prohibitedGids: idList(env, 'KERNEL_PROHIBITED_GIDS'),
     kernelMaxPerUser: integer(env, 'KERNEL_MAX_PER_USER', 10, 0),
+    sparkMaxInFlightPerUser: integer(env, 'SPARK_MAX_IN_FLIGHT_PER_USER', 50, 0),
     kernelHistoryEventLimit: integer(env, 'KERNEL_HISTORY_EVENT_LIMIT', 2_000, 100),
     maxPodWatches: integer(env, 'WORKER_MAX_POD_WATCHES', 5_000),
     clusterPresetsFile: env.CLUSTER_PRESETS_FILE || undefined,

@@ -36,6 +36,7 @@ export interface ApiDeps {
   bodyLimitBytes: number;
   orchestratorNamespace: string;
   kernels: Omit<KernelRequestContext, 'newKernelId'>;
+  sparkMaxInFlightPerUser: number;
   clusterPresets: ClusterPresets;
   janitorGraceSeconds: number;
   /** Browser origins allowed to call the codec endpoint. */

@@ -15,6 +15,7 @@ export function apiDeps(config: RuntimeConfig, temporal: TemporalHandle, tokens:
     bodyLimitBytes: config.apiBodyLimitBytes,
     orchestratorNamespace: config.orchestratorNamespace,
     kernels: kernelContext(config),
+    sparkMaxInFlightPerUser: config.sparkMaxInFlightPerUser,
     clusterPresets: loadClusterPresets(config.clusterPresetsFile),
     janitorGraceSeconds: config.janitorGraceSeconds,
     codecCorsOrigins: config.codecCorsOrigins,

@@ -4,7 +4,7 @@ import { sparkJobNames, type SparkJobInput, type SparkJobStatus } from '../domai
 import { cancelSparkJobSignal, sparkJobStatusQuery, type CancelRequest } from '../workflows/spark-job.js';
 import { buildListQuery } from './visibility-query.js';
 import { forWorkflow, signalRunning } from './workflow-errors.js';
-import { startOnce } from './workflow-start.js';
+import { startWithinQuota } from './user-quota.js';
 
 export interface SparkJobSummary {
   jobId: string;
@@ -16,12 +16,13 @@ export interface SparkJobSummary {
 }
 
 export class SparkJobsClient {
-  constructor(private readonly client: Client, private readonly taskQueue: string) {}
+  /** `maxInFlightPerUser`: Spark jobs a user may have running at once; 0, no limit. */
+  constructor(private readonly client: Client, private readonly taskQueue: string, private readonly maxInFlightPerUser = 0) {}
 
-  /** Starts the job; the same job id again returns the existing job, never a second one. */
+  /** Starts the job within the user's quota (409 LIMIT_EXCEEDED beyond it); the same job id again returns the existing job, never a second one. */
   async start(input: SparkJobInput): Promise<{ jobId: string; workflowId: string; existing: boolean }> {
     const { workflowId } = sparkJobNames(input.jobId);
-    const { existing } = await startOnce(this.client, {
+    const { existing } = await startWithinQuota(this.client, { kind: 'spark-job', user: input.user }, this.maxInFlightPerUser, {
       workflowType: 'sparkJob', workflowId, taskQueue: this.taskQueue, args: [input],
       attributes: { user: input.user, kind: 'spark-job', namespace: input.namespace, cluster: input.cluster },
     });

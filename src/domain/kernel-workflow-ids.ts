@@ -1,3 +1,2 @@
 /** Workflow ids of the kernel family, shared by the API, the sessions and the per-user quota. */
 export const kernelWorkflowId = (kernelId: string): string => `kernel-${kernelId}`;
-export const kernelQuotaWorkflowId = (user: string): string => `kernel-quota-${user}`;

@@ -94,7 +94,7 @@ export function registerSparkJobCommands(program: Command): void {
         ...(options.timeout ? { timeoutSeconds: options.timeout } : {}),
       });
       const input = toSparkJobInput(request, { newJobId: randomUUID, orchestratorNamespace: config.orchestratorNamespace });
-      const jobs = new SparkJobsClient(client, config.taskQueue);
+      const jobs = new SparkJobsClient(client, config.taskQueue, config.sparkMaxInFlightPerUser);
       const started = await jobs.start(input);
       console.log(`job ${started.jobId}${started.existing ? ' (already submitted: following it)' : ''}  workflow ${started.workflowId}  namespace ${input.namespace}`);
       if (options.detach) return;

@@ -7,15 +7,13 @@ import {
   kernelPodEventsSignalName, maxKernelPodEvents,
   type KernelPodEvent, type KernelProgressStep, type KernelSessionInput, type KernelSessionResume, type KernelStatus,
 } from '../domain/kernel-session.js';
-import { kernelQuotaWorkflowId } from '../domain/kernel-workflow-ids.js';
 import type { PodEnd } from '../activities/pods.js';
 import {
   kubernetesCalls as quick, kubernetesCleanupCalls as quickCleanup, launchActivities as launching, podCleanup, podWatches,
 } from './activity-proxies.js';
 import { reportClusterUse } from './cluster-use.js';
-import { signalIfRunning } from './external-signal.js';
 import { failureMessage } from './failure-message.js';
-import { releaseKernelSlot } from './kernel-quota.js';
+import { releaseUserSlot } from './user-quota.js';
 
 export interface ShutdownRequest {
   reason?: string;
@@ -187,16 +185,11 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
     if (created.has('roleBinding')) await quickCleanup.deleteRoleBinding({ cluster, namespace: plan.namespace, name: roleBindingName });
     if (created.has('namespace')) await quickCleanup.deleteKernelNamespace(target);
     status.cleanedUp = true;
-    await releaseSlot(plan.user, plan.kernelId);
+    await releaseUserSlot({ kind: 'kernel', user: plan.user });
     await reportClusterUse(cluster, { workflowId: workflowInfo().workflowId, kind: 'kernel', inUse: false });
   });
   if (cancellation) throw cancellation;
   if (status.phase === 'FAILED') throw ApplicationFailure.nonRetryable(status.error ?? 'the kernel failed', 'KernelFailed', snapshot());
   return snapshot();
 
-}
-
-/** Without a quota workflow (no limit configured, or started before one) there is nothing to release. */
-function releaseSlot(user: string, kernelId: string): Promise<void> {
-  return signalIfRunning(kernelQuotaWorkflowId(user), releaseKernelSlot, kernelId);
 }

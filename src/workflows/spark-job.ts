@@ -6,6 +6,7 @@ import { sparkDriverClusterRole, sparkJobNames, type SparkJobInput, type SparkJo
 import { kubernetesCalls as setup, kubernetesCleanupCalls as quickCleanup, podCleanup, podWatches } from './activity-proxies.js';
 import { reportClusterUse } from './cluster-use.js';
 import { failureMessage } from './failure-message.js';
+import { releaseUserSlot } from './user-quota.js';
 
 export interface CancelRequest {
   reason?: string;
@@ -111,6 +112,7 @@ export async function sparkJob(input: SparkJobInput): Promise<SparkJobStatus> {
     if (created.has('roleBinding')) await quickCleanup.deleteRoleBinding({ ...target, name: names.roleBinding });
     if (created.has('serviceAccount')) await quickCleanup.deleteServiceAccount({ ...target, name: names.serviceAccount });
     await reportClusterUse(input.cluster, { workflowId, kind: 'spark-job', inUse: false });
+    await releaseUserSlot({ kind: 'spark-job', user: input.user });
   });
   status.cleanedUp = true;
 

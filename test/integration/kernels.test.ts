@@ -106,7 +106,7 @@ describe('kernel sessions through the REST API (real worker, real control plane)
     await until(kernelId, ['RUNNING']);
     // Used every second, so never idle: only the maximum age can end it.
     let status = await statusOfKernel(kernelId);
-    for (let second = 0; second < 40 && !status.cleanedUp; second++) {
+    for (let second = 0; second < 90 && !status.cleanedUp; second++) {
       await orchestrator.call('POST', `/v1/kernels/${kernelId}/activity`);
       await new Promise((resolve) => setTimeout(resolve, 1_000));
       status = await statusOfKernel(kernelId);

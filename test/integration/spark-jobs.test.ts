@@ -128,6 +128,29 @@ describe('spark jobs through the REST API (real worker, real spark-submit, real 
     expect(await statusOf(core.readNamespacedServiceAccount({ name: names.serviceAccount, namespace: done.namespace }))).toBe(404);
   });
 
+  test('a user over the in-flight limit gets 409 naming the limit; a job that ended frees its slot', async () => {
+    const limited = await startOrchestrator({ SPARK_MAX_IN_FLIGHT_PER_USER: '2' });
+    try {
+      const user = uniqueName('quota');
+      const long = () => job(user, { 'spark.kubernetes.driver.annotation.compute-orchestrator/simulate-run-seconds': '300' });
+      const [first, second, third] = [long(), long(), long()];
+      expect((await limited.call('POST', '/v1/spark-jobs', first)).statusCode).toBe(202);
+      expect((await limited.call('POST', '/v1/spark-jobs', second)).statusCode).toBe(202);
+      // The same job id again is the same job, not a third slot.
+      expect((await limited.call('POST', '/v1/spark-jobs', first)).statusCode).toBe(202);
+      const refused = await limited.call('POST', '/v1/spark-jobs', third);
+      expect(refused.statusCode).toBe(409);
+      expect(refused.json().error).toEqual({ code: 'LIMIT_EXCEEDED', message: `user '${user}' already has 2 Spark jobs in flight, the limit is 2: wait for one to end or cancel one` });
+      expect((await limited.call('GET', `/v1/spark-jobs/${third.jobId}`)).statusCode).toBe(404);
+      await limited.call('POST', `/v1/spark-jobs/${first.jobId}/cancel`, { reason: 'make room' });
+      await eventually(async () => (await limited.call('GET', `/v1/spark-jobs/${first.jobId}`)).json(), (status: any) => status.cleanedUp === true, 60_000);
+      expect((await limited.call('POST', '/v1/spark-jobs', third)).statusCode).toBe(202);
+      for (const request of [second, third]) await limited.call('POST', `/v1/spark-jobs/${request.jobId}/cancel`, { reason: 'test over' });
+    } finally {
+      await limited.stop();
+    }
+  }, 180_000);
+
   test.each(['signal', 'temporal'])('cancel by %s while RUNNING: CANCELLED, driver gone, identity gone', async (how) => {
     const request = job(uniqueName('erin'), { 'spark.kubernetes.driver.annotation.compute-orchestrator/simulate-run-seconds': '300' });
     await orchestrator.call('POST', '/v1/spark-jobs', request);

@@ -18,15 +18,15 @@ const Summary = Type.Object({
   jobId: Type.String(), user: Type.String(), workflowId: Type.String(), executionStatus: Type.String(), startTime: Type.String(), phase: Type.Optional(Type.String()),
 });
 
-export function sparkJobRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue' | 'orchestratorNamespace'>) {
-  const jobs = new SparkJobsClient(deps.temporal.client, deps.taskQueue);
+export function sparkJobRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue' | 'orchestratorNamespace' | 'sparkMaxInFlightPerUser'>) {
+  const jobs = new SparkJobsClient(deps.temporal.client, deps.taskQueue, deps.sparkMaxInFlightPerUser);
   const clusters = new ClustersClient(deps.temporal.client, deps.taskQueue);
   return async function register(app: Api): Promise<void> {
     const config = { scope: 'spark-jobs' as const };
 
     app.post('/v1/spark-jobs', {
       config,
-      schema: { summary: 'Start a Spark job (idempotent on jobId)', body: SparkJobRequest, response: { 202: Accepted } },
+      schema: { summary: 'Start a Spark job (idempotent on jobId); 409 LIMIT_EXCEEDED when the user has the maximum of jobs in flight', body: SparkJobRequest, response: { 202: Accepted } },
     }, async (request, reply) => {
       const input = toSparkJobInput(request.body, { newJobId: randomUUID, orchestratorNamespace: deps.orchestratorNamespace });
       await clusters.requireRunning(input.cluster, 'cluster');
