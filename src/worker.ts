@@ -15,6 +15,7 @@ import { watchTaskQueue } from './domain/task-queues.js';
 import { createLogger, type Logger } from './logger.js';
 import { siblingModulePath } from './module-path.js';
 import { exitOnStartupError, isMain, runUntilSignal } from './process-lifecycle.js';
+import { retryTransient } from './startup-retry.js';
 
 const workflowsPath = siblingModulePath(import.meta.url, './workflows/index');
 
@@ -57,7 +58,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
     clusterResolver(temporal.client, clusterPresets),
   );
   for (const cluster of clusters.names()) {
-    await ensureClusterRoles(cluster, clusterRoleApi(await clusters.access(cluster)), (message) => logger.warn({ cluster }, message));
+    const access = await clusters.access(cluster);
+    await retryTransient(`check the ClusterRoles of cluster '${cluster}'`, () => ensureClusterRoles(cluster, clusterRoleApi(access), (message) => logger.warn({ cluster }, message)), logger);
   }
   const podWatches = new PodWatchHub(clusters, (cluster, error) => logger.warn({ cluster, err: error }, 'pod watch broke; starting it again'));
   const gkeClients = new GkeClients(clusterPresets);
