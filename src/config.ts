@@ -32,6 +32,8 @@ export interface RuntimeConfig {
   clusterPresetsFile?: string;
   /** How often the worker reads a GKE operation it waits for. */
   gkePollMs: number;
+  /** host:port where the worker serves Prometheus metrics (/metrics); none when unset. */
+  workerMetricsAddress?: string;
   /** Seconds between two scheduled janitor sweeps; 0: no schedule (sweeps on demand only). */
   janitorIntervalSeconds: number;
   /** The janitor leaves objects younger than this alone, whatever their owner's state. */
@@ -92,6 +94,7 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     maxPodWatches: integer(env, 'WORKER_MAX_POD_WATCHES', 5_000),
     clusterPresetsFile: env.CLUSTER_PRESETS_FILE || undefined,
     gkePollMs: integer(env, 'GKE_POLL_INTERVAL_MS', 2_000, 100),
+    workerMetricsAddress: env.WORKER_METRICS_ADDRESS || undefined,
     janitorIntervalSeconds: integer(env, 'JANITOR_INTERVAL_SECONDS', 300, 0),
     janitorGraceSeconds: integer(env, 'JANITOR_GRACE_SECONDS', 120, 0),
     codecKeysFile: env.CODEC_KEYS_FILE || defaultCodecKeysFile,

@@ -23,13 +23,15 @@ const pinoLevels = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn',
 const temporalLevels = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR' } as const;
 
 /**
- * Sends the SDK's and the Rust core's logs to our structured logger, at its level; once per
- * process, before any worker.
+ * Once per process, before any worker: sends the SDK's and the Rust core's logs to our structured
+ * logger, at its level, and, given an address, serves Prometheus metrics at http://<address>/metrics
+ * (Temporal's `temporal_*` worker metrics and the orchestrator's own `compute_orchestrator_*`).
  */
-export function routeTemporalLogs(logger: Logger): void {
+export function installTemporalRuntime(logger: Logger, metricsAddress?: string): void {
   const level = temporalLevels[logger.level as keyof typeof temporalLevels] ?? 'INFO';
   Runtime.install({
     logger: new DefaultLogger(level, (entry: LogEntry) => logger[pinoLevels[entry.level]](entry.meta ?? {}, entry.message)),
+    ...(metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress } } } } : {}),
   });
 }
 
@@ -96,7 +98,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
 
 if (isMain(import.meta.url)) {
   const logger = createLogger('worker');
-  routeTemporalLogs(logger);
-  const running = await Promise.resolve().then(() => startWorker(loadRuntimeConfig(), logger)).catch(exitOnStartupError('worker'));
+  const config = await Promise.resolve().then(() => loadRuntimeConfig()).catch(exitOnStartupError('worker'));
+  installTemporalRuntime(logger, config.workerMetricsAddress);
+  const running = await Promise.resolve().then(() => startWorker(config, logger)).catch(exitOnStartupError('worker'));
   await runUntilSignal(logger, () => running.stop());
 }

@@ -10,7 +10,7 @@ import { connectTemporal } from '../client/temporal.js';
 import { loadCodecKeys } from '../codec/keys.js';
 import { defaultCodecKeysFile, loadRuntimeConfig, loopbackWebUiOrigins } from '../config.js';
 import { exitOnStartupError, runUntilSignal } from '../process-lifecycle.js';
-import { routeTemporalLogs, startWorker } from '../worker.js';
+import { installTemporalRuntime, startWorker } from '../worker.js';
 import { ensureLocalApiToken } from './api-token.js';
 import { ensureLocalCodecKeys } from './codec-keys.js';
 import { defaultStateDir, repoRoot, toolBinary } from './paths.js';
@@ -80,7 +80,7 @@ const runtime = {
 const kubectl = linkKubectl(stateDir);
 if (!process.env.API_TOKENS_FILE) ensureLocalApiToken(join(stateDir, 'api-token'), config.apiTokensFile);
 
-routeTemporalLogs(logger);
+installTemporalRuntime(logger, runtime.workerMetricsAddress);
 const worker = await startWorker(runtime);
 const temporal = await connectTemporal(runtime);
 const api = await buildApi(apiDeps(runtime, temporal, TokenRegistry.fromFile(runtime.apiTokensFile), logger));

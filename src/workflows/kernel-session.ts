@@ -13,6 +13,7 @@ import {
 } from './activity-proxies.js';
 import { reportClusterUse } from './cluster-use.js';
 import { failureMessage } from './failure-message.js';
+import { recordEnding } from './outcome-metrics.js';
 import { releaseUserSlot } from './user-quota.js';
 
 export interface ShutdownRequest {
@@ -180,6 +181,7 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
   }
   if (next && status.phase === 'RUNNING') return await continueAsNew<typeof kernelSession>({ ...input, resume: next });
 
+  const cleanupStartedAt = Date.now();
   await CancellationScope.nonCancellable(async () => {
     if (created.has('pod')) await podCleanup.deletePodAndWait(podRef);
     if (created.has('roleBinding')) await quickCleanup.deleteRoleBinding({ cluster, namespace: plan.namespace, name: roleBindingName });
@@ -188,6 +190,7 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
     await releaseUserSlot({ kind: 'kernel', user: plan.user });
     await reportClusterUse(cluster, { workflowId: workflowInfo().workflowId, kind: 'kernel', inUse: false });
   });
+  recordEnding('kernel', status.phase, Date.now() - cleanupStartedAt);
   if (cancellation) throw cancellation;
   if (status.phase === 'FAILED') throw ApplicationFailure.nonRetryable(status.error ?? 'the kernel failed', 'KernelFailed', snapshot());
   return snapshot();

@@ -6,6 +6,7 @@ import { sparkDriverClusterRole, sparkJobNames, type SparkJobInput, type SparkJo
 import { kubernetesCalls as setup, kubernetesCleanupCalls as quickCleanup, podCleanup, podWatches } from './activity-proxies.js';
 import { reportClusterUse } from './cluster-use.js';
 import { failureMessage } from './failure-message.js';
+import { recordEnding } from './outcome-metrics.js';
 import { releaseUserSlot } from './user-quota.js';
 
 export interface CancelRequest {
@@ -105,6 +106,7 @@ export async function sparkJob(input: SparkJobInput): Promise<SparkJobStatus> {
     }
   }
 
+  const cleanupStartedAt = Date.now();
   await CancellationScope.nonCancellable(async () => {
     // The driver first (its executors, service and config maps follow by owner reference), and
     // the account only once the driver is gone: deleting it revokes the driver's tokens.
@@ -115,6 +117,7 @@ export async function sparkJob(input: SparkJobInput): Promise<SparkJobStatus> {
     await releaseUserSlot({ kind: 'spark-job', user: input.user });
   });
   status.cleanedUp = true;
+  recordEnding('spark-job', status.phase, Date.now() - cleanupStartedAt);
 
   // A Temporal cancel ends the execution as Canceled and a failed job as Failed, so operators can
   // filter on ExecutionStatus; the status query answers in every case.

@@ -1,36 +1,26 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { status } from '@grpc/grpc-js';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ClustersClient } from '../../src/client/clusters.js';
-import { connectTemporal, type TemporalHandle } from '../../src/client/temporal.js';
-import { loadRuntimeConfig } from '../../src/config.js';
 import { startGkeFixture, type GkeFixture } from './stack/gke-fixture.js';
 import { eventually, uniqueName } from './stack/kube.js';
-import { readStackInfo, stackEnv } from './stack/stack-info.js';
-import { killWorker, WorkerProcesses } from './stack/worker-process.js';
-
-const workers = new WorkerProcesses(mkdtempSync(join(tmpdir(), 'cluster-crash-')));
+import { readStackInfo } from './stack/stack-info.js';
+import { killWorker, workerProcessSuite } from './stack/worker-process.js';
 
 describe('a GKE cluster whose worker is killed while it follows the create operation', () => {
-  let temporal: TemporalHandle;
+  const suite = workerProcessSuite('cluster-crash');
   let fixture: GkeFixture;
   beforeAll(async () => {
-    temporal = await connectTemporal(loadRuntimeConfig(stackEnv()));
     fixture = await startGkeFixture({ operationSeconds: 25 });
   });
   afterAll(async () => {
-    await workers.killAll();
-    await temporal.close();
     await fixture.stop();
   });
 
   test('the next worker follows the same operation to RUNNING: one create call, no second cluster', async () => {
     const taskQueue = uniqueName('cluster-crash');
-    const clusters = new ClustersClient(temporal.client, taskQueue);
+    const clusters = new ClustersClient(suite.temporal.client, taskQueue);
     const name = uniqueName('crash').slice(0, 30);
-    const start = (worker: string) => workers.start(taskQueue, worker, { CLUSTER_PRESETS_FILE: fixture.presetsFile });
+    const start = (worker: string) => suite.workers.start(taskQueue, worker, { CLUSTER_PRESETS_FILE: fixture.presetsFile });
     const calls = (method: string) => fixture.gke.calls().filter((call) => call.method === method);
 
     const first = start('first');

@@ -1,33 +1,18 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { toKernelSessionInput } from '../../src/client/kernel-request.js';
 import { KernelsClient } from '../../src/client/kernels.js';
-import { loadRuntimeConfig } from '../../src/config.js';
-import { connectTemporal, type TemporalHandle } from '../../src/client/temporal.js';
 import { defaultKernelSpecs, KernelCatalog } from '../../src/domain/kernel-specs.js';
 import { adminKubeConfig, eventually, statusOf, uniqueName } from './stack/kube.js';
-import { stackEnv } from './stack/stack-info.js';
-import { killWorker, WorkerProcesses } from './stack/worker-process.js';
+import { killWorker, workerProcessSuite } from './stack/worker-process.js';
 
 const core = adminKubeConfig().makeApiClient(CoreV1Api);
-const workers = new WorkerProcesses(mkdtempSync(join(tmpdir(), 'kernel-crash-')));
-
 describe('a kernel session whose worker is killed during launch and while running', () => {
-  let temporal: TemporalHandle;
-  beforeAll(async () => {
-    temporal = await connectTemporal(loadRuntimeConfig(stackEnv()));
-  });
-  afterAll(async () => {
-    await workers.killAll();
-    await temporal.close();
-  });
+  const suite = workerProcessSuite('kernel-crash');
 
   test('goes on, its idle timer still fires on time, and after it nothing remains', async () => {
     const taskQueue = uniqueName('kernel-crash');
-    const kernels = new KernelsClient(temporal.client, taskQueue);
+    const kernels = new KernelsClient(suite.temporal.client, taskQueue);
     const input = toKernelSessionInput({ kernelId: uniqueName('k'), user: 'crash', cullIdleTimeoutSeconds: 25 }, {
       catalog: new KernelCatalog(defaultKernelSpecs),
       policy: { prohibitedUids: [0], prohibitedGids: [0], orchestratorNamespace: 'compute-orchestrator' },
@@ -36,7 +21,7 @@ describe('a kernel session whose worker is killed during launch and while runnin
       newKernelId: () => 'unused',
     });
     const { plan } = input;
-    const start = (name: string) => workers.start(taskQueue, name);
+    const start = (name: string) => suite.workers.start(taskQueue, name);
 
     const first = start('first');
     await kernels.start(input);

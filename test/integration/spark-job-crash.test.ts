@@ -1,21 +1,15 @@
-import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
+import { describe, expect, test } from '@jest/globals';
 import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SparkJobsClient } from '../../src/client/spark-jobs.js';
-import { loadRuntimeConfig } from '../../src/config.js';
-import { connectTemporal, type TemporalHandle } from '../../src/client/temporal.js';
 import { sparkJobNames, type SparkJobInput } from '../../src/domain/spark-job.js';
 import { adminKubeConfig, eventually, statusOf, uniqueName } from './stack/kube.js';
-import { stackEnv } from './stack/stack-info.js';
-import { killWorker, WorkerProcesses } from './stack/worker-process.js';
+import { killWorker, workerProcessSuite } from './stack/worker-process.js';
 
 const admin = adminKubeConfig();
 const core = admin.makeApiClient(CoreV1Api);
 const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-const workers = new WorkerProcesses(mkdtempSync(join(tmpdir(), 'crash-workers-')));
-
 const steps: Array<[string, (input: SparkJobInput) => Promise<boolean>]> = [
   ['namespace created', async (input) => (await statusOf(core.readNamespace({ name: input.namespace }))) === 200],
   ['service account created', async (input) => (await statusOf(core.readNamespacedServiceAccount({ name: sparkJobNames(input.jobId).serviceAccount, namespace: input.namespace }))) === 200],
@@ -25,19 +19,12 @@ const steps: Array<[string, (input: SparkJobInput) => Promise<boolean>]> = [
 ];
 
 describe('a worker killed (SIGKILL) after each step of a spark job, then started again', () => {
-  let temporal: TemporalHandle;
+  const suite = workerProcessSuite('crash-workers');
 
-  beforeAll(async () => {
-    temporal = await connectTemporal(loadRuntimeConfig(stackEnv()));
-  });
-  afterAll(async () => {
-    await workers.killAll();
-    await temporal.close();
-  });
 
   test.each(steps)('after %s: the job ends and nothing of it remains', async (step, reached) => {
     const taskQueue = uniqueName('crash');
-    const jobs = new SparkJobsClient(temporal.client, taskQueue);
+    const jobs = new SparkJobsClient(suite.temporal.client, taskQueue);
     const user = uniqueName('crash');
     const input: SparkJobInput = {
       jobId: uniqueName('crash-job'), user, cluster: 'local', namespace: `dss-ns-${user}`, autoCreateNamespace: true,
@@ -46,12 +33,12 @@ describe('a worker killed (SIGKILL) after each step of a spark job, then started
         conf: { 'spark.kubernetes.driver.annotation.compute-orchestrator/simulate-run-seconds': '4' },
       },
     };
-    const first = workers.start(taskQueue, `${step}-first`);
+    const first = suite.workers.start(taskQueue, `${step}-first`);
     await jobs.start(input);
     await eventually(() => reached(input), (yes) => yes, 60_000);
     await killWorker(first);
 
-    const second = workers.start(taskQueue, `${step}-second`);
+    const second = suite.workers.start(taskQueue, `${step}-second`);
     const done = await eventually(() => jobs.status(input.jobId), (status) => status.cleanedUp, 120_000);
     expect(done.phase).toBe('SUCCEEDED');
     expect(done.exitCode).toBe(0);
@@ -66,7 +53,7 @@ describe('a worker killed (SIGKILL) after each step of a spark job, then started
   }, 240_000);
 
   test("no token ever appears in the workers' logs", () => {
-    const logs = steps.flatMap(([step]) => ['first', 'second'].map((which) => readFileSync(join(workers.logDir, `${step}-${which}.log`), 'utf8'))).join('\n');
+    const logs = steps.flatMap(([step]) => ['first', 'second'].map((which) => readFileSync(join(suite.workers.logDir, `${step}-${which}.log`), 'utf8'))).join('\n');
     expect(logs).toContain('running spark-submit');
     expect(logs).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/);
   });

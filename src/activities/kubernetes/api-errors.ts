@@ -1,3 +1,4 @@
+import { asyncLocalStorage } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 
 /** The HTTP status of a failed Kubernetes API call (client-node's ApiException), if any. */
@@ -22,12 +23,20 @@ function reason(error: unknown): string {
   return (error as Error).message?.split('\n')[0] ?? String(error);
 }
 
+/** For operators: failed Kubernetes calls by HTTP status (`network` without one), from activities (start-up checks have no meter). */
+function countApiError(status: number | undefined): void {
+  asyncLocalStorage.getStore()?.metricMeter
+    .createCounter('compute_orchestrator_kubernetes_api_errors', '1', 'Failed Kubernetes API calls by HTTP status')
+    .add(1, { code: status === undefined ? 'network' : String(status) });
+}
+
 /**
  * Kubernetes errors become typed failures, once: a refusal (403) or an invalid object (400, 422)
  * will not change by retrying; everything else (429, 5xx, network) is retried with backoff.
  */
 export function asFailure(error: unknown, what: string): Error {
   const status = statusOf(error);
+  countApiError(status);
   // Admission refuses a pod whose service account the controller has not created yet, in a
   // namespace made a moment ago: that refusal passes by itself.
   if (status === 403 && /error looking up service account .* not found/.test(reason(error))) {

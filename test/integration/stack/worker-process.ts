@@ -1,8 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
+import { afterAll, beforeAll } from '@jest/globals';
+import { createWriteStream, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../../src/local/paths.js';
+import { connectTemporal, type TemporalHandle } from '../../../src/client/temporal.js';
+import { loadRuntimeConfig } from '../../../src/config.js';
 import { stackEnv } from './stack-info.js';
 
 /** The worker as operators run it: its own process (compiled), so SIGKILL is a real crash. */
@@ -38,4 +42,33 @@ export class WorkerProcesses {
   killAll(): Promise<void[]> {
     return Promise.all(this.started.map(killWorker));
   }
+}
+
+export interface WorkerProcessSuite {
+  workers: WorkerProcesses;
+  /** Connected before the first test. */
+  readonly temporal: TemporalHandle;
+}
+
+/**
+ * For a describe block whose tests run the worker as processes: a Temporal client of the stack,
+ * and, after the block, every worker killed and the client closed. Logs go to a fresh directory.
+ */
+export function workerProcessSuite(name: string): WorkerProcessSuite {
+  const workers = new WorkerProcesses(mkdtempSync(join(tmpdir(), `${name}-`)));
+  let temporal: TemporalHandle | undefined;
+  beforeAll(async () => {
+    temporal = await connectTemporal(loadRuntimeConfig(stackEnv()));
+  });
+  afterAll(async () => {
+    await workers.killAll();
+    await temporal?.close();
+  });
+  return {
+    workers,
+    get temporal(): TemporalHandle {
+      if (!temporal) throw new Error('the Temporal client connects before the first test');
+      return temporal;
+    },
+  };
 }

@@ -1,0 +1,42 @@
+import { describe, expect, test } from '@jest/globals';
+import { createServer } from 'node:net';
+import { SparkJobsClient } from '../../src/client/spark-jobs.js';
+import type { SparkJobInput } from '../../src/domain/spark-job.js';
+import { eventually, uniqueName } from './stack/kube.js';
+import { workerProcessSuite } from './stack/worker-process.js';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+describe('the worker\'s Prometheus metrics (WORKER_METRICS_ADDRESS)', () => {
+  const suite = workerProcessSuite('metrics');
+
+  test('serve Temporal\'s worker metrics and the orchestrator\'s own: endings by phase and cleanup duration', async () => {
+    const taskQueue = uniqueName('metrics');
+    const address = `127.0.0.1:${await freePort()}`;
+    suite.workers.start(taskQueue, 'worker', { WORKER_METRICS_ADDRESS: address });
+    const user = uniqueName('metrics');
+    const input: SparkJobInput = {
+      jobId: uniqueName('job'), user, cluster: 'local', namespace: `dss-ns-${user}`, autoCreateNamespace: true,
+      app: {
+        image: 'apache/spark:4.0.1', mainApplicationFile: 'local:///opt/spark/examples/jars/spark-examples.jar', mainClass: 'org.apache.spark.examples.SparkPi',
+        conf: { 'spark.kubernetes.driver.annotation.compute-orchestrator/simulate-run-seconds': '1' },
+      },
+    };
+    const { workflowId } = await new SparkJobsClient(suite.temporal.client, taskQueue).start(input);
+    await suite.temporal.client.workflow.getHandle(workflowId).result();
+
+    const scrape = async (): Promise<string> => (await fetch(`http://${address}/metrics`)).text();
+    const text = await eventually(scrape, (body) => body.includes('compute_orchestrator_cleanup_duration'), 30_000);
+    const lines = text.split('\n');
+    expect(lines.some((line) => /^compute_orchestrator_endings\{.*kind="spark-job".*phase="SUCCEEDED".*\} 1$/.test(line))).toBe(true);
+    expect(lines.some((line) => /^compute_orchestrator_cleanup_duration(_bucket|_count|_sum)?\{.*kind="spark-job"/.test(line))).toBe(true);
+    expect(lines.some((line) => line.startsWith('temporal_workflow_completed') || line.startsWith('temporal_workflow_task_schedule_to_start_latency'))).toBe(true);
+    expect(lines.some((line) => line.startsWith('temporal_activity_execution_latency'))).toBe(true);
+  }, 120_000);
+});
