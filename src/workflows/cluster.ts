@@ -8,6 +8,7 @@ import {
 } from '../domain/cluster.js';
 import { clusterUseSignal } from './cluster-use.js';
 import { failureMessage, failureType } from './failure-message.js';
+import { historyIsLong } from './history-length.js';
 
 export interface DestroyRequest {
   reason?: string;
@@ -91,11 +92,11 @@ export async function cluster(input: ClusterInput): Promise<ClusterStatus> {
     life.cancel();
   });
 
-  const historyIsLong = (): boolean => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= (input.historyEventLimit ?? defaultHistoryEventLimit);
+  const historyEventLimit = input.historyEventLimit ?? defaultHistoryEventLimit;
   /** RUNNING until destroyed, idle for the TTL (→ 'idle'), or the history is long (→ 'continue'). */
   const keep = async (): Promise<'idle' | 'continue'> => {
     for (;;) {
-      if (historyIsLong()) return 'continue';
+      if (historyIsLong(historyEventLimit)) return 'continue';
       const seen = uses;
       if (!idleTtlSeconds) {
         await condition(() => uses !== seen);

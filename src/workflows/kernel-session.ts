@@ -13,6 +13,7 @@ import {
 } from './activity-proxies.js';
 import { reportClusterUse } from './cluster-use.js';
 import { failureMessage } from './failure-message.js';
+import { historyIsLong } from './history-length.js';
 import { recordEnding } from './outcome-metrics.js';
 import { releaseUserSlot } from './user-quota.js';
 
@@ -111,7 +112,6 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
     record('role binding kernel-controller created');
   };
 
-  const historyIsLong = (): boolean => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= input.historyEventLimit;
   /** Alive: wakes on activity, on the pod's end, when a deadline passes, or when the history is long. */
   const stayAlive = async (): Promise<{ wake: Wake; podEnd?: PodEnd | Error }> => {
     let podEnd: PodEnd | Error | undefined;
@@ -121,7 +121,7 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
     const ageLimit = input.maxAgeSeconds === undefined ? Infinity : startedAt + input.maxAgeSeconds * 1000;
     try {
       for (;;) {
-        if (historyIsLong()) return { wake: 'continue' };
+        if (historyIsLong(input.historyEventLimit)) return { wake: 'continue' };
         const seen = touches;
         const left = Math.min(lastActivity + input.cullIdleTimeoutSeconds * 1000, ageLimit) - Date.now();
         if (left <= 0) {

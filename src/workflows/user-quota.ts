@@ -4,6 +4,7 @@ import {
 import type { Activities } from '../activities/index.js';
 import { limitMessage, userQuotaWorkflowId, type QuotaOwner } from '../domain/user-quota.js';
 import { signalIfRunning } from './external-signal.js';
+import { historyIsLong } from './history-length.js';
 
 export interface SlotRequest {
   /** The kernel session or Spark job taking the slot. */
@@ -60,7 +61,7 @@ export async function userQuota(owner: QuotaOwner, held: Record<string, number> 
   });
   setHandler(slotsQuery, () => [...slots.keys()]);
 
-  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength >= historyEventLimit);
+  await condition(() => historyIsLong(historyEventLimit));
   await condition(allHandlersFinished);
   await continueAsNew<typeof userQuota>(owner, Object.fromEntries(slots));
 }
