@@ -1,6 +1,7 @@
-import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { clusterAdminToken } from './cluster-admin-token.js';
 import { startGkeSimulator, type GkeSimulator, type GkeSimulatorOptions, type SimulatorLogger } from './gke-simulator/index.js';
 
 export interface LocalGkeApi {
@@ -8,11 +9,6 @@ export interface LocalGkeApi {
   /** Presets naming the connection `simulator` and the node pool `small`, for CLUSTER_PRESETS_FILE. */
   presetsFile: string;
 }
-
-const account = 'gke-simulator-admin';
-const ignoreConflict = (error: unknown): void => {
-  if ((error as { code?: number }).code !== 409) throw error;
-};
 
 /**
  * The local fake of the GKE API for `npm start` (GKE_SIMULATOR=1), so that a person can try the
@@ -27,20 +23,12 @@ export async function startLocalGkeApi(
   admin.loadFromFile(kubeconfig);
   const cluster = admin.getCurrentCluster();
   if (!cluster?.caData) throw new Error(`the kubeconfig ${kubeconfig} has no cluster CA, which the GKE simulator must report`);
-  const core = admin.makeApiClient(CoreV1Api);
-  await core.createNamespacedServiceAccount({ namespace: 'kube-system', body: { metadata: { name: account } } }).catch(ignoreConflict);
-  await admin.makeApiClient(RbacAuthorizationV1Api).createClusterRoleBinding({
-    body: {
-      metadata: { name: account }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-      subjects: [{ kind: 'ServiceAccount', name: account, namespace: 'kube-system' }],
-    },
-  }).catch(ignoreConflict);
-  const token = await core.createNamespacedServiceAccountToken({ name: account, namespace: 'kube-system', body: { spec: { audiences: [], expirationSeconds: 24 * 3600 } } });
+  const token = await clusterAdminToken(admin, 'gke-simulator-admin', 24 * 3600);
 
   const dir = join(stateDir, 'gke-simulator');
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   const tokenFile = join(dir, 'token');
-  writeFileSync(tokenFile, token.status?.token ?? '', { mode: 0o600 });
+  writeFileSync(tokenFile, token, { mode: 0o600 });
   const simulator = await startGkeSimulator({
     kubernetes: { endpoint: new URL(cluster.server).host, caCertificatePem: Buffer.from(cluster.caData, 'base64').toString('utf8') },
     ...timing,

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { asFailure } from '../../src/activities/kubernetes/api-errors.js';
 import { startFaultProxy, writeKubeconfigThroughProxy, type FaultProxy } from '../fault-proxy/index.js';
-import { adminKubeConfig, clusterAdminToken, eventually, statusOf, uniqueName } from './stack/kube.js';
+import { clusterAdminToken } from '../../src/local/cluster-admin-token.js';
+import { adminKubeConfig, eventually, statusOf, uniqueName } from './stack/kube.js';
 import { readStackInfo } from './stack/stack-info.js';
 
 const admin = adminKubeConfig();
@@ -35,7 +36,7 @@ describe('fault proxy in front of the real API server', () => {
     await adminCore.createNamespace({ body: { metadata: { name: namespace } } });
     const caPem = Buffer.from(admin.getCurrentCluster()?.caData ?? '', 'base64').toString('utf8');
     proxy = await startFaultProxy({ upstream: readStackInfo().apiserverUrl, caPem });
-    writeKubeconfigThroughProxy(proxy.url, await clusterAdminToken(account), join(dir, 'kubeconfig'));
+    writeKubeconfigThroughProxy(proxy.url, await clusterAdminToken(admin, account, 3600), join(dir, 'kubeconfig'));
     config = new KubeConfig();
     config.loadFromFile(join(dir, 'kubeconfig'));
     core = config.makeApiClient(CoreV1Api);

@@ -1,4 +1,4 @@
-import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { readStackInfo } from './stack-info.js';
 
 /** Admin client configuration for the test stack's cluster. */
@@ -6,25 +6,6 @@ export function adminKubeConfig(): KubeConfig {
   const config = new KubeConfig();
   config.loadFromFile(readStackInfo().kubeconfig);
   return config;
-}
-
-/**
- * A bearer token (an hour long) of a new cluster-admin service account `account` in kube-system,
- * for a client that must not use the admin's client certificate: one the orchestrator presents
- * as a GKE token, or one passed through a plain-HTTP proxy.
- */
-export async function clusterAdminToken(account: string): Promise<string> {
-  const admin = adminKubeConfig();
-  const core = admin.makeApiClient(CoreV1Api);
-  await core.createNamespacedServiceAccount({ namespace: 'kube-system', body: { metadata: { name: account } } });
-  await admin.makeApiClient(RbacAuthorizationV1Api).createClusterRoleBinding({
-    body: {
-      metadata: { name: account }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-      subjects: [{ kind: 'ServiceAccount', name: account, namespace: 'kube-system' }],
-    },
-  });
-  const token = await core.createNamespacedServiceAccountToken({ name: account, namespace: 'kube-system', body: { spec: { audiences: [], expirationSeconds: 3600 } } });
-  return token.status?.token ?? '';
 }
 
 /** A name no earlier test run used, for objects a test creates. */
