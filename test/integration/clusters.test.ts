@@ -12,6 +12,7 @@ import { eventually, uniqueName } from './stack/kube.js';
 import { startGkeFixture, type GkeFixture } from './stack/gke-fixture.js';
 import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
 import { readStackInfo, stackEnv } from './stack/stack-info.js';
+import { sparkPiJob } from './stack/spark-pi.js';
 
 const run = promisify(execFile);
 const quota = "Insufficient regional quota to satisfy request: resource \"CPUS\": request requires '48.0' and is short '16.0'";
@@ -80,13 +81,7 @@ describe('clusters through the REST API (real worker, local GKE API, real contro
     expect(await until(name, ['RUNNING', 'FAILED'])).toMatchObject({ phase: 'RUNNING', idleTtlSeconds: 8, inUseBy: 0 });
 
     const jobId = uniqueName('job');
-    expect((await orchestrator.call('POST', '/v1/spark-jobs', {
-      jobId, user: 'ada', cluster: name,
-      app: {
-        image: 'apache/spark:4.0.1', mainApplicationFile: 'local:///opt/spark/examples/jars/spark-examples.jar', mainClass: 'org.apache.spark.examples.SparkPi',
-        conf: { 'spark.kubernetes.driver.annotation.compute-orchestrator/simulate-run-seconds': '1' },
-      },
-    })).statusCode).toBe(202);
+    expect((await orchestrator.call('POST', '/v1/spark-jobs', sparkPiJob('ada', 1, { jobId, cluster: name }))).statusCode).toBe(202);
     const kernelId = await startKernel(name);
     const job = await eventually(async () => (await orchestrator.call('GET', `/v1/spark-jobs/${jobId}`)).json(), (status: any) => status.cleanedUp === true, 90_000);
     expect(job).toMatchObject({ phase: 'SUCCEEDED', exitCode: 0 });

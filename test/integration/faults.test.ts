@@ -9,20 +9,11 @@ import { seededRandom, startFaultProxy, writeKubeconfigThroughProxy, type FaultP
 import { adminKubeConfig, eventually, statusOf, uniqueName } from './stack/kube.js';
 import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
 import { readStackInfo } from './stack/stack-info.js';
+import { sparkPiJob } from './stack/spark-pi.js';
 
 const admin = adminKubeConfig();
 const core = admin.makeApiClient(CoreV1Api);
 const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-
-function job(user: string) {
-  return {
-    jobId: uniqueName('job'), user,
-    app: {
-      image: 'apache/spark:4.0.1', mainApplicationFile: 'local:///opt/spark/examples/jars/spark-examples.jar', mainClass: 'org.apache.spark.examples.SparkPi',
-      conf: { 'spark.kubernetes.driver.annotation.compute-orchestrator/simulate-run-seconds': '2' },
-    },
-  };
-}
 
 /** Every object of ours that a workflow left on the cluster (its owner label), as "Kind namespace/name". */
 async function leftBy(workflowId: string): Promise<string[]> {
@@ -70,7 +61,7 @@ describe('with a failing Kubernetes API (fault-injecting proxy in front of the A
     // Rules are tried in order: 10% each of all requests.
     const rules = [proxy.inject({ fault: { status: 500 }, probability: 0.1 }), proxy.inject({ fault: { status: 503 }, probability: 0.1 / 0.9 }), proxy.inject({ fault: { status: 429 }, probability: 0.1 / 0.8 })];
     const user = uniqueName('flaky');
-    const jobs = [job(user), job(user), job(user)];
+    const jobs = [sparkPiJob(user, 2), sparkPiJob(user, 2), sparkPiJob(user, 2)];
     const kernelIds = [uniqueName('k'), uniqueName('k')];
     try {
       for (const body of jobs) expect((await orchestrator.call('POST', '/v1/spark-jobs', body)).statusCode).toBe(202);

@@ -10,22 +10,13 @@ import { repoRoot } from '../../src/local/paths.js';
 import { adminKubeConfig, eventually, statusOf, uniqueName } from './stack/kube.js';
 import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
 import { stackEnv } from './stack/stack-info.js';
+import { sparkPiJob } from './stack/spark-pi.js';
 
 const admin = adminKubeConfig();
 const core = admin.makeApiClient(CoreV1Api);
 const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
 const run = promisify(execFile);
 const graceSeconds = 3;
-
-function longJob(user: string) {
-  return {
-    jobId: uniqueName('job'), user,
-    app: {
-      image: 'apache/spark:4.0.1', mainApplicationFile: 'local:///opt/spark/examples/jars/spark-examples.jar', mainClass: 'org.apache.spark.examples.SparkPi',
-      conf: { 'spark.kubernetes.driver.annotation.compute-orchestrator/simulate-run-seconds': '600' },
-    },
-  };
-}
 
 describe('the janitor (real worker, real control plane)', () => {
   let orchestrator: Orchestrator;
@@ -40,8 +31,8 @@ describe('the janitor (real worker, real control plane)', () => {
 
   test('after a Spark job and a kernel are terminated by hand, a sweep removes what they left; running work and unlabelled objects are untouched', async () => {
     const user = uniqueName('jan');
-    const terminatedJob = longJob(user);
-    const runningJob = longJob(user);
+    const terminatedJob = sparkPiJob(user, 600);
+    const runningJob = sparkPiJob(user, 600);
     const kernelId = uniqueName('k');
     for (const body of [terminatedJob, runningJob]) expect((await orchestrator.call('POST', '/v1/spark-jobs', body)).statusCode).toBe(202);
     expect((await orchestrator.call('POST', '/v1/kernels', { kernelId, user })).statusCode).toBe(202);

@@ -1,9 +1,9 @@
 import { describe, expect, test } from '@jest/globals';
 import { createServer } from 'node:net';
 import { SparkJobsClient } from '../../src/client/spark-jobs.js';
-import type { SparkJobInput } from '../../src/domain/spark-job.js';
 import { eventually, uniqueName } from './stack/kube.js';
 import { workerProcessSuite } from './stack/worker-process.js';
+import { sparkPiInput } from './stack/spark-pi.js';
 
 async function freePort(): Promise<number> {
   const server = createServer();
@@ -21,14 +21,7 @@ describe('the worker\'s Prometheus metrics (WORKER_METRICS_ADDRESS)', () => {
     const address = `127.0.0.1:${await freePort()}`;
     suite.workers.start(taskQueue, 'worker', { WORKER_METRICS_ADDRESS: address });
     const user = uniqueName('metrics');
-    const input: SparkJobInput = {
-      jobId: uniqueName('job'), user, cluster: 'local', namespace: `dss-ns-${user}`, autoCreateNamespace: true,
-      app: {
-        image: 'apache/spark:4.0.1', mainApplicationFile: 'local:///opt/spark/examples/jars/spark-examples.jar', mainClass: 'org.apache.spark.examples.SparkPi',
-        conf: { 'spark.kubernetes.driver.annotation.compute-orchestrator/simulate-run-seconds': '1' },
-      },
-    };
-    const { workflowId } = await new SparkJobsClient(suite.temporal.client, taskQueue).start(input);
+    const { workflowId } = await new SparkJobsClient(suite.temporal.client, taskQueue).start(sparkPiInput(user, 1));
     await suite.temporal.client.workflow.getHandle(workflowId).result();
 
     const scrape = async (): Promise<string> => (await fetch(`http://${address}/metrics`)).text();

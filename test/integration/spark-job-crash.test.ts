@@ -6,6 +6,7 @@ import { SparkJobsClient } from '../../src/client/spark-jobs.js';
 import { sparkJobNames, type SparkJobInput } from '../../src/domain/spark-job.js';
 import { adminKubeConfig, eventually, statusOf, uniqueName } from './stack/kube.js';
 import { killWorker, workerProcessSuite } from './stack/worker-process.js';
+import { sparkPiInput } from './stack/spark-pi.js';
 
 const admin = adminKubeConfig();
 const core = admin.makeApiClient(CoreV1Api);
@@ -26,13 +27,7 @@ describe('a worker killed (SIGKILL) after each step of a spark job, then started
     const taskQueue = uniqueName('crash');
     const jobs = new SparkJobsClient(suite.temporal.client, taskQueue);
     const user = uniqueName('crash');
-    const input: SparkJobInput = {
-      jobId: uniqueName('crash-job'), user, cluster: 'local', namespace: `dss-ns-${user}`, autoCreateNamespace: true,
-      app: {
-        image: 'apache/spark:4.0.1', mainApplicationFile: 'local:///opt/spark/examples/jars/spark-examples.jar', mainClass: 'org.apache.spark.examples.SparkPi',
-        conf: { 'spark.kubernetes.driver.annotation.compute-orchestrator/simulate-run-seconds': '4' },
-      },
-    };
+    const input = sparkPiInput(user, 4);
     const first = suite.workers.start(taskQueue, `${step}-first`);
     await jobs.start(input);
     await eventually(() => reached(input), (yes) => yes, 60_000);

@@ -5,6 +5,7 @@ import { searchAttributeKeys } from '../../src/domain/search-attributes.js';
 import { sparkJobNames } from '../../src/domain/spark-job.js';
 import { adminKubeConfig, eventually, kubeConfigWithToken, statusOf, uniqueName } from './stack/kube.js';
 import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
+import { sparkPiApp } from './stack/spark-pi.js';
 
 const admin = adminKubeConfig();
 const core = admin.makeApiClient(CoreV1Api);
@@ -15,13 +16,7 @@ function job(user: string, conf: Record<string, string> = {}, extra: Record<stri
   return {
     jobId: uniqueName('job'),
     user,
-    app: {
-      image: 'apache/spark:4.0.1',
-      mainApplicationFile: 'local:///opt/spark/examples/jars/spark-examples.jar',
-      mainClass: 'org.apache.spark.examples.SparkPi',
-      args: ['10'],
-      conf: { 'spark.kubernetes.driver.annotation.compute-orchestrator/simulate-run-seconds': '2', ...conf },
-    },
+    app: { ...sparkPiApp(2, conf), args: ['10'] },
     ...extra,
   };
 }

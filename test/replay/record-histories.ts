@@ -26,6 +26,7 @@ import { repoRoot, toolBinary } from '../../src/local/paths.js';
 import { freePorts, startLocalStack } from '../../src/local/stack.js';
 import { startWorker } from '../../src/worker.js';
 import { clusterUseSignal } from '../../src/workflows/cluster-use.js';
+import { sparkPiApp } from '../integration/stack/spark-pi.js';
 
 const outDir = join(repoRoot, 'test', 'replay', 'histories');
 const stateDir = join(tmpdir(), `record-histories-${process.pid}`);
@@ -58,10 +59,7 @@ try {
   const jobs = new SparkJobsClient(client, config.taskQueue, config.sparkMaxInFlightPerUser);
   const job = (jobId: string, runSeconds: number) => toSparkJobInput({
     jobId, user: 'replay',
-    app: {
-      image: 'apache/spark:4.0.1', mainApplicationFile: 'local:///opt/spark/examples/jars/spark-examples.jar', mainClass: 'org.apache.spark.examples.SparkPi',
-      conf: { 'spark.kubernetes.driver.annotation.compute-orchestrator/simulate-run-seconds': String(runSeconds) },
-    },
+    app: sparkPiApp(runSeconds),
   }, { newJobId: () => jobId, orchestratorNamespace: config.orchestratorNamespace });
   const succeeded = await jobs.start(job('succeeds', 1));
   await client.workflow.getHandle(succeeded.workflowId).result();
