@@ -21,5 +21,6 @@ if [ ! -d node_modules ] || [ "$(cat node_modules/.lock-state 2>/dev/null)" != "
   lock_state > node_modules/.lock-state
 fi
 
+bash tools/install-debian-packages.sh
 bash tools/build-all.sh >/dev/null
 npx tsc -p tsconfig.build.json

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Debian packages the tests use as real components: PostgreSQL (the production-shaped Temporal's
+# database) and Chromium (the Web UI check, driven by playwright-core; no browser download).
+# Installed once with apt-get when missing; elsewhere, install them and run again.
+. "$(dirname "$0")/lib.sh"
+
+missing=()
+compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  fail "missing Debian packages: ${missing[*]} (install them, e.g. 'sudo apt-get install ${missing[*]}', and run again)"
+fi
+printf 'tools: installing %s from Debian (first time only)\n' "${missing[*]}" >&2
+log="$CACHE_ROOT/apt-install.log"
+mkdir -p "$CACHE_ROOT"
+if ! { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"; } >"$log" 2>&1; then
+  tail -n 20 "$log" >&2
+  fail "installing ${missing[*]} failed; the whole log is $log"
+fi
