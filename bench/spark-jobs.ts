@@ -10,7 +10,6 @@
  * that share of its requests 500, 503 or 429 (a third each); the run then counts the objects left.
  */
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import type { Client } from '@temporalio/client';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,12 +21,12 @@ import { GkeClients } from '../src/activities/gke/client.js';
 import { SparkJobsClient } from '../src/client/spark-jobs.js';
 import { connectTemporal } from '../src/client/temporal.js';
 import { loadRuntimeConfig } from '../src/config.js';
-import { timestampMillis } from '../src/client/timestamps.js';
 import { emptyClusterPresets } from '../src/domain/cluster-presets.js';
 import { kindLabel, managedByLabel, managedByValue, ownershipMarks } from '../src/domain/labels.js';
 import { sparkDriverClusterRole, sparkJobNames, type SparkJobInput } from '../src/domain/spark-job.js';
 import { ensureLocalCodecKeys } from '../src/local/codec-keys.js';
 import { toolBinary } from '../src/local/paths.js';
+import { latencies } from './job-latencies.js';
 import { percentile } from './percentile.js';
 import { pool } from './pool.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
@@ -38,28 +37,6 @@ const jobs = Number(process.argv[2] ?? 100);
 const inFlight = Number(process.argv[3] ?? 10);
 const faultRate = Number(process.argv[4] ?? 0);
 const stateDir = join(tmpdir(), `bench-spark-${process.pid}`);
-
-/** Setup and teardown latencies of one finished job, read from its history. */
-async function latencies(client: Client, workflowId: string): Promise<{ setup: number; teardown: number }> {
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  const events = history.events ?? [];
-  const scheduled = new Map<string, string>();
-  const at: Record<string, number> = {};
-  for (const event of events) {
-    const id = String(event.eventId);
-    if (event.activityTaskScheduledEventAttributes) scheduled.set(id, event.activityTaskScheduledEventAttributes.activityType?.name ?? '');
-    const started = event.activityTaskStartedEventAttributes;
-    if (started) at[`started:${scheduled.get(String(started.scheduledEventId))}`] ??= timestampMillis(event.eventTime);
-    const completed = event.activityTaskCompletedEventAttributes;
-    if (completed) at[`completed:${scheduled.get(String(completed.scheduledEventId))}`] = timestampMillis(event.eventTime);
-  }
-  const accepted = timestampMillis(events[0]!.eventTime);
-  const closed = timestampMillis(events.at(-1)!.eventTime);
-  return {
-    setup: at['started:submitSparkJob']! - accepted,
-    teardown: closed - at['completed:watchPodUntilEnd']!,
-  };
-}
 
 /** A kubeconfig for the worker's own token through a proxy failing `rate` of requests. */
 async function faultyKubeconfig(workerKubeconfig: string, dir: string, rate: number): Promise<{ kubeconfig: string; proxy: FaultProxy }> {

@@ -16,10 +16,11 @@ export function toolsCacheRoot(): string {
   return join(base, 'tools');
 }
 
-export type ToolName = 'temporal' | 'kubernetes' | 'etcd' | 'kwok' | 'spark';
+export type ToolName = 'temporal' | 'temporal-server' | 'kubernetes' | 'etcd' | 'kwok' | 'spark';
 
 const versionKeys: Record<ToolName, string> = {
   temporal: 'TEMPORAL_CLI_VERSION',
+  'temporal-server': 'TEMPORAL_SERVER_VERSION',
   kubernetes: 'KUBERNETES_VERSION',
   etcd: 'ETCD_VERSION',
   kwok: 'KWOK_VERSION',

@@ -26,3 +26,20 @@ export async function freePort(): Promise<number> {
   if (address === null || typeof address === 'string') throw new Error('could not allocate a port');
   return address.port;
 }
+
+/**
+ * A free port below 32768, outside Linux's ephemeral range, for what stores its port in a 16-bit
+ * signed column (Temporal's cluster membership on PostgreSQL).
+ */
+export async function freeLowPort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    try {
+      await assertPortFree('port search', port);
+      return port;
+    } catch {
+      continue;
+    }
+  }
+  throw new Error('no free port between 20000 and 32000 after 100 tries');
+}

@@ -27,6 +27,9 @@ export interface StartOptions {
   logFile: string;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Run as this user and group (a root parent starting a server that refuses root). */
+  uid?: number;
+  gid?: number;
 }
 
 /** One child process of the local stack, with its output in a log file. */
@@ -51,6 +54,8 @@ export class SupervisedProcess {
     const [command, ...prefix] = [...deathSignalWrapper, options.command];
     const child = spawn(command, [...prefix, ...options.args], {
       cwd: options.cwd,
+      uid: options.uid,
+      gid: options.gid,
       env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: a terminal's Ctrl-C reaches only us, and we stop the components

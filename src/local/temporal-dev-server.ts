@@ -1,11 +1,10 @@
-import { Connection } from '@temporalio/client';
-import proto from '@temporalio/proto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { searchAttributeTypes } from '../domain/search-attributes.js';
 import { toolBinary } from './paths.js';
 import { assertPortFree } from './ports.js';
 import { SupervisedProcess } from './supervised-process.js';
+import { servingTemporal } from './temporal-health.js';
 
 export interface TemporalPorts {
   grpc: number;
@@ -18,16 +17,6 @@ export interface TemporalDevServer {
   address: string;
   uiUrl: string;
   process: SupervisedProcess;
-}
-
-async function serving(address: string): Promise<boolean> {
-  const connection = await Connection.connect({ address, connectTimeout: 1_000 });
-  try {
-    const response = await connection.healthService.check({});
-    return response.status === proto.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING;
-  } finally {
-    await connection.close();
-  }
 }
 
 /** `temporal server start-dev` on loopback, SQLite under `dir`, the orchestrator's search attributes registered. */
@@ -49,7 +38,7 @@ export async function startTemporalDevServer(dir: string, logDir: string, ports:
   });
   const address = `127.0.0.1:${ports.grpc}`;
   try {
-    await server.waitUntilReady('serving (gRPC health check)', () => serving(address), 60_000);
+    await server.waitUntilReady('serving (gRPC health check)', () => servingTemporal(address), 60_000);
   } catch (error) {
     await server.stop();
     throw error;

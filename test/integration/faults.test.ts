@@ -1,35 +1,17 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { managedByLabel, managedByValue, ownerLabel } from '../../src/domain/labels.js';
-import { toDnsLabel } from '../../src/domain/naming.js';
 import { seededRandom, startFaultProxy, writeKubeconfigThroughProxy, type FaultProxy } from '../fault-proxy/index.js';
 import { adminKubeConfig, eventually, statusOf, uniqueName } from './stack/kube.js';
+import { leftBy } from './stack/leftovers.js';
 import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
 import { readStackInfo } from './stack/stack-info.js';
 import { sparkPiJob } from './stack/spark-pi.js';
 
 const admin = adminKubeConfig();
 const core = admin.makeApiClient(CoreV1Api);
-const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-
-/** Every object of ours that a workflow left on the cluster (its owner label), as "Kind namespace/name". */
-async function leftBy(workflowId: string): Promise<string[]> {
-  const labelSelector = `${managedByLabel}=${managedByValue},${ownerLabel}=${toDnsLabel(workflowId)}`;
-  const [pods, accounts, bindings, namespaces] = await Promise.all([
-    core.listPodForAllNamespaces({ labelSelector }), core.listServiceAccountForAllNamespaces({ labelSelector }),
-    rbac.listRoleBindingForAllNamespaces({ labelSelector }), core.listNamespace({ labelSelector }),
-  ]);
-  return [
-    ...pods.items.map((item) => `Pod ${item.metadata?.namespace}/${item.metadata?.name}`),
-    ...accounts.items.map((item) => `ServiceAccount ${item.metadata?.namespace}/${item.metadata?.name}`),
-    ...bindings.items.map((item) => `RoleBinding ${item.metadata?.namespace}/${item.metadata?.name}`),
-    // A namespace still terminating is on its way out; one that is Active was leaked.
-    ...namespaces.items.filter((item) => item.status?.phase !== 'Terminating' && item.metadata?.labels?.['compute-orchestrator/kind'] === 'kernel').map((item) => `Namespace ${item.metadata?.name}`),
-  ];
-}
 
 /**
  * The worker talks to the API server through a proxy that injects faults: the orchestrator must

@@ -9,10 +9,10 @@ import { connectTemporal, type TemporalHandle } from '../../../src/client/tempor
 import { loadRuntimeConfig } from '../../../src/config.js';
 import { stackEnv } from './stack-info.js';
 
-/** The worker as operators run it: its own process (compiled), so SIGKILL is a real crash. */
-export function startWorkerProcess(taskQueue: string, logFile: string, env: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'worker.js')], {
-    env: { ...process.env, ...stackEnv(), TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'debug', ...env },
+/** A compiled entry point (`worker.js`, `api/main.js`) as operators run it: its own process, so SIGKILL is a real crash. */
+function startOrchestratorProcess(entry: string, logFile: string, env: Record<string, string>): ChildProcess {
+  const child = spawn(process.execPath, [join(repoRoot, 'dist', entry)], {
+    env: { ...process.env, ...stackEnv(), LOG_LEVEL: 'debug', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const log = createWriteStream(logFile);
@@ -21,14 +21,18 @@ export function startWorkerProcess(taskQueue: string, logFile: string, env: Reco
   return child;
 }
 
+export function startWorkerProcess(taskQueue: string, logFile: string, env: Record<string, string> = {}): ChildProcess {
+  return startOrchestratorProcess('worker.js', logFile, { TEMPORAL_TASK_QUEUE: taskQueue, ...env });
+}
+
 export async function killWorker(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   child.kill('SIGKILL');
   await once(child, 'exit');
 }
 
-/** The worker processes a test starts, each logging to `<logDir>/<name>.log`, all killed at its end. */
-export class WorkerProcesses {
+/** The worker and API processes a test starts, each logging to `<logDir>/<name>.log`, all killed at its end. */
+export class OrchestratorProcesses {
   private readonly started: ChildProcess[] = [];
 
   constructor(readonly logDir: string) {}
@@ -39,13 +43,20 @@ export class WorkerProcesses {
     return worker;
   }
 
+  /** An API process; `env` gives at least its task queue, port and tokens file. */
+  startApi(name: string, env: Record<string, string>): ChildProcess {
+    const api = startOrchestratorProcess(join('api', 'main.js'), join(this.logDir, `${name}.log`), env);
+    this.started.push(api);
+    return api;
+  }
+
   killAll(): Promise<void[]> {
     return Promise.all(this.started.map(killWorker));
   }
 }
 
 export interface WorkerProcessSuite {
-  workers: WorkerProcesses;
+  workers: OrchestratorProcesses;
   /** Connected before the first test. */
   readonly temporal: TemporalHandle;
 }
@@ -55,7 +66,7 @@ export interface WorkerProcessSuite {
  * and, after the block, every worker killed and the client closed. Logs go to a fresh directory.
  */
 export function workerProcessSuite(name: string): WorkerProcessSuite {
-  const workers = new WorkerProcesses(mkdtempSync(join(tmpdir(), `${name}-`)));
+  const workers = new OrchestratorProcesses(mkdtempSync(join(tmpdir(), `${name}-`)));
   let temporal: TemporalHandle | undefined;
   beforeAll(async () => {
     temporal = await connectTemporal(loadRuntimeConfig(stackEnv()));

@@ -1,0 +1,183 @@
+import { Connection } from '@temporalio/client';
+import { msToTs } from '@temporalio/common/lib/time.js';
+import proto from '@temporalio/proto';
+import { execFile } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { stringify } from 'yaml';
+import { searchAttributeTypes } from '../domain/search-attributes.js';
+import { toolBinary } from './paths.js';
+import { assertPortFree, freeLowPort, freePort, loopback } from './ports.js';
+import { startPostgres, type PostgresServer } from './postgres.js';
+import { ComponentError, SupervisedProcess } from './supervised-process.js';
+import { servingTemporal } from './temporal-health.js';
+
+const run = promisify(execFile);
+
+/**
+ * The four services of one server process: each its gRPC and membership port; the frontend also
+ * HTTP. Membership ports are stored in a smallint column: they must be below 32768.
+ */
+export interface TemporalServerPorts {
+  frontend: number;
+  frontendHttp: number;
+  history: number;
+  matching: number;
+  worker: number;
+  membership: [number, number, number, number];
+  metrics: number;
+}
+
+export interface TemporalOnPostgres {
+  address: string;
+  process: SupervisedProcess;
+}
+
+const databases = { temporal: 'postgresql/v12/temporal', temporal_visibility: 'postgresql/v12/visibility' } as const;
+
+/**
+ * The schema set up as operators do it: temporal-sql-tool creates each database, sets up the
+ * versioning tables, then applies every embedded migration. Idempotent: a database that exists
+ * is kept and only brought up to date.
+ */
+async function setUpSchemas(postgres: PostgresServer): Promise<void> {
+  const tool = toolBinary('temporal-server', 'temporal-sql-tool');
+  const connection = ['--plugin', 'postgres12', '--ep', postgres.host, '-p', String(postgres.port), '-u', postgres.user, '--pw', postgres.password];
+  for (const [database, schema] of Object.entries(databases)) {
+    const steps = [['create-database'], ['setup-schema', '-v', '0.0'], ['update-schema', '--schema-name', schema]];
+    for (const step of steps) {
+      try {
+        await run(tool, [...connection, '--db', database, ...step]);
+      } catch (error) {
+        const output = (error as { stderr?: string }).stderr ?? String(error);
+        // create-database and setup-schema on a database made by an earlier run: nothing to do.
+        if (step[0] !== 'update-schema' && /already exists/.test(output)) continue;
+        throw new ComponentError('temporal-sql-tool', `${step[0]} of ${database} failed`, output.trim());
+      }
+    }
+  }
+}
+
+function datastore(postgres: PostgresServer, databaseName: string, maxConns: number): object {
+  return {
+    sql: {
+      pluginName: 'postgres12', databaseName, connectAddr: `${postgres.host}:${postgres.port}`, connectProtocol: 'tcp',
+      user: postgres.user, password: postgres.password, maxConns, maxIdleConns: maxConns, maxConnLifetime: '1h',
+    },
+  };
+}
+
+function serverConfig(postgres: PostgresServer, ports: TemporalServerPorts, dynamicConfigFile: string): object {
+  const service = (grpcPort: number, membershipPort: number, extra: object = {}) => ({ rpc: { grpcPort, membershipPort, bindOnIP: loopback, ...extra } });
+  return {
+    log: { stdout: true, level: 'warn', format: 'json' },
+    persistence: {
+      defaultStore: 'default', visibilityStore: 'visibility', numHistoryShards: 4,
+      datastores: { default: datastore(postgres, 'temporal', 20), visibility: datastore(postgres, 'temporal_visibility', 10) },
+    },
+    global: {
+      membership: { maxJoinDuration: '30s', broadcastAddress: loopback },
+      metrics: { prometheus: { framework: 'tally', timerType: 'histogram', listenAddress: `${loopback}:${ports.metrics}` } },
+    },
+    services: {
+      frontend: service(ports.frontend, ports.membership[0], { httpPort: ports.frontendHttp }),
+      history: service(ports.history, ports.membership[1]),
+      matching: service(ports.matching, ports.membership[2]),
+      worker: service(ports.worker, ports.membership[3]),
+    },
+    clusterMetadata: {
+      enableGlobalNamespace: false, failoverVersionIncrement: 10, masterClusterName: 'active', currentClusterName: 'active',
+      clusterInformation: { active: { enabled: true, initialFailoverVersion: 1, rpcName: 'frontend', rpcAddress: `${loopback}:${ports.frontend}` } },
+    },
+    dcRedirectionPolicy: { policy: 'noop' },
+    dynamicConfigClient: { filepath: dynamicConfigFile, pollInterval: '10s' },
+  };
+}
+
+// As the dev server does: visibility queries (status lists, quotas, janitor, /metrics) are not
+// throttled at 10 per second, so both stacks behave alike under the same tests.
+const dynamicConfig = { 'frontend.namespaceRPS.visibility': [{ value: 100 }] };
+
+/** The namespace and the orchestrator's search attributes, as an operator registers them once. */
+async function registerNamespace(address: string, namespace: string): Promise<void> {
+  const connection = await Connection.connect({ address });
+  try {
+    try {
+      await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('3 days') });
+    } catch (error) {
+      if (!/already exists|AlreadyExists/i.test(String(error))) throw error;
+    }
+    const indexed = proto.temporal.api.enums.v1.IndexedValueType;
+    const searchAttributes = Object.fromEntries(Object.keys(searchAttributeTypes).map((name) => [name, indexed.INDEXED_VALUE_TYPE_KEYWORD]));
+    const existing = await connection.operatorService.listSearchAttributes({ namespace });
+    const missing = Object.fromEntries(Object.entries(searchAttributes).filter(([name]) => !(name in (existing.customAttributes ?? {}))));
+    if (Object.keys(missing).length > 0) await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
+  } finally {
+    await connection.close();
+  }
+}
+
+/**
+ * `go.temporal.io/server` (tools/build-temporal-server.sh) on PostgreSQL, all four services in
+ * one process on loopback, the schema and the namespace set up first: the topology of
+ * docker-compose.yml without containers.
+ */
+export async function startTemporalOnPostgres(dir: string, logDir: string, postgres: PostgresServer, ports: TemporalServerPorts, namespace = 'default'): Promise<TemporalOnPostgres> {
+  for (const port of [ports.frontend, ports.frontendHttp, ports.history, ports.matching, ports.worker, ...ports.membership, ports.metrics]) {
+    await assertPortFree('temporal-server', port);
+  }
+  await setUpSchemas(postgres);
+  const configDir = join(dir, 'config');
+  mkdirSync(configDir, { recursive: true });
+  const dynamicConfigFile = join(configDir, 'dynamic-config.yaml');
+  writeFileSync(dynamicConfigFile, stringify(dynamicConfig));
+  writeFileSync(join(configDir, 'postgres.yaml'), stringify(serverConfig(postgres, ports, dynamicConfigFile)), { mode: 0o600 });
+  const server = SupervisedProcess.start({
+    name: 'temporal-server',
+    command: toolBinary('temporal-server', 'temporal-server'),
+    args: ['--root', dir, '--config', 'config', '--env', 'postgres', '--allow-no-auth', 'start'],
+    logFile: join(logDir, 'temporal-server.log'),
+    cwd: dir,
+  });
+  const address = `${loopback}:${ports.frontend}`;
+  try {
+    await server.waitUntilReady('serving (gRPC health check)', () => servingTemporal(address), 120_000);
+    await registerNamespace(address, namespace);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return { address, process: server };
+}
+
+export interface PostgresBackedTemporal {
+  address: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * PostgreSQL and the Temporal server on it, state under `dir`, every port free on loopback: the
+ * production-shaped Temporal for tests and benchmarks. Stops both, server first.
+ */
+export async function startPostgresBackedTemporal(dir: string, logDir: string): Promise<PostgresBackedTemporal> {
+  mkdirSync(logDir, { recursive: true });
+  const postgres = await startPostgres(join(dir, 'postgresql'), logDir, await freePort());
+  const ports: TemporalServerPorts = {
+    frontend: await freePort(), frontendHttp: await freePort(), history: await freePort(), matching: await freePort(), worker: await freePort(),
+    membership: [await freeLowPort(), await freeLowPort(), await freeLowPort(), await freeLowPort()], metrics: await freePort(),
+  };
+  try {
+    const temporal = await startTemporalOnPostgres(join(dir, 'temporal'), logDir, postgres, ports);
+    return {
+      address: temporal.address,
+      async stop() {
+        await temporal.process.stop();
+        await postgres.process.stop();
+      },
+    };
+  } catch (error) {
+    await postgres.process.stop();
+    throw error;
+  }
+}
