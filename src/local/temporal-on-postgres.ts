@@ -34,7 +34,7 @@ export interface TemporalOnPostgres {
   process: SupervisedProcess;
 }
 
-const databases = { temporal: 'postgresql/v12/temporal', temporal_visibility: 'postgresql/v12/visibility' } as const;
+export const temporalDatabases = { temporal: 'postgresql/v12/temporal', temporal_visibility: 'postgresql/v12/visibility' } as const;
 
 /**
  * The schema set up as operators do it: temporal-sql-tool creates each database, sets up the
@@ -44,7 +44,7 @@ const databases = { temporal: 'postgresql/v12/temporal', temporal_visibility: 'p
 async function setUpSchemas(postgres: PostgresServer): Promise<void> {
   const tool = toolBinary('temporal-server', 'temporal-sql-tool');
   const connection = ['--plugin', 'postgres12', '--ep', postgres.host, '-p', String(postgres.port), '-u', postgres.user, '--pw', postgres.password];
-  for (const [database, schema] of Object.entries(databases)) {
+  for (const [database, schema] of Object.entries(temporalDatabases)) {
     const steps = [['create-database'], ['setup-schema', '-v', '0.0'], ['update-schema', '--schema-name', schema]];
     for (const step of steps) {
       try {

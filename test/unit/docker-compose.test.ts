@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { searchAttributeTypes } from '../../src/domain/search-attributes.js';
 import { repoRoot } from '../../src/local/paths.js';
+import { temporalDatabases } from '../../src/local/temporal-on-postgres.js';
 
 interface Service {
   command?: string[];
@@ -14,6 +15,7 @@ interface Service {
   ports?: string[];
   healthcheck?: unknown;
   build?: string;
+  image?: string;
 }
 
 const compose = parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as { services: Record<string, Service> };
@@ -21,11 +23,14 @@ const compose = parse(readFileSync(join(repoRoot, 'docker-compose.yml'), 'utf8')
 describe('docker-compose.yml', () => {
   test('has the production roles, each waiting for what it needs', () => {
     const { services } = compose;
-    expect(Object.keys(services).sort()).toEqual(['api', 'postgresql', 'temporal', 'temporal-search-attributes', 'temporal-ui', 'worker']);
-    expect(services.temporal!.depends_on).toEqual({ postgresql: { condition: 'service_healthy' } });
+    expect(Object.keys(services).sort()).toEqual(['api', 'postgresql', 'temporal', 'temporal-namespace', 'temporal-schema', 'temporal-ui', 'worker']);
+    expect(services['temporal-schema']!.depends_on).toEqual({ postgresql: { condition: 'service_healthy' } });
+    expect(services.temporal!.depends_on).toEqual({ 'temporal-schema': { condition: 'service_completed_successfully' } });
+    expect(services['temporal-namespace']!.depends_on).toEqual({ temporal: { condition: 'service_healthy' } });
+    expect(services.temporal!.healthcheck).toBeDefined();
     for (const name of ['worker', 'api']) {
       expect(services[name]!.build).toBe('.');
-      expect(services[name]!.depends_on).toEqual({ 'temporal-search-attributes': { condition: 'service_completed_successfully' } });
+      expect(services[name]!.depends_on).toEqual({ 'temporal-namespace': { condition: 'service_completed_successfully' } });
       expect(services[name]!.environment?.TEMPORAL_ADDRESS).toBe('temporal:7233');
     }
     expect(services.worker!.command).toEqual(['node', 'dist/worker.js']);
@@ -34,11 +39,20 @@ describe('docker-compose.yml', () => {
   });
 
   test("registers exactly the code's search attributes", () => {
-    const script = compose.services['temporal-search-attributes']!.entrypoint!.join(' ');
+    const script = compose.services['temporal-namespace']!.entrypoint!.join(' ');
     const listed = /for attribute in ([\w ]+); do/.exec(script)?.[1]?.split(' ');
     expect(listed?.sort()).toEqual(Object.keys(searchAttributeTypes).sort());
     expect(Object.values(searchAttributeTypes).every((type) => type === 'Keyword')).toBe(true);
     expect(script).toContain('--type Keyword');
+  });
+
+  test('runs the Temporal server the native production-shaped run builds, with the same schemas', () => {
+    const version = /^TEMPORAL_SERVER_VERSION=v(.+)$/m.exec(readFileSync(join(repoRoot, 'tools', 'versions.env'), 'utf8'))?.[1];
+    expect(compose.services.temporal!.image).toBe(`temporalio/server:${version}`);
+    expect(compose.services['temporal-schema']!.image).toBe(`temporalio/admin-tools:${version}`);
+    const script = compose.services['temporal-schema']!.entrypoint!.join(' ');
+    const pairs = /for pair in ([\w/: ]+); do/.exec(script)?.[1]?.split(' ');
+    expect(pairs).toEqual(Object.entries(temporalDatabases).map(([database, schema]) => `${database}:${schema}`));
   });
 
   test('the worker and the API read the same payload keys file', () => {
