@@ -1,4 +1,23 @@
+import { podServiceAccountDir } from './domain/cluster.js';
 import { validationError } from './domain/errors.js';
+import { splitHostPort } from './domain/host-port.js';
+
+/**
+ * Every environment variable the worker, the API and the CLI read (README's Configuration table);
+ * `npm start`'s own (LOCAL_*, GKE_SIMULATOR*) are not here. loadRuntimeConfig can read no other
+ * (its env is typed by this list), and deploy/'s manifests may set no other (a unit test).
+ */
+export const configVariables = [
+  'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'API_HOST', 'API_PORT', 'API_TOKENS_FILE', 'API_BODY_LIMIT_BYTES',
+  'KUBECONFIG_LOCAL', 'KUBERNETES_IN_CLUSTER', 'KUBERNETES_SERVICE_ACCOUNT_DIR', 'KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT',
+  'SPARK_SUBMIT', 'ORCHESTRATOR_NAMESPACE', 'KERNEL_SPECS_FILE', 'KERNEL_PROHIBITED_UIDS', 'KERNEL_PROHIBITED_GIDS', 'KERNEL_MAX_PER_USER',
+  'SPARK_MAX_IN_FLIGHT_PER_USER', 'KERNEL_HISTORY_EVENT_LIMIT', 'WORKER_MAX_POD_WATCHES', 'CLUSTER_PRESETS_FILE', 'GKE_POLL_INTERVAL_MS',
+  'WORKER_METRICS_ADDRESS', 'WORKER_HEALTH_ADDRESS', 'JANITOR_INTERVAL_SECONDS', 'JANITOR_GRACE_SECONDS', 'CODEC_KEYS_FILE', 'CODEC_CORS_ORIGINS',
+  // Read by the logger (src/logger.ts), not by loadRuntimeConfig.
+  'LOG_LEVEL',
+] as const;
+export type ConfigVariable = (typeof configVariables)[number];
+export type ConfigEnv = Partial<Record<ConfigVariable, string>>;
 
 /** Runtime configuration of the worker, the API and the CLI, from environment variables (README). */
 export interface RuntimeConfig {
@@ -10,8 +29,11 @@ export interface RuntimeConfig {
   /** File of API tokens (hashes and scopes); see src/api/auth.ts. */
   apiTokensFile: string;
   apiBodyLimitBytes: number;
-  /** Kubeconfig of the static cluster `local`, when there is one. */
-  localKubeconfig?: string;
+  /**
+   * How the worker reaches the built-in cluster `local`, when there is one: a kubeconfig file
+   * (KUBECONFIG_LOCAL), or, in a pod, its service account's token and CA (KUBERNETES_IN_CLUSTER).
+   */
+  localCluster?: { kubeconfig: string } | { serviceAccountDir: string };
   /** The spark-submit launcher the worker runs. */
   sparkSubmit: string;
   /** The orchestrator's own namespace: never a target of a job or kernel. */
@@ -34,6 +56,8 @@ export interface RuntimeConfig {
   gkePollMs: number;
   /** host:port where the worker serves Prometheus metrics (/metrics); none when unset. */
   workerMetricsAddress?: string;
+  /** host:port where the worker answers GET /healthz (src/worker-health.ts); none when unset. */
+  workerHealthAddress?: string;
   /** Seconds between two scheduled janitor sweeps; 0: no schedule (sweeps on demand only). */
   janitorIntervalSeconds: number;
   /** The janitor leaves objects younger than this alone, whatever their owner's state. */
@@ -48,7 +72,7 @@ export const defaultCodecKeysFile = '.local/codec-keys.json';
 /** A Web UI on this machine's loopback, by both names a browser may use for it (CODEC_CORS_ORIGINS). */
 export const loopbackWebUiOrigins = (port: number): string => `http://127.0.0.1:${port},http://localhost:${port}`;
 
-function idList(env: NodeJS.ProcessEnv, name: string): number[] {
+function idList(env: ConfigEnv, name: ConfigVariable): number[] {
   const raw = env[name] ?? '0';
   if (raw.trim() === '') return [];
   const ids = raw.split(',').map((part) => part.trim());
@@ -56,7 +80,7 @@ function idList(env: NodeJS.ProcessEnv, name: string): number[] {
   return ids.map(Number);
 }
 
-function origins(env: NodeJS.ProcessEnv, name: string, fallback: string): string[] {
+function origins(env: ConfigEnv, name: ConfigVariable, fallback: string): string[] {
   const raw = env[name] ?? fallback;
   const list = raw.split(',').map((part) => part.trim()).filter((part) => part !== '');
   // An origin is exactly what a browser sends in its Origin header: scheme, host, port; no path.
@@ -65,7 +89,7 @@ function origins(env: NodeJS.ProcessEnv, name: string, fallback: string): string
   return list;
 }
 
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum = 1): number {
+function integer(env: ConfigEnv, name: ConfigVariable, fallback: number, minimum = 1): number {
   const raw = env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -73,7 +97,34 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum
   return value;
 }
 
-export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): RuntimeConfig {
+function address(env: ConfigEnv, name: ConfigVariable): string | undefined {
+  const raw = env[name];
+  if (!raw) return undefined;
+  const port = splitHostPort(raw)?.port;
+  if (port === undefined || port < 1 || port > 65535) throw validationError(name, `${name} must be host:port with a port from 1 to 65535, such as 0.0.0.0:9464, got '${raw}'`);
+  return raw;
+}
+
+function localCluster(env: ConfigEnv): RuntimeConfig['localCluster'] {
+  const kubeconfig = env.KUBECONFIG_LOCAL || undefined;
+  const inCluster = env.KUBERNETES_IN_CLUSTER || undefined;
+  if (inCluster === undefined) return kubeconfig ? { kubeconfig } : undefined;
+  if (inCluster !== '1') throw validationError('KUBERNETES_IN_CLUSTER', `KUBERNETES_IN_CLUSTER must be 1 or unset, got '${inCluster}'`);
+  if (kubeconfig) {
+    throw validationError('KUBERNETES_IN_CLUSTER', 'KUBERNETES_IN_CLUSTER=1 and KUBECONFIG_LOCAL both say how to reach the cluster local: set only one of them');
+  }
+  for (const name of ['KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT'] as const) {
+    if (!env[name]) throw validationError(name, `KUBERNETES_IN_CLUSTER=1 needs ${name}, which Kubernetes sets in every pod`);
+  }
+  const serviceAccountDir = env.KUBERNETES_SERVICE_ACCOUNT_DIR || podServiceAccountDir;
+  // The client library (KubeConfig.loadFromCluster) takes a prefix to this layout, not any directory.
+  if (!serviceAccountDir.endsWith(podServiceAccountDir)) {
+    throw validationError('KUBERNETES_SERVICE_ACCOUNT_DIR', `KUBERNETES_SERVICE_ACCOUNT_DIR must end with ${podServiceAccountDir}, got '${serviceAccountDir}'`);
+  }
+  return { serviceAccountDir };
+}
+
+export function loadRuntimeConfig(env: ConfigEnv = process.env): RuntimeConfig {
   return {
     temporalAddress: env.TEMPORAL_ADDRESS || '127.0.0.1:7233',
     temporalNamespace: env.TEMPORAL_NAMESPACE || 'default',
@@ -82,7 +133,7 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     apiPort: integer(env, 'API_PORT', 8080),
     apiTokensFile: env.API_TOKENS_FILE || '.local/api-tokens.json',
     apiBodyLimitBytes: integer(env, 'API_BODY_LIMIT_BYTES', 256 * 1024),
-    localKubeconfig: env.KUBECONFIG_LOCAL || undefined,
+    localCluster: localCluster(env),
     sparkSubmit: env.SPARK_SUBMIT || 'spark-submit',
     orchestratorNamespace: env.ORCHESTRATOR_NAMESPACE || 'compute-orchestrator',
     kernelSpecsFile: env.KERNEL_SPECS_FILE || undefined,
@@ -94,7 +145,8 @@ export function loadRuntimeConfig(env: NodeJS.ProcessEnv = process.env): Runtime
     maxPodWatches: integer(env, 'WORKER_MAX_POD_WATCHES', 5_000),
     clusterPresetsFile: env.CLUSTER_PRESETS_FILE || undefined,
     gkePollMs: integer(env, 'GKE_POLL_INTERVAL_MS', 2_000, 100),
-    workerMetricsAddress: env.WORKER_METRICS_ADDRESS || undefined,
+    workerMetricsAddress: address(env, 'WORKER_METRICS_ADDRESS'),
+    workerHealthAddress: address(env, 'WORKER_HEALTH_ADDRESS'),
     janitorIntervalSeconds: integer(env, 'JANITOR_INTERVAL_SECONDS', 300, 0),
     janitorGraceSeconds: integer(env, 'JANITOR_GRACE_SECONDS', 120, 0),
     codecKeysFile: env.CODEC_KEYS_FILE || defaultCodecKeysFile,

@@ -38,11 +38,14 @@ function readManifestFile(file: string): KubernetesObject[] {
   });
 }
 
-/** Every object of deploy/rbac, in the order `kubectl apply -f deploy/rbac/` applies them (files by name). */
-export function rbacManifests(dir: string = rbacManifestsDir): KubernetesObject[] {
+/** Every object of a directory's YAML files, in the order `kubectl apply -f <dir>/` applies them (files by name). */
+export function manifestsIn(dir: string): KubernetesObject[] {
   const files = readdirSync(dir).filter((file) => file.endsWith('.yaml')).sort();
   return files.flatMap((file) => readManifestFile(join(dir, file)));
 }
+
+/** Every object of deploy/rbac. */
+export const rbacManifests = (): KubernetesObject[] => manifestsIn(rbacManifestsDir);
 
 let workloadRoles: V1ClusterRole[] | undefined;
 

@@ -16,6 +16,7 @@ import { createLogger, type Logger } from './logger.js';
 import { siblingModulePath } from './module-path.js';
 import { exitOnStartupError, isMain, runUntilSignal } from './process-lifecycle.js';
 import { retryTransient } from './startup-retry.js';
+import { serveWorkerHealth, type WorkerState } from './worker-health.js';
 
 const workflowsPath = siblingModulePath(import.meta.url, './workflows/index');
 
@@ -43,7 +44,7 @@ export interface RunningWorker {
 }
 
 export type WorkerConfig = Pick<RuntimeConfig,
-  'temporalAddress' | 'temporalNamespace' | 'codecKeysFile' | 'taskQueue' | 'localKubeconfig' | 'sparkSubmit' | 'maxPodWatches' | 'clusterPresetsFile'
+  'temporalAddress' | 'temporalNamespace' | 'codecKeysFile' | 'taskQueue' | 'localCluster' | 'sparkSubmit' | 'maxPodWatches' | 'clusterPresetsFile'
   | 'gkePollMs' | 'janitorIntervalSeconds' | 'janitorGraceSeconds'>;
 
 /**
@@ -56,7 +57,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
   const clusterPresets = loadClusterPresets(config.clusterPresetsFile);
   const temporal = await connectTemporal(config);
   const clusters = new ClusterConnector(
-    config.localKubeconfig ? { [builtInCluster]: { kubeconfig: config.localKubeconfig } } : {},
+    config.localCluster ? { [builtInCluster]: config.localCluster } : {},
     clusterResolver(temporal.client, clusterPresets),
   );
   for (const cluster of clusters.names()) {
@@ -96,10 +97,22 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
   };
 }
 
+const stateOf = (worker: Worker): WorkerState => ({ taskQueue: worker.options.taskQueue, state: worker.getState() });
+
 if (isMain(import.meta.url)) {
   const logger = createLogger('worker');
   const config = await Promise.resolve().then(() => loadRuntimeConfig()).catch(exitOnStartupError('worker'));
   installTemporalRuntime(logger, config.workerMetricsAddress);
+  const workers: Worker[] = [];
+  // Up before the workers: a start-up that waits for Temporal or an API server answers 503, not nothing.
+  const health = config.workerHealthAddress
+    ? await serveWorkerHealth(config.workerHealthAddress, () => workers.map(stateOf)).catch(exitOnStartupError('worker'))
+    : undefined;
   const running = await Promise.resolve().then(() => startWorker(config, logger)).catch(exitOnStartupError('worker'));
-  await runUntilSignal(logger, () => running.stop());
+  workers.push(...running.workers);
+  await runUntilSignal(logger, async () => {
+    // Draining workers answer 503 until they have stopped.
+    await running.stop();
+    await health?.close();
+  });
 }

@@ -4,6 +4,7 @@
  * workflows may use the naming helpers too.
  */
 import { validationError } from './errors.js';
+import { hostPortPattern, splitHostPort } from './host-port.js';
 import { managedByValue } from './labels.js';
 import { toDnsLabel } from './naming.js';
 
@@ -48,7 +49,6 @@ const gkeName = /^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$/;
 const projectId = /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/;
 const location = /^[a-z]+-[a-z]+[0-9]+(-[a-z])?$/;
 const machineType = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const hostPort = /^([a-zA-Z0-9.-]+|\[[0-9a-fA-F:.]+\]):([0-9]{1,5})$/;
 
 type Json = Record<string, unknown>;
 
@@ -113,8 +113,8 @@ function readGkeConnection(reader: Reader, value: unknown, field: string): GkeCo
     credentials: readCredentials(reader, entry.credentials, `${field}.credentials`),
   };
   if (entry.apiEndpoint !== undefined) {
-    const endpoint = reader.string(entry.apiEndpoint, `${field}.apiEndpoint`, hostPort, 'host:port');
-    const port = Number(hostPort.exec(endpoint)?.[2]);
+    const endpoint = reader.string(entry.apiEndpoint, `${field}.apiEndpoint`, hostPortPattern, 'host:port');
+    const port = splitHostPort(endpoint)!.port;
     if (port < 1 || port > 65535) reader.fail(`${field}.apiEndpoint`, `must have a port from 1 to 65535, got ${port}`);
     connection.apiEndpoint = endpoint;
   }

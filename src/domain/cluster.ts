@@ -6,6 +6,8 @@ export type ClusterProvider = 'gke' | 'static';
 
 /** The built-in cluster of the embedded stack (or KUBECONFIG_LOCAL): never created nor deleted. */
 export const builtInCluster = 'local';
+/** Where Kubernetes puts a pod's service-account token, CA certificate and namespace. */
+export const podServiceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
 export const clusterWorkflowId = (name: string): string => `cluster-${name}`;
 export const clusterName = (workflowId: string): string => workflowId.replace(/^cluster-/, '');
 

@@ -73,7 +73,7 @@ if (gkeApi) logger.warn({ simulator: 'gke', address: gkeApi.simulator.address },
 const runtime = {
   ...config,
   temporalAddress: stack.temporalAddress,
-  localKubeconfig: stack.workerKubeconfig,
+  localCluster: { kubeconfig: stack.workerKubeconfig },
   sparkSubmit: process.env.SPARK_SUBMIT || toolBinary('spark', 'spark-submit'),
   ...(gkeApi ? { clusterPresetsFile: gkeApi.presetsFile } : {}),
 };

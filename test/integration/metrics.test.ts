@@ -1,17 +1,9 @@
 import { describe, expect, test } from '@jest/globals';
-import { createServer } from 'node:net';
 import { SparkJobsClient } from '../../src/client/spark-jobs.js';
+import { freePort } from '../../src/local/ports.js';
 import { eventually, uniqueName } from './stack/kube.js';
 import { workerProcessSuite } from './stack/worker-process.js';
 import { sparkPiInput } from './stack/spark-pi.js';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('the worker\'s Prometheus metrics (WORKER_METRICS_ADDRESS)', () => {
   const suite = workerProcessSuite('metrics');

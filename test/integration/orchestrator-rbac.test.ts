@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { AuthenticationV1Api, CoreV1Api, KubeConfig, RbacAuthorizationV1Api, type V1ClusterRole } from '@kubernetes/client-node';
-import { applyRbacManifests } from '../../src/local/control-plane/orchestrator-identity.js';
+import { applyManifests } from '../../src/local/control-plane/orchestrator-identity.js';
 import { rbacManifests, workloadClusterRoleNames } from '../../src/rbac-manifests.js';
 import { adminKubeConfig, statusOf, uniqueName } from './stack/kube.js';
 import { readStackInfo } from './stack/stack-info.js';
@@ -70,7 +70,7 @@ describe("the orchestrator's own credential: deploy/rbac's least privilege", () 
 
   test('every object of deploy/rbac passes a server-side dry run, and the cluster has the ClusterRoles as deploy/rbac defines them', async () => {
     const manifests = rbacManifests();
-    const dryRun = await applyRbacManifests(admin, 'All');
+    const dryRun = await applyManifests(admin, manifests, 'All');
     expect(dryRun.map((object) => `${object.kind}/${object.metadata?.name}`)).toEqual(manifests.map((object) => `${object.kind}/${object.metadata?.name}`));
     for (const role of manifests.filter((object) => object.kind === 'ClusterRole') as V1ClusterRole[]) {
       expect((await adminRbac.readClusterRole({ name: role.metadata!.name! })).rules).toEqual(role.rules);

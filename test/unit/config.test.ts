@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { loadRuntimeConfig } from '../../src/config.js';
+import { configVariables, loadRuntimeConfig } from '../../src/config.js';
 
 describe('loadRuntimeConfig', () => {
   test('has loopback defaults', () => {
@@ -34,5 +34,51 @@ describe('loadRuntimeConfig', () => {
     expect(() => loadRuntimeConfig({ CODEC_CORS_ORIGINS: 'https://temporal.example.com/' }))
       .toThrow("CODEC_CORS_ORIGINS must be a comma-separated list of origins such as http://127.0.0.1:8233, got 'https://temporal.example.com/'");
     expect(() => loadRuntimeConfig({ CODEC_CORS_ORIGINS: '*' })).toThrow(/CODEC_CORS_ORIGINS/);
+  });
+});
+
+describe('the cluster local and the worker\'s addresses', () => {
+  const pod = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' };
+
+  test('a kubeconfig file, or in a pod its service account, or none', () => {
+    expect(loadRuntimeConfig({}).localCluster).toBeUndefined();
+    expect(loadRuntimeConfig({ KUBECONFIG_LOCAL: '/k/config' }).localCluster).toEqual({ kubeconfig: '/k/config' });
+    expect(loadRuntimeConfig({ ...pod, KUBERNETES_IN_CLUSTER: '1' }).localCluster).toEqual({ serviceAccountDir: '/var/run/secrets/kubernetes.io/serviceaccount' });
+    expect(loadRuntimeConfig({ ...pod, KUBERNETES_IN_CLUSTER: '1', KUBERNETES_SERVICE_ACCOUNT_DIR: '/tmp/x/var/run/secrets/kubernetes.io/serviceaccount' }).localCluster)
+      .toEqual({ serviceAccountDir: '/tmp/x/var/run/secrets/kubernetes.io/serviceaccount' });
+  });
+
+  test('KUBERNETES_IN_CLUSTER: names what is wrong', () => {
+    expect(() => loadRuntimeConfig({ ...pod, KUBERNETES_IN_CLUSTER: '1', KUBECONFIG_LOCAL: '/k/config' }))
+      .toThrow('KUBERNETES_IN_CLUSTER=1 and KUBECONFIG_LOCAL both say how to reach the cluster local: set only one of them');
+    expect(() => loadRuntimeConfig({ ...pod, KUBERNETES_IN_CLUSTER: 'yes' })).toThrow("KUBERNETES_IN_CLUSTER must be 1 or unset, got 'yes'");
+    expect(() => loadRuntimeConfig({ KUBERNETES_IN_CLUSTER: '1', KUBERNETES_SERVICE_PORT: '443' }))
+      .toThrow('KUBERNETES_IN_CLUSTER=1 needs KUBERNETES_SERVICE_HOST, which Kubernetes sets in every pod');
+    expect(() => loadRuntimeConfig({ ...pod, KUBERNETES_IN_CLUSTER: '1', KUBERNETES_SERVICE_ACCOUNT_DIR: '/tmp/sa' }))
+      .toThrow("KUBERNETES_SERVICE_ACCOUNT_DIR must end with /var/run/secrets/kubernetes.io/serviceaccount, got '/tmp/sa'");
+  });
+
+  test('WORKER_HEALTH_ADDRESS and WORKER_METRICS_ADDRESS are host:port', () => {
+    expect(loadRuntimeConfig({ WORKER_HEALTH_ADDRESS: '0.0.0.0:8081', WORKER_METRICS_ADDRESS: '[::]:9464' }))
+      .toMatchObject({ workerHealthAddress: '0.0.0.0:8081', workerMetricsAddress: '[::]:9464' });
+    expect(loadRuntimeConfig({}).workerHealthAddress).toBeUndefined();
+    expect(() => loadRuntimeConfig({ WORKER_HEALTH_ADDRESS: '8081' }))
+      .toThrow("WORKER_HEALTH_ADDRESS must be host:port with a port from 1 to 65535, such as 0.0.0.0:9464, got '8081'");
+    expect(() => loadRuntimeConfig({ WORKER_METRICS_ADDRESS: 'localhost:70000' })).toThrow(/WORKER_METRICS_ADDRESS/);
+  });
+});
+
+describe('configVariables', () => {
+  test('are exactly what loadRuntimeConfig reads, and LOG_LEVEL, which the logger reads', () => {
+    const read = new Set<string>();
+    // In a pod, so that the in-cluster variables are read too.
+    const given: Record<string, string> = { KUBERNETES_IN_CLUSTER: '1', KUBERNETES_SERVICE_HOST: 'h', KUBERNETES_SERVICE_PORT: '443' };
+    loadRuntimeConfig(new Proxy(given, {
+      get: (target, name: string) => {
+        read.add(name);
+        return target[name];
+      },
+    }));
+    expect([...read, 'LOG_LEVEL'].sort()).toEqual([...configVariables].sort());
   });
 });

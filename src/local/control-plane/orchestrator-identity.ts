@@ -10,14 +10,14 @@ import { writeKubeconfig } from './kubeconfig.js';
 const tokenLifetimeSeconds = 365 * 24 * 3600;
 
 /**
- * What `kubectl apply --server-side -f deploy/rbac/` does, as the administrator: idempotent, and it
- * brings objects of an earlier start up to date. `dryRun: 'All'` has the API server validate and
- * admit every object without storing it.
+ * What `kubectl apply --server-side -f deploy/rbac/` does (by default; other objects of deploy/
+ * likewise), as the administrator: idempotent, and it brings objects of an earlier start up to
+ * date. `dryRun: 'All'` has the API server validate and admit every object without storing it.
  */
-export async function applyRbacManifests(admin: KubeConfig, dryRun?: 'All'): Promise<KubernetesObject[]> {
+export async function applyManifests(admin: KubeConfig, objects: KubernetesObject[] = rbacManifests(), dryRun?: 'All'): Promise<KubernetesObject[]> {
   const api = KubernetesObjectApi.makeApiClient(admin);
   const applied: KubernetesObject[] = [];
-  for (const object of rbacManifests()) {
+  for (const object of objects) {
     applied.push(await api.patch(object, undefined, dryRun, 'compute-orchestrator-local-stack', true, PatchStrategy.ServerSideApply));
   }
   return applied;
@@ -31,7 +31,7 @@ export async function applyRbacManifests(admin: KubeConfig, dryRun?: 'All'): Pro
 export async function installOrchestratorIdentity(adminKubeconfig: string, server: string, caCert: string, workerKubeconfig: string): Promise<void> {
   const admin = new KubeConfig();
   admin.loadFromFile(adminKubeconfig);
-  await applyRbacManifests(admin);
+  await applyManifests(admin);
   const account = rbacManifests().find((object) => object.kind === 'ServiceAccount');
   const name = account?.metadata?.name;
   const namespace = account?.metadata?.namespace;
