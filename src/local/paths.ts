@@ -16,7 +16,7 @@ export function toolsCacheRoot(): string {
   return join(base, 'tools');
 }
 
-export type ToolName = 'temporal' | 'temporal-server' | 'kubernetes' | 'etcd' | 'kwok' | 'spark';
+export type ToolName = 'temporal' | 'temporal-server' | 'kubernetes' | 'etcd' | 'kwok' | 'spark' | 'compose-check';
 
 const versionKeys: Record<ToolName, string> = {
   temporal: 'TEMPORAL_CLI_VERSION',
@@ -25,6 +25,8 @@ const versionKeys: Record<ToolName, string> = {
   etcd: 'ETCD_VERSION',
   kwok: 'KWOK_VERSION',
   spark: 'SPARK_VERSION',
+  // Keyed by the compose-go release it wraps (tools/compose-check).
+  'compose-check': 'COMPOSE_GO_VERSION',
 };
 
 function pinnedVersions(): Map<string, string> {

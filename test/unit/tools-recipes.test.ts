@@ -26,5 +26,6 @@ describe('tools/ recipes', () => {
   test('binaries live under the cache, keyed by the pinned version', () => {
     expect(toolBinary('kubernetes', 'kube-apiserver')).toBe(join(toolsCacheRoot(), 'kubernetes', 'v1.34.4', 'bin', 'kube-apiserver'));
     expect(toolBinary('temporal')).toBe(join(toolsCacheRoot(), 'temporal', 'v1.5.1', 'bin', 'temporal'));
+    expect(toolBinary('compose-check')).toBe(join(toolsCacheRoot(), 'compose-check', 'v2.16.2', 'bin', 'compose-check'));
   });
 });
