@@ -92,6 +92,9 @@ describe('docker-compose.yml', () => {
     expect(services.worker!.command).toEqual(['node', 'dist/worker.js']);
     expect(services.api!.command).toEqual(['node', 'dist/api/main.js']);
     expect(services.api!.healthcheck?.test?.[0]).toBe('CMD-SHELL');
+    // The worker's own /healthz (WORKER_HEALTH_ADDRESS) is what its healthcheck asks.
+    const [, port] = services.worker!.environment!.WORKER_HEALTH_ADDRESS!.split(':');
+    expect(services.worker!.healthcheck?.test?.join(' ')).toContain(`127.0.0.1:${port}/healthz`);
   });
 
   test('every service waited on as healthy has a healthcheck', () => {
