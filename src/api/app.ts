@@ -1,4 +1,5 @@
 import swagger from '@fastify/swagger';
+import { readFileSync } from 'node:fs';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ClusterPresets } from '../domain/cluster-presets.js';
 import type { KernelRequestContext } from '../client/kernel-request.js';
@@ -6,7 +7,7 @@ import type { TemporalHandle } from '../client/temporal.js';
 import Fastify, { type FastifyInstance, type FastifyBaseLogger, type RawServerDefault, type RawRequestDefaultExpression, type RawReplyDefaultExpression } from 'fastify';
 import type { Logger } from '../logger.js';
 import { allows, type Principal, type Scope, type TokenRegistry } from './auth.js';
-import { HttpError, installErrorHandling } from './errors.js';
+import { ErrorBody, HttpError, installErrorHandling, sharedErrorResponses } from './errors.js';
 import { healthRoutes } from './routes/health.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { clusterRoutes } from './routes/clusters.js';
@@ -26,6 +27,19 @@ declare module 'fastify' {
     principal: Principal | null;
   }
 }
+
+// The document's version is the package's, so that a client generated from it names the release it was made from.
+const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** The OpenAPI tags, one per group of routes; each route names its own. */
+const tags = [
+  { name: 'health', description: 'Whether the API, Temporal and a worker are up' },
+  { name: 'spark-jobs', description: 'Spark jobs: a temporary identity per job, spark-submit in cluster mode, guaranteed cleanup' },
+  { name: 'kernels', description: 'Jupyter kernel sessions with Enterprise Gateway semantics: launch, idle culling, shutdown' },
+  { name: 'clusters', description: 'GKE clusters created and destroyed, static clusters attached' },
+  { name: 'janitor', description: 'Sweeps of what workflows terminated by hand left behind (operators)' },
+  { name: 'codec', description: "Temporal's codec server protocol, for the Web UI and the Temporal CLI (payload decryption)" },
+];
 
 export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -75,16 +89,25 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   // JSON only: anything else is answered 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');
   installErrorHandling(app, deps.logger);
+  app.addSchema(ErrorBody);
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'compute-orchestrator', version: '1', description: 'Durable provisioning and cleanup of data-science compute on Kubernetes.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      info: {
+        title: 'compute-orchestrator',
+        version: packageVersion,
+        description: 'Durable provisioning and cleanup of data-science compute on Kubernetes. Every error answers `{ error: { code, message, field? } }`.',
+      },
+      tags,
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API token (API_TOKENS_FILE); each route needs a scope of it' } } },
     },
+    // Shared schemas keep their $id as their component name (`Error`), which generated clients turn into a type name.
+    refResolver: { buildLocalReference: (json, _baseUri, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   app.addHook('onRoute', (route) => {
     if (route.config?.public) return;
-    route.schema = { ...route.schema, security: [{ bearer: [] }] };
+    const schema = route.schema ?? {};
+    route.schema = { ...schema, security: [{ bearer: [] }], response: { ...sharedErrorResponses(schema), ...(schema.response as object | undefined) } };
   });
   authenticate(app, deps.tokens);
   await app.register(healthRoutes(deps));

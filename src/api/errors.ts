@@ -1,14 +1,50 @@
+import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { DomainError, type ErrorCode } from '../domain/errors.js';
 import type { Logger } from '../logger.js';
 
-/** The error shape of DESIGN.md: `{ error: { code, message, field? } }`. */
-export interface ErrorBody {
-  error: { code: string; message: string; field?: string };
+/** Every `error.code` the API answers with; HttpError takes only these, so the OpenAPI enum cannot miss one. */
+export const apiErrorCodes = [
+  'VALIDATION', 'UNAUTHENTICATED', 'FORBIDDEN', 'NOT_FOUND', 'METHOD_NOT_ALLOWED', 'CONFLICT', 'LIMIT_EXCEEDED',
+  'PAYLOAD_TOO_LARGE', 'UNSUPPORTED_MEDIA_TYPE', 'BAD_REQUEST', 'INTERNAL', 'UNAVAILABLE',
+] as const;
+export type ApiErrorCode = (typeof apiErrorCodes)[number];
+
+/** The error shape of DESIGN.md, `{ error: { code, message, field? } }`: the OpenAPI document's `Error` component. */
+export const ErrorBody = Type.Object({
+  error: Type.Object({
+    code: Type.Unsafe<ApiErrorCode>({ type: 'string', enum: [...apiErrorCodes] }),
+    message: Type.String({ description: 'For people: what is wrong and, for 400, what to change' }),
+    field: Type.Optional(Type.String({ description: 'The request field at fault, as a dotted path (app.image, env.KERNEL_UID)' })),
+  }, { additionalProperties: false }),
+}, { $id: 'Error', additionalProperties: false });
+export type ErrorBody = Static<typeof ErrorBody>;
+
+/** A response schema of the shared `Error` body; `description` says what the status means on this route. */
+export function errorResponse(description: string) {
+  return Type.Ref(ErrorBody, { description });
+}
+
+/**
+ * The error statuses every authenticated route may answer, from the token check and from what it
+ * validates; a route declares its own (409, or a 404 without path parameters) and may reword these.
+ */
+export function sharedErrorResponses(schema: { body?: unknown; params?: unknown; querystring?: unknown }) {
+  return {
+    ...(schema.body || schema.params || schema.querystring ? { 400: errorResponse('Invalid request (VALIDATION): `field` names what to change') } : {}),
+    401: errorResponse('Missing or unknown bearer token (UNAUTHENTICATED)'),
+    403: errorResponse("The token lacks this route's scope, or the request asks for something forbidden, `field` naming it (FORBIDDEN)"),
+    ...(schema.params ? { 404: errorResponse('Nothing by that id (NOT_FOUND)') } : {}),
+    ...(schema.body ? {
+      413: errorResponse('Body over the size limit (PAYLOAD_TOO_LARGE)'),
+      415: errorResponse('Body not JSON (UNSUPPORTED_MEDIA_TYPE)'),
+    } : {}),
+    500: errorResponse('Internal error, the server log has the details (INTERNAL)'),
+  };
 }
 
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly field?: string) {
+  constructor(readonly status: number, readonly code: ApiErrorCode, message: string, readonly field?: string) {
     super(message);
   }
 }
@@ -23,7 +59,7 @@ const domainStatus: Record<ErrorCode, number> = {
   UNAVAILABLE: 503,
 };
 
-const frameworkCodes: Record<number, string> = {
+const frameworkCodes: Record<number, ApiErrorCode> = {
   400: 'VALIDATION',
   404: 'NOT_FOUND',
   405: 'METHOD_NOT_ALLOWED',

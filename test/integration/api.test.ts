@@ -85,7 +85,7 @@ describe('the REST API skeleton', () => {
     expect(response.statusCode).toBe(200);
     const document = response.json();
     expect(document.openapi).toMatch(/^3\./);
-    expect(document.components.securitySchemes.bearer).toEqual({ type: 'http', scheme: 'bearer' });
+    expect(document.components.securitySchemes.bearer).toMatchObject({ type: 'http', scheme: 'bearer' });
     expect(document.paths['/healthz'].get.security).toBeUndefined();
     expect(document.paths['/v1/probe'].post.security).toEqual([{ bearer: [] }]);
     expect(document.paths['/v1/probe'].post.requestBody.content['application/json'].schema.required).toEqual(['user', 'app']);

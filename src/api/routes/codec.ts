@@ -57,7 +57,7 @@ export function codecRoutes(deps: Pick<ApiDeps, 'temporal' | 'codecCorsOrigins'>
       app.post(path, {
         config: { scope: 'codec' },
         bodyLimit: codecBodyLimitBytes,
-        schema: { summary: operation.summary, body: Payloads, response: { 200: Payloads } },
+        schema: { operationId: `${name}Payloads`, tags: ['codec'], summary: operation.summary, body: Payloads, response: { 200: { ...Payloads, description: 'The payloads, in the same order' } } },
       }, async (request) => ({ payloads: await operation.convert(request.body.payloads) }));
     }
   };

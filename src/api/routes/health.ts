@@ -14,8 +14,9 @@ export function healthRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue'>) {
     app.get('/healthz', {
       config: { public: true },
       schema: {
+        operationId: 'getHealth', tags: ['health'],
         summary: 'Up when the API reaches Temporal and a worker polls the task queue',
-        response: { 200: Health, 503: Health },
+        response: { 200: { ...Health, description: 'Temporal answers and a worker polls the task queue' }, 503: { ...Health, description: 'Temporal or the worker is not there: `error` says which' } },
       },
     }, async (_request, reply) => {
       const report = await checkHealth(deps.temporal, deps.taskQueue);

@@ -4,18 +4,23 @@ import { ClustersClient } from '../../client/clusters.js';
 import { SparkJobsClient } from '../../client/spark-jobs.js';
 import { sparkJobPhases, type SparkJobPhase } from '../../domain/spark-job.js';
 import type { Api, ApiDeps } from '../app.js';
+import { errorResponse } from '../errors.js';
 import { SparkJobRequest, toSparkJobInput } from '../../client/spark-job-request.js';
 
 const JobParams = Type.Object({ jobId: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$' }) });
-const Accepted = Type.Object({ jobId: Type.String(), workflowId: Type.String() });
+const Accepted = Type.Object({ jobId: Type.String(), workflowId: Type.String() }, { description: 'The job is starting, or already exists under this jobId' });
 const Status = Type.Object({
   jobId: Type.String(), user: Type.String(),
-  phase: Type.Unsafe<SparkJobPhase>({ type: 'string', enum: [...sparkJobPhases] }),
-  namespace: Type.String(), serviceAccount: Type.String(), driverPod: Type.String(),
-  exitCode: Type.Optional(Type.Integer()), error: Type.Optional(Type.String()), cleanedUp: Type.Boolean(),
-});
+  phase: Type.Unsafe<SparkJobPhase>({ type: 'string', enum: [...sparkJobPhases], description: 'PENDING → SUBMITTING → RUNNING → SUCCEEDED | FAILED | CANCELLED' }),
+  namespace: Type.String(), serviceAccount: Type.String({ description: "The job's own, deleted at the end" }), driverPod: Type.String(),
+  exitCode: Type.Optional(Type.Integer({ description: "The driver's, once it has ended" })),
+  error: Type.Optional(Type.String({ description: 'Why the job failed or was cancelled' })),
+  cleanedUp: Type.Boolean({ description: 'The driver pod, role binding and service account are gone' }),
+}, { description: "The job's phase, identity and outcome" });
 const Summary = Type.Object({
-  jobId: Type.String(), user: Type.String(), workflowId: Type.String(), executionStatus: Type.String(), startTime: Type.String(), phase: Type.Optional(Type.String()),
+  jobId: Type.String(), user: Type.String(), workflowId: Type.String(),
+  executionStatus: Type.String({ description: "The Temporal workflow's: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, …" }), startTime: Type.String(),
+  phase: Type.Optional(Type.String({ description: 'Absent when its status query fails (no worker polls the task queue)' })),
 });
 
 export function sparkJobRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue' | 'orchestratorNamespace' | 'sparkMaxInFlightPerUser'>) {
@@ -23,10 +28,17 @@ export function sparkJobRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue' | 'o
   const clusters = new ClustersClient(deps.temporal.client, deps.taskQueue);
   return async function register(app: Api): Promise<void> {
     const config = { scope: 'spark-jobs' as const };
+    const tags = ['spark-jobs'];
 
     app.post('/v1/spark-jobs', {
       config,
-      schema: { summary: 'Start a Spark job (idempotent on jobId); 409 LIMIT_EXCEEDED when the user has the maximum of jobs in flight', body: SparkJobRequest, response: { 202: Accepted } },
+      schema: {
+        operationId: 'startSparkJob', tags,
+        summary: 'Start a Spark job (idempotent on jobId); 409 LIMIT_EXCEEDED when the user has the maximum of jobs in flight',
+        description: 'A job on a `cluster` that does not exist or is not RUNNING is refused: 400 naming `cluster`.',
+        body: SparkJobRequest,
+        response: { 202: Accepted, 409: errorResponse('The user has the maximum of Spark jobs in flight (LIMIT_EXCEEDED)') },
+      },
     }, async (request, reply) => {
       const input = toSparkJobInput(request.body, { newJobId: randomUUID, orchestratorNamespace: deps.orchestratorNamespace });
       await clusters.requireRunning(input.cluster, 'cluster');
@@ -34,16 +46,18 @@ export function sparkJobRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue' | 'o
       return reply.status(202).send({ jobId: started.jobId, workflowId: started.workflowId });
     });
 
-    app.get('/v1/spark-jobs/:jobId', { config, schema: { summary: 'Status of a Spark job', params: JobParams, response: { 200: Status } } },
+    app.get('/v1/spark-jobs/:jobId', { config, schema: { operationId: 'getSparkJob', tags, summary: 'Status of a Spark job', params: JobParams, response: { 200: Status } } },
       (request) => jobs.status(request.params.jobId));
 
     app.post('/v1/spark-jobs/:jobId/cancel', {
       config,
       schema: {
+        operationId: 'cancelSparkJob', tags,
         summary: 'Cancel a Spark job: the driver is stopped and the identity removed',
+        description: 'The body is required, `{}` at least. The job then ends CANCELLED once cleaned up.',
         params: JobParams,
-        body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 1024 })) }, { additionalProperties: false })),
-        response: { 202: Type.Object({ jobId: Type.String() }) },
+        body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 1024, description: "Kept in the job's error" })) }, { additionalProperties: false })),
+        response: { 202: Type.Object({ jobId: Type.String() }, { description: 'Cancel requested' }), 409: errorResponse('The job has already ended (CONFLICT)') },
       },
     }, async (request, reply) => {
       await jobs.cancel(request.params.jobId, { reason: request.body?.reason, by: request.principal?.name });
@@ -53,9 +67,10 @@ export function sparkJobRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue' | 'o
     app.get('/v1/spark-jobs', {
       config,
       schema: {
+        operationId: 'listSparkJobs', tags,
         summary: 'Spark jobs, newest first',
-        querystring: Type.Object({ user: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })) }, { additionalProperties: false }),
-        response: { 200: Type.Object({ jobs: Type.Array(Summary) }) },
+        querystring: Type.Object({ user: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Only the jobs of this DSS login' })) }, { additionalProperties: false }),
+        response: { 200: Type.Object({ jobs: Type.Array(Summary) }, { description: 'At most 100 jobs, newest first' }) },
       },
     }, async (request) => ({ jobs: await jobs.list({ user: request.query.user }) }));
   };
