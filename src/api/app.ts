@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance, type FastifyBaseLogger, type RawServerDe
 import type { Logger } from '../logger.js';
 import { allows, type Principal, type Scope, type TokenRegistry } from './auth.js';
 import { HttpError, installErrorHandling } from './errors.js';
+import { installMetrics } from './metrics.js';
 import { healthRoutes } from './routes/health.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { clusterRoutes } from './routes/clusters.js';
@@ -87,6 +88,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     route.schema = { ...route.schema, security: [{ bearer: [] }] };
   });
   authenticate(app, deps.tokens);
+  installMetrics(app, deps);
   await app.register(healthRoutes(deps));
   await app.register(openapiRoutes);
   await app.register(sparkJobRoutes(deps));
