@@ -4,6 +4,7 @@ import { ClustersClient } from '../../client/clusters.js';
 import { clusterPhases, type ClusterPhase } from '../../domain/cluster.js';
 import type { ClusterPresets } from '../../domain/cluster-presets.js';
 import type { Api, ApiDeps } from '../app.js';
+import { logWorkflow } from '../request-log.js';
 
 const ClusterParams = Type.Object({ name: Type.String({ pattern: clusterNamePattern }) });
 const Status = Type.Object({
@@ -22,13 +23,14 @@ const Status = Type.Object({
 export function clusterRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue'> & { clusterPresets: ClusterPresets }) {
   const clusters = new ClustersClient(deps.temporal.client, deps.taskQueue);
   return async function register(app: Api): Promise<void> {
-    const config = { scope: 'clusters' as const };
+    const config = { scope: 'clusters' as const, computeKind: 'cluster' as const };
 
     app.post('/v1/clusters', {
       config,
       schema: { summary: 'Create a GKE cluster, or attach a static one (idempotent on name)', body: ClusterRequest, response: { 202: Type.Object({ name: Type.String(), workflowId: Type.String() }) } },
     }, async (request, reply) => {
       const started = await clusters.create(toClusterInput(request.body, deps.clusterPresets), request.principal?.name ?? 'unknown');
+      logWorkflow(request, reply, 'cluster', started.workflowId);
       return reply.status(202).send({ name: started.name, workflowId: started.workflowId });
     });
 
