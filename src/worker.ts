@@ -1,6 +1,7 @@
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry, type WorkerInterceptors } from '@temporalio/worker';
 import { clusterRoleApi, ensureClusterRoles } from './activities/cluster-roles.js';
 import { createActivities } from './activities/index.js';
+import { activityLogContext } from './activities/log-context.js';
 import { ClusterConnector } from './activities/kubernetes/cluster-connector.js';
 import { GkeClients } from './activities/gke/client.js';
 import { clusterResolver } from './activities/kubernetes/cluster-resolver.js';
@@ -19,6 +20,12 @@ import { retryTransient } from './startup-retry.js';
 import { serveWorkerHealth, type WorkerState } from './worker-health.js';
 
 const workflowsPath = siblingModulePath(import.meta.url, './workflows/index');
+
+/** Log lines of workflows and activities carry the DSS user and the job, kernel or cluster id; the replay test runs them too. */
+export const workerInterceptors = {
+  workflowModules: [siblingModulePath(import.meta.url, './workflows/log-context')],
+  activity: [activityLogContext],
+} satisfies WorkerInterceptors;
 
 const pinoLevels = { TRACE: 'trace', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
 const temporalLevels = { trace: 'TRACE', debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR', fatal: 'ERROR' } as const;
@@ -68,7 +75,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
   const gkeClients = new GkeClients(clusterPresets);
   const connection = await NativeConnection.connect({ address: config.temporalAddress });
   const activities = createActivities({ clusters, sparkSubmit: config.sparkSubmit, podWatches, temporal: temporal.client, clusterPresets, gkeClients, gkePollMs: config.gkePollMs });
-  const common = { connection, namespace: config.temporalNamespace, dataConverter: encryptingDataConverter(temporal.codec) };
+  const common = { connection, namespace: config.temporalNamespace, dataConverter: encryptingDataConverter(temporal.codec), interceptors: workerInterceptors };
   const workers = [
     await Worker.create({ ...common, taskQueue: config.taskQueue, workflowsPath, activities }),
     await Worker.create({

@@ -41,7 +41,8 @@ export function sparkSubmitActivities(clusters: ClusterConnector, sparkSubmit: s
           throw asFailure(error, `read pod ${input.namespace}/${names.driverPod}`);
         }
       };
-      const about = { jobId: input.jobId, user: input.user, namespace: input.namespace, driverPod: names.driverPod };
+      // The job id and user come with every line (src/activities/log-context.ts); `namespace` is the SDK's Temporal namespace.
+      const about = { k8sNamespace: input.namespace, driverPod: names.driverPod };
       if (await driverExists()) {
         context.log.info('driver already exists: an earlier attempt submitted the job', about);
         return { submitted: false };

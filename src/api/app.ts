@@ -5,9 +5,12 @@ import type { ClusterPresets } from '../domain/cluster-presets.js';
 import type { KernelRequestContext } from '../client/kernel-request.js';
 import type { TemporalHandle } from '../client/temporal.js';
 import Fastify, { type FastifyInstance, type FastifyBaseLogger, type RawServerDefault, type RawRequestDefaultExpression, type RawReplyDefaultExpression } from 'fastify';
+import type { ComputeKind } from '../domain/labels.js';
 import type { Logger } from '../logger.js';
 import { allows, type Principal, type Scope, type TokenRegistry } from './auth.js';
 import { ErrorBody, HttpError, installErrorHandling, sharedErrorResponses } from './errors.js';
+import { installMetrics } from './metrics.js';
+import { logAbout, logRequestSubject } from './request-log.js';
 import { healthRoutes } from './routes/health.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { clusterRoutes } from './routes/clusters.js';
@@ -22,6 +25,8 @@ declare module 'fastify' {
     public?: boolean;
     /** The scope a token needs; a route without one is for `*` (operator) tokens only. */
     scope?: Scope;
+    /** What the route acts on: its log lines name the workflow and user (src/api/request-log.ts). */
+    computeKind?: ComputeKind;
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -39,6 +44,7 @@ const tags = [
   { name: 'clusters', description: 'GKE clusters created and destroyed, static clusters attached' },
   { name: 'janitor', description: 'Sweeps of what workflows terminated by hand left behind (operators)' },
   { name: 'codec', description: "Temporal's codec server protocol, for the Web UI and the Temporal CLI (payload decryption)" },
+  { name: 'metrics', description: 'Prometheus metrics of this API replica and the workflows it serves (operators, scrapers)' },
 ];
 
 export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -60,7 +66,7 @@ export interface ApiDeps {
 
 function authenticate(app: Api, tokens: TokenRegistry): void {
   app.decorateRequest('principal', null);
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', async (request, reply) => {
     const config = request.routeOptions.config;
     if (config.public || request.is404) return;
     const header = request.headers.authorization ?? '';
@@ -71,6 +77,11 @@ function authenticate(app: Api, tokens: TokenRegistry): void {
     const permitted = config.scope ? allows(principal, config.scope) : principal.scopes.includes('*');
     if (!permitted) throw new HttpError(403, 'FORBIDDEN', `token '${principal.name}' lacks the scope '${config.scope ?? '*'}' for ${request.method} ${request.routeOptions.url ?? ''}`);
     request.principal = principal;
+    logAbout(request, reply, { principal: principal.name });
+  });
+  app.addHook('preHandler', async (request, reply) => {
+    const kind = request.routeOptions.config.computeKind;
+    if (kind) logRequestSubject(request, reply, kind);
   });
 }
 
@@ -88,7 +99,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
 
   // JSON only: anything else is answered 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');
-  installErrorHandling(app, deps.logger);
+  installErrorHandling(app);
   app.addSchema(ErrorBody);
   await app.register(swagger, {
     openapi: {
@@ -110,6 +121,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
     route.schema = { ...schema, security: [{ bearer: [] }], response: { ...sharedErrorResponses(schema), ...(schema.response as object | undefined) } };
   });
   authenticate(app, deps.tokens);
+  installMetrics(app, deps);
   await app.register(healthRoutes(deps));
   await app.register(openapiRoutes);
   await app.register(sparkJobRoutes(deps));

@@ -5,9 +5,10 @@ import { firstSchemaProblem } from '../domain/schema-problem.js';
 
 /**
  * What a token may do; a route names the one it needs. `*` is every scope (operators); `codec`
- * decrypts payloads (the Web UI's codec endpoint), so it is for people allowed to see them.
+ * decrypts payloads (the Web UI's codec endpoint), so it is for people allowed to see them;
+ * `metrics` reads /metrics and nothing else (Prometheus' scrape token).
  */
-export const scopes = ['spark-jobs', 'kernels', 'clusters', 'janitor', 'codec'] as const;
+export const scopes = ['spark-jobs', 'kernels', 'clusters', 'janitor', 'codec', 'metrics'] as const;
 export type Scope = (typeof scopes)[number];
 
 const TokenEntry = Type.Object({

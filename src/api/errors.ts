@@ -1,7 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { DomainError, type ErrorCode } from '../domain/errors.js';
-import type { Logger } from '../logger.js';
 
 /** Every `error.code` the API answers with; HttpError takes only these, so the OpenAPI enum cannot miss one. */
 export const apiErrorCodes = [
@@ -110,10 +109,11 @@ export function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
   return reply.status(error.status).send(body);
 }
 
-export function installErrorHandling(app: FastifyInstance, log: Logger): void {
+export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error, request, reply) => {
     const mapped = toHttpError(error);
-    if (mapped.status >= 500) log.error({ err: error, route: request.routeOptions.url, method: request.method }, 'request failed');
+    // The request's logger: its line names the principal and the workflow, where known.
+    if (mapped.status >= 500) request.log.error({ err: error, route: request.routeOptions.url, method: request.method }, 'request failed');
     return sendError(reply, mapped);
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, new HttpError(404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)));

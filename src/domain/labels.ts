@@ -8,7 +8,8 @@ export const ownerLabel = 'compute-orchestrator/owner';
 export const createdNamespaceLabel = 'compute-orchestrator/created-namespace';
 export const workflowIdAnnotation = 'compute-orchestrator/workflow-id';
 
-export type ComputeKind = 'spark-job' | 'kernel' | 'cluster';
+export const computeKinds = ['spark-job', 'kernel', 'cluster'] as const;
+export type ComputeKind = (typeof computeKinds)[number];
 
 export interface Marks {
   labels: Record<string, string>;

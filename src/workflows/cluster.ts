@@ -9,6 +9,7 @@ import {
 import { clusterUseSignal } from './cluster-use.js';
 import { failureMessage, failureType } from './failure-message.js';
 import { historyIsLong } from './history-length.js';
+import { enterPhase } from './phase.js';
 
 export interface DestroyRequest {
   reason?: string;
@@ -139,7 +140,7 @@ export async function cluster(input: ClusterInput): Promise<ClusterStatus> {
         status.caCertificatePem = described.caCertificatePem;
       }
       await calls.prepareCluster({ name, provider, ...(status.endpoint ? { endpoint: status.endpoint, caCertificatePem: status.caCertificatePem, connection } : {}) });
-      status.phase = 'RUNNING';
+      enterPhase(status, 'RUNNING');
       lastUsedAt = Date.now();
       progress = undefined;
     });
@@ -155,7 +156,7 @@ export async function cluster(input: ClusterInput): Promise<ClusterStatus> {
       status.error = destroyedBy ?? 'destroyed through Temporal';
       cancellation = destroyedBy === undefined ? (error as Error) : undefined;
     } else {
-      status.phase = 'FAILED';
+      enterPhase(status, 'FAILED');
       status.error = failureMessage(error);
       // Someone else's cluster of that name is never ours to delete.
       if (failureType(error) === 'GkeClusterNotOurs') mayExist = false;
@@ -170,7 +171,7 @@ export async function cluster(input: ClusterInput): Promise<ClusterStatus> {
   if (continuing) status.error = destroyedBy;
 
   const failed = status.phase === 'FAILED';
-  status.phase = 'DELETING';
+  enterPhase(status, 'DELETING');
   await CancellationScope.nonCancellable(async () => {
     if (!mayExist || !input.gke) return;
     const target = { connection: input.gke.connection, clusterName: name };
@@ -181,7 +182,7 @@ export async function cluster(input: ClusterInput): Promise<ClusterStatus> {
       await gkeCleanup.waitForGkeOperation({ connection: target.connection, operation: deletion.operation });
     }
   });
-  status.phase = failed ? 'FAILED' : 'DELETED';
+  enterPhase(status, failed ? 'FAILED' : 'DELETED');
   delete status.endpoint;
   progress = undefined;
   if (cancellation) throw cancellation;

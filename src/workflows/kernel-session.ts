@@ -15,6 +15,7 @@ import { reportClusterUse } from './cluster-use.js';
 import { failureMessage } from './failure-message.js';
 import { historyIsLong } from './history-length.js';
 import { recordEnding } from './outcome-metrics.js';
+import { enterPhase } from './phase.js';
 import { releaseUserSlot } from './user-quota.js';
 
 export interface ShutdownRequest {
@@ -85,7 +86,7 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
   // A resumed run inherits what the first run created.
   const created = new Set<Created>(resume ? ['pod', ...(plan.createNamespace ? ['namespace', 'roleBinding'] as const : [])] : []);
   const launch = async (): Promise<void> => {
-    status.phase = 'STARTING';
+    enterPhase(status, 'STARTING');
     created.add('pod');
     await quick.createKernelPod({ ...target, spec: input.spec });
     record(`pod ${plan.podName} created`);
@@ -93,7 +94,7 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
     const running = await launching.waitForKernelPod({ ...target, deadline: launchDeadline });
     status.podIP = running.podIP;
     podUid = running.podUid;
-    status.phase = 'RUNNING';
+    enterPhase(status, 'RUNNING');
     record(`pod running with IP ${running.podIP}`);
   };
 
@@ -154,14 +155,14 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
           return;
         }
         if (wake === 'idle' || podEnd === undefined) {
-          status.phase = 'CULLED';
+          enterPhase(status, 'CULLED');
           record(status.error ?? 'culled');
           return;
         }
         const why = podEnd instanceof Error ? failureMessage(podEnd) : `the kernel exited with code ${podEnd.exitCode}`;
         if (status.restarts >= input.maxRestarts) throw ApplicationFailure.nonRetryable(`${why}; restarted ${status.restarts} times already`, 'KernelDied');
         // From here until the new pod runs, the kernel is starting again: never RUNNING without a pod.
-        status.phase = 'STARTING';
+        enterPhase(status, 'STARTING');
         delete status.podIP;
         status.restarts++;
         record(`pod ended (${why}): starting it again, restart ${status.restarts} of ${input.maxRestarts}`);
@@ -171,11 +172,11 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
     });
   } catch (error) {
     if (isCancellation(error)) {
-      status.phase = 'STOPPED';
+      enterPhase(status, 'STOPPED');
       status.error = shutdownBy ?? 'stopped through Temporal';
       cancellation = shutdownBy === undefined ? (error as Error) : undefined;
     } else {
-      status.phase = 'FAILED';
+      enterPhase(status, 'FAILED');
       status.error = failureMessage(error);
     }
   }

@@ -7,6 +7,7 @@ import { kubernetesCalls as setup, kubernetesCleanupCalls as quickCleanup, podCl
 import { reportClusterUse } from './cluster-use.js';
 import { failureMessage } from './failure-message.js';
 import { recordEnding } from './outcome-metrics.js';
+import { enterPhase } from './phase.js';
 import { releaseUserSlot } from './user-quota.js';
 
 export interface CancelRequest {
@@ -82,26 +83,26 @@ export async function sparkJob(input: SparkJobInput): Promise<SparkJobStatus> {
       await setup.createServiceAccount({ ...target, name: names.serviceAccount, ...owner });
       created.add('roleBinding');
       await setup.createRoleBinding({ ...target, name: names.roleBinding, clusterRole: sparkDriverClusterRole, serviceAccount: names.serviceAccount, ...owner });
-      status.phase = 'SUBMITTING';
+      enterPhase(status, 'SUBMITTING');
       created.add('driver');
       await submission.submitSparkJob(input);
-      status.phase = 'RUNNING';
+      enterPhase(status, 'RUNNING');
       const end = await withinTimeout(() => podWatches().watchPodUntilEnd({ ...target, name: names.driverPod, container: driverContainer }), input.timeoutSeconds);
       status.exitCode = end.exitCode;
       if (end.succeeded && end.exitCode === 0) {
-        status.phase = 'SUCCEEDED';
+        enterPhase(status, 'SUCCEEDED');
       } else {
-        status.phase = 'FAILED';
+        enterPhase(status, 'FAILED');
         status.error = `the driver exited with code ${end.exitCode}${end.reason ? ` (${end.reason})` : ''}`;
       }
     });
   } catch (error) {
     if (isCancellation(error)) {
-      status.phase = 'CANCELLED';
+      enterPhase(status, 'CANCELLED');
       status.error = cancelledBySignal ?? 'cancelled through Temporal';
       cancellation = cancelledBySignal === undefined ? (error as Error) : undefined;
     } else {
-      status.phase = 'FAILED';
+      enterPhase(status, 'FAILED');
       status.error = failureMessage(error);
     }
   }

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { AesGcmCodec } from '../../src/codec/aes-gcm-codec.js';
 import { encryptingDataConverter } from '../../src/codec/data-converter.js';
 import { loadCodecKeys } from '../../src/codec/keys.js';
+import { workerInterceptors } from '../../src/worker.js';
 
 const dir = fileURLToPath(new URL('../replay/histories/', import.meta.url));
 const workflowsPath = fileURLToPath(new URL('../../src/workflows/index.ts', import.meta.url));
@@ -27,7 +28,7 @@ describe('recorded workflow histories replay on the current workflow code', () =
 
   test('each replays without a nondeterminism error', async () => {
     const failures: string[] = [];
-    for await (const result of Worker.runReplayHistories({ workflowsPath, dataConverter: encryptingDataConverter(new AesGcmCodec(keys)), replayName: 'fixtures' }, histories)) {
+    for await (const result of Worker.runReplayHistories({ workflowsPath, interceptors: { workflowModules: workerInterceptors.workflowModules }, dataConverter: encryptingDataConverter(new AesGcmCodec(keys)), replayName: 'fixtures' }, histories)) {
       if (result.error) failures.push(`${result.workflowId}: ${result.error.message}`);
     }
     expect(failures).toEqual([]);

@@ -10,6 +10,7 @@ describe('buildListQuery', () => {
     expect(buildListQuery({ user: 'alice', kind: 'spark-job', status: 'running' }))
       .toBe('DssUser="alice" AND ComputeKind="spark-job" AND ExecutionStatus="Running"');
     expect(buildListQuery({ namespace: 'dss-ns-alice', cluster: 'local' })).toBe('K8sNamespace="dss-ns-alice" AND ClusterName="local"');
+    expect(buildListQuery({ kind: 'kernel', taskQueue: 'compute-orchestrator' })).toBe('ComputeKind="kernel" AND TaskQueue="compute-orchestrator"');
   });
 
   test('escapes quotes and backslashes so a value cannot change the query', () => {

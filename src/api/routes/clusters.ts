@@ -5,6 +5,7 @@ import { clusterPhases, type ClusterPhase } from '../../domain/cluster.js';
 import type { ClusterPresets } from '../../domain/cluster-presets.js';
 import type { Api, ApiDeps } from '../app.js';
 import { errorResponse } from '../errors.js';
+import { logWorkflow } from '../request-log.js';
 
 const ClusterParams = Type.Object({ name: Type.String({ pattern: clusterNamePattern }) });
 const Status = Type.Object({
@@ -23,7 +24,7 @@ const Status = Type.Object({
 export function clusterRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue'> & { clusterPresets: ClusterPresets }) {
   const clusters = new ClustersClient(deps.temporal.client, deps.taskQueue);
   return async function register(app: Api): Promise<void> {
-    const config = { scope: 'clusters' as const };
+    const config = { scope: 'clusters' as const, computeKind: 'cluster' as const };
     const tags = ['clusters'];
 
     app.post('/v1/clusters', {
@@ -34,6 +35,7 @@ export function clusterRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue'> & { 
       },
     }, async (request, reply) => {
       const started = await clusters.create(toClusterInput(request.body, deps.clusterPresets), request.principal?.name ?? 'unknown');
+      logWorkflow(request, reply, 'cluster', started.workflowId);
       return reply.status(202).send({ name: started.name, workflowId: started.workflowId });
     });
 

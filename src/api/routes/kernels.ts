@@ -6,6 +6,7 @@ import { KernelsClient } from '../../client/kernels.js';
 import { kernelPhases, type KernelPhase } from '../../domain/kernel-session.js';
 import type { Api, ApiDeps } from '../app.js';
 import { errorResponse } from '../errors.js';
+import { logWorkflow } from '../request-log.js';
 
 const KernelParams = Type.Object({ kernelId: Type.String({ pattern: kernelIdPattern }) });
 const Status = Type.Object({
@@ -24,7 +25,7 @@ export function kernelRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue'> & { k
   const kernels = new KernelsClient(deps.temporal.client, deps.taskQueue, deps.kernels.maxPerUser);
   const clusters = new ClustersClient(deps.temporal.client, deps.taskQueue);
   return async function register(app: Api): Promise<void> {
-    const config = { scope: 'kernels' as const };
+    const config = { scope: 'kernels' as const, computeKind: 'kernel' as const };
     const tags = ['kernels'];
 
     app.post('/v1/kernels', {
@@ -43,6 +44,7 @@ export function kernelRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue'> & { k
       const input = toKernelSessionInput(request.body, { ...deps.kernels, newKernelId: randomUUID });
       await clusters.requireRunning(input.cluster, 'cluster');
       const started = await kernels.start(input);
+      logWorkflow(request, reply, 'kernel', started.workflowId);
       return reply.status(202).send({ kernelId: started.kernelId, workflowId: started.workflowId });
     });
 

@@ -5,6 +5,7 @@ import { SparkJobsClient } from '../../client/spark-jobs.js';
 import { sparkJobPhases, type SparkJobPhase } from '../../domain/spark-job.js';
 import type { Api, ApiDeps } from '../app.js';
 import { errorResponse } from '../errors.js';
+import { logWorkflow } from '../request-log.js';
 import { SparkJobRequest, toSparkJobInput } from '../../client/spark-job-request.js';
 
 const JobParams = Type.Object({ jobId: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$' }) });
@@ -27,7 +28,7 @@ export function sparkJobRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue' | 'o
   const jobs = new SparkJobsClient(deps.temporal.client, deps.taskQueue, deps.sparkMaxInFlightPerUser);
   const clusters = new ClustersClient(deps.temporal.client, deps.taskQueue);
   return async function register(app: Api): Promise<void> {
-    const config = { scope: 'spark-jobs' as const };
+    const config = { scope: 'spark-jobs' as const, computeKind: 'spark-job' as const };
     const tags = ['spark-jobs'];
 
     app.post('/v1/spark-jobs', {
@@ -43,6 +44,7 @@ export function sparkJobRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue' | 'o
       const input = toSparkJobInput(request.body, { newJobId: randomUUID, orchestratorNamespace: deps.orchestratorNamespace });
       await clusters.requireRunning(input.cluster, 'cluster');
       const started = await jobs.start(input);
+      logWorkflow(request, reply, 'spark-job', started.workflowId);
       return reply.status(202).send({ jobId: started.jobId, workflowId: started.workflowId });
     });
 

@@ -1,6 +1,7 @@
 export interface Answer {
   statusCode: number;
   headers: Headers;
+  text: string;
   json(): any;
 }
 
@@ -15,5 +16,5 @@ export async function callApi(baseUrl: string, method: string, path: string, opt
     body: options.body,
   });
   const text = await response.text();
-  return { statusCode: response.status, headers: response.headers, json: () => JSON.parse(text) };
+  return { statusCode: response.status, headers: response.headers, text, json: () => JSON.parse(text) };
 }

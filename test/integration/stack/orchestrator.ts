@@ -26,19 +26,21 @@ export const testToken = 'integration-test-operator-token';
 /** A client's token (the DSS plugin's scopes): every route of its own, but not what is for operators. */
 export const pluginToken = 'integration-test-plugin-token';
 
+/** The API's tokens in tests: `testToken` (operator) and `pluginToken`. */
+export const testTokens = new TokenRegistry({ tokens: [
+  { name: 'integration-test', sha256: hashToken(testToken), scopes: ['*'] },
+  { name: 'integration-test-plugin', sha256: hashToken(pluginToken), scopes: ['spark-jobs', 'kernels', 'clusters'] },
+] });
+
 /** A real worker and a real API on the shared stack, on a task queue of the test file's own; `env` configures both. */
 export async function startOrchestrator(env: Record<string, string> = {}): Promise<Orchestrator> {
   const taskQueue = env.TEMPORAL_TASK_QUEUE ?? uniqueName('tq');
   const config = loadRuntimeConfig({ ...stackEnv(), ...env, TEMPORAL_TASK_QUEUE: taskQueue });
   const worker = await startWorker(config, pino({ level: 'silent' }));
-  const tokens = new TokenRegistry({ tokens: [
-    { name: 'integration-test', sha256: hashToken(testToken), scopes: ['*'] },
-    { name: 'integration-test-plugin', sha256: hashToken(pluginToken), scopes: ['spark-jobs', 'kernels', 'clusters'] },
-  ] });
   const apis: Array<{ api: Api; temporal: TemporalHandle }> = [];
   const serve = async (): Promise<{ url: string; temporal: TemporalHandle; call: Call }> => {
     const temporal = await connectTemporal(config);
-    const api = await buildApi(apiDeps(config, temporal, tokens, pino({ level: 'silent' })));
+    const api = await buildApi(apiDeps(config, temporal, testTokens, pino({ level: 'silent' })));
     apis.push({ api, temporal });
     const url = await api.listen({ host: '127.0.0.1', port: 0 });
     return { url, temporal, call: (method, path, body) => callApi(url, method, path, { token: testToken, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) }) };
