@@ -2,11 +2,13 @@
  * One worker versus two, on the production-shaped Temporal (go.temporal.io/server on PostgreSQL)
  * and the embedded Kubernetes control plane, in one run: Spark jobs completed per minute and the
  * identity setup latency (job accepted → spark-submit started) of the same batch of SparkPi jobs,
- * each worker a process of its own as deployed. Usage: npm run bench:workers -- [jobs=40] [inFlight=10]
+ * each worker a process of its own as deployed; with how busy the machine was and where the CPU
+ * went (the workers themselves, and the spark-submit JVMs they ran), which says what limits it.
+ * Usage: npm run bench:workers -- [jobs=40] [inFlight=10]
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createWriteStream, mkdirSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -28,6 +30,20 @@ const inFlight = Number(process.argv[3] ?? 10);
 const stateDir = join(tmpdir(), `bench-workers-${process.pid}`);
 const logDir = join(stateDir, 'logs');
 mkdirSync(logDir, { recursive: true });
+
+/** Jiffies the whole machine spent busy and in all, from /proc/stat: how loaded a round kept it. */
+function machineTicks(): { busy: number; total: number } {
+  const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  const total = fields.reduce((sum, value) => sum + value, 0);
+  return { busy: total - fields[3]! - fields[4]!, total };
+}
+
+/** CPU seconds of a process itself and of its children it has waited for (spark-submit's JVMs). */
+function cpuSeconds(pid: number): { own: number; children: number } {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ').map(Number);
+  const ticks = 100;
+  return { own: (fields[11]! + fields[12]!) / ticks, children: (fields[13]! + fields[14]!) / ticks };
+}
 
 const stack = await startLocalStack({ stateDir: join(stateDir, 'stack'), ports: await freePorts() });
 const temporal = await startPostgresBackedTemporal(join(stateDir, 'postgres-temporal'), logDir);
@@ -59,6 +75,7 @@ try {
       },
     });
     const started = performance.now();
+    const ticksBefore = machineTicks();
     const measured = await pool(jobs, inFlight, async (index) => {
       const job = input(index);
       await jobsClient.start(job);
@@ -66,13 +83,18 @@ try {
       return latencies(client.client, sparkJobNames(job.jobId).workflowId);
     });
     const minutes = (performance.now() - started) / 60_000;
+    const ticksAfter = machineTicks();
+    const busy = (ticksAfter.busy - ticksBefore.busy) / (ticksAfter.total - ticksBefore.total);
+    const cpu = workers.map((worker) => cpuSeconds(worker.pid!));
+    const own = cpu.reduce((sum, c) => sum + c.own, 0);
+    const children = cpu.reduce((sum, c) => sum + c.children, 0);
     const setups = measured.map((m) => m.setup);
-    rows.push(`| ${workerCount} | ${(jobs / minutes).toFixed(1)} | ${percentile(setups, 50).toFixed(0)} | ${percentile(setups, 99).toFixed(0)} |`);
+    rows.push(`| ${workerCount} | ${(jobs / minutes).toFixed(1)} | ${percentile(setups, 50).toFixed(0)} | ${percentile(setups, 99).toFixed(0)} | ${(busy * 100).toFixed(0)}% | ${(own / jobs).toFixed(2)} | ${(children / jobs).toFixed(2)} |`);
     for (const worker of workers) worker.kill('SIGTERM');
     await Promise.all(workers.map((worker) => once(worker, 'exit')));
   }
   console.log(`${jobs} SparkPi jobs, ${inFlight} in flight, Temporal ${temporal.address} on PostgreSQL\n`);
-  console.log('| workers | jobs/min | setup p50 (ms) | setup p99 (ms) |\n|---|---|---|---|');
+  console.log('| workers | jobs/min | setup p50 (ms) | setup p99 (ms) | machine busy | worker CPU s/job | spark-submit CPU s/job |\n|---|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
   await client.close();
 } finally {
