@@ -1,5 +1,7 @@
 import type { Client } from '@temporalio/client';
+import type { SparkJobsClient } from '../src/client/spark-jobs.js';
 import { timestampMillis } from '../src/client/timestamps.js';
+import { sparkJobNames, type SparkJobInput } from '../src/domain/spark-job.js';
 
 /**
  * Setup and teardown latencies of one finished Spark job, read from its history:
@@ -25,4 +27,12 @@ export async function latencies(client: Client, workflowId: string): Promise<{ s
     setup: at['started:submitSparkJob']! - accepted,
     teardown: closed - at['completed:watchPodUntilEnd']!,
   };
+}
+
+/** Starts `job`, waits until its workflow has closed, and reads its latencies. */
+export async function runAndMeasure(jobs: SparkJobsClient, client: Client, job: SparkJobInput): Promise<{ setup: number; teardown: number }> {
+  const { workflowId } = sparkJobNames(job.jobId);
+  await jobs.start(job);
+  await client.workflow.getHandle(workflowId).result();
+  return latencies(client, workflowId);
 }

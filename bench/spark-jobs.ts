@@ -26,11 +26,12 @@ import { kindLabel, managedByLabel, managedByValue, ownershipMarks } from '../sr
 import { sparkDriverClusterRole, sparkJobNames, type SparkJobInput } from '../src/domain/spark-job.js';
 import { ensureLocalCodecKeys } from '../src/local/codec-keys.js';
 import { toolBinary } from '../src/local/paths.js';
-import { latencies } from './job-latencies.js';
+import { runAndMeasure } from './job-latencies.js';
 import { percentile } from './percentile.js';
 import { pool } from './pool.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
 import { startWorker } from '../src/worker.js';
+import { sparkPiApp } from '../test/integration/stack/spark-pi.js';
 import { seededRandom, startFaultProxy, writeKubeconfigThroughProxy, type FaultProxy } from '../test/fault-proxy/index.js';
 
 const jobs = Number(process.argv[2] ?? 100);
@@ -82,19 +83,11 @@ try {
   const client = new SparkJobsClient(temporal.client, taskQueue);
   const input = (index: number): SparkJobInput => ({
     jobId: `bench-${index}`, user: `user${index % 10}`, cluster: 'local', namespace: `dss-ns-user${index % 10}`, autoCreateNamespace: true,
-    app: {
-      image: 'apache/spark:4.0.1', mainApplicationFile: 'local:///opt/spark/examples/jars/spark-examples.jar', mainClass: 'org.apache.spark.examples.SparkPi',
-      conf: { 'spark.kubernetes.driver.annotation.compute-orchestrator/simulate-run-seconds': '0' },
-    },
+    app: sparkPiApp(0),
   });
 
   const started = performance.now();
-  const measured = await pool(jobs, inFlight, async (index) => {
-    const job = input(index);
-    await client.start(job);
-    await temporal.client.workflow.getHandle(sparkJobNames(job.jobId).workflowId).result();
-    return latencies(temporal.client, sparkJobNames(job.jobId).workflowId);
-  });
+  const measured = await pool(jobs, inFlight, (index) => runAndMeasure(client, temporal.client, input(index)));
   const minutes = (performance.now() - started) / 60_000;
   const injected = faulty?.proxy.stats();
   faulty?.proxy.clear();

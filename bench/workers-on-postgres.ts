@@ -16,12 +16,13 @@ import { checkHealth } from '../src/client/health.js';
 import { SparkJobsClient } from '../src/client/spark-jobs.js';
 import { connectTemporal } from '../src/client/temporal.js';
 import { loadRuntimeConfig } from '../src/config.js';
-import { sparkJobNames, type SparkJobInput } from '../src/domain/spark-job.js';
+import type { SparkJobInput } from '../src/domain/spark-job.js';
 import { ensureLocalCodecKeys } from '../src/local/codec-keys.js';
 import { repoRoot, toolBinary } from '../src/local/paths.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
 import { startPostgresBackedTemporal } from '../src/local/temporal-on-postgres.js';
-import { latencies } from './job-latencies.js';
+import { runAndMeasure } from './job-latencies.js';
+import { sparkPiApp } from '../test/integration/stack/spark-pi.js';
 import { percentile } from './percentile.js';
 import { pool } from './pool.js';
 
@@ -69,19 +70,11 @@ try {
     // Users of their own per round: both rounds pay for creating their namespaces.
     const input = (index: number): SparkJobInput => ({
       jobId: `w${workerCount}-${index}`, user: `w${workerCount}-user${index % 10}`, cluster: 'local', namespace: `dss-ns-w${workerCount}-user${index % 10}`, autoCreateNamespace: true,
-      app: {
-        image: 'apache/spark:4.0.1', mainApplicationFile: 'local:///opt/spark/examples/jars/spark-examples.jar', mainClass: 'org.apache.spark.examples.SparkPi',
-        conf: { 'spark.kubernetes.driver.annotation.compute-orchestrator/simulate-run-seconds': '0' },
-      },
+      app: sparkPiApp(0),
     });
     const started = performance.now();
     const ticksBefore = machineTicks();
-    const measured = await pool(jobs, inFlight, async (index) => {
-      const job = input(index);
-      await jobsClient.start(job);
-      await client.client.workflow.getHandle(sparkJobNames(job.jobId).workflowId).result();
-      return latencies(client.client, sparkJobNames(job.jobId).workflowId);
-    });
+    const measured = await pool(jobs, inFlight, (index) => runAndMeasure(jobsClient, client.client, input(index)));
     const minutes = (performance.now() - started) / 60_000;
     const ticksAfter = machineTicks();
     const busy = (ticksAfter.busy - ticksBefore.busy) / (ticksAfter.total - ticksBefore.total);
