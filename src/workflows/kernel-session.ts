@@ -187,10 +187,12 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
     if (created.has('pod')) await podCleanup.deletePodAndWait(podRef);
     if (created.has('roleBinding')) await quickCleanup.deleteRoleBinding({ cluster, namespace: plan.namespace, name: roleBindingName });
     if (created.has('namespace')) await quickCleanup.deleteKernelNamespace(target);
-    status.cleanedUp = true;
     await releaseUserSlot({ kind: 'kernel', user: plan.user });
     await reportClusterUse(cluster, { workflowId: workflowInfo().workflowId, kind: 'kernel', inUse: false });
   });
+  // Only now, as for a Spark job: a client that sees cleanedUp may start another kernel at once,
+  // and the slot signal is delivered before its request reaches the user's quota.
+  status.cleanedUp = true;
   recordEnding('kernel', status.phase, Date.now() - cleanupStartedAt);
   if (cancellation) throw cancellation;
   if (status.phase === 'FAILED') throw ApplicationFailure.nonRetryable(status.error ?? 'the kernel failed', 'KernelFailed', snapshot());

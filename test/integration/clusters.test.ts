@@ -91,7 +91,9 @@ describe('clusters through the REST API (real worker, local GKE API, real contro
     expect(await clusterStatus(name)).toMatchObject({ phase: 'RUNNING', inUseBy: 1 });
 
     await stopKernel(kernelId);
-    const released = await clusterStatus(name);
+    // The kernel's "no longer in use" signal is delivered during its cleanup; the cluster's
+    // workflow counts it on its next task.
+    const released = await eventually(() => clusterStatus(name), (status) => status.inUseBy !== 1, 10_000);
     expect(released).toMatchObject({ phase: 'RUNNING', inUseBy: 0 });
     const deleted = await until(name, ['DELETED', 'FAILED'], 60_000);
     expect(deleted).toMatchObject({ phase: 'DELETED', error: 'destroyed after 8s without a job or kernel using it' });
