@@ -67,9 +67,9 @@ describe('Temporal over mTLS', () => {
 
   test('a TLS client without a client certificate is refused: the frontend requires one', async () => {
     const { TEMPORAL_TLS_CA_FILE, TEMPORAL_TLS_SERVER_NAME } = clientTlsEnv(tls());
-    // TLS 1.3 refuses after the handshake: the SDK reads the server's alert, or, when the connection
-    // is already gone, only that it closed or broke. TLS itself always says why.
-    await expect(connectWorker({ TEMPORAL_TLS_CA_FILE, TEMPORAL_TLS_SERVER_NAME })).rejects.toThrow(/GetSystemInfo.*(CertificateRequired|connection closed|transport error)/s);
+    // TLS 1.3 refuses after the handshake, so the SDK's words depend on timing (the server's alert,
+    // a closed connection, a transport error): it must fail, and a plain TLS client shows why.
+    await expect(connectWorker({ TEMPORAL_TLS_CA_FILE, TEMPORAL_TLS_SERVER_NAME })).rejects.toThrow(/GetSystemInfo/);
     const [host, port] = temporal!.address.split(':');
     const socket = connectTls({ host, port: Number(port), ca: readFileSync(tls().caFile), servername: tls().serverName, ALPNProtocols: ['h2'] });
     const [error] = await once(socket, 'error') as [NodeJS.ErrnoException];
