@@ -8,7 +8,8 @@ import { splitHostPort } from './domain/host-port.js';
  * (its env is typed by this list), and deploy/'s manifests may set no other (a unit test).
  */
 export const configVariables = [
-  'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'API_HOST', 'API_PORT', 'API_TOKENS_FILE', 'API_BODY_LIMIT_BYTES',
+  'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE',
+  'TEMPORAL_TLS', 'TEMPORAL_TLS_CA_FILE', 'TEMPORAL_TLS_CERT_FILE', 'TEMPORAL_TLS_KEY_FILE', 'TEMPORAL_TLS_SERVER_NAME', 'API_HOST', 'API_PORT', 'API_TOKENS_FILE', 'API_BODY_LIMIT_BYTES',
   'KUBECONFIG_LOCAL', 'KUBERNETES_IN_CLUSTER', 'KUBERNETES_SERVICE_ACCOUNT_DIR', 'KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT',
   'SPARK_SUBMIT', 'ORCHESTRATOR_NAMESPACE', 'KERNEL_SPECS_FILE', 'KERNEL_PROHIBITED_UIDS', 'KERNEL_PROHIBITED_GIDS', 'KERNEL_MAX_PER_USER',
   'SPARK_MAX_IN_FLIGHT_PER_USER', 'KERNEL_HISTORY_EVENT_LIMIT', 'WORKER_MAX_POD_WATCHES', 'CLUSTER_PRESETS_FILE', 'GKE_POLL_INTERVAL_MS',
@@ -22,6 +23,8 @@ export type ConfigEnv = Partial<Record<ConfigVariable, string>>;
 /** Runtime configuration of the worker, the API and the CLI, from environment variables (README). */
 export interface RuntimeConfig {
   temporalAddress: string;
+  /** TLS to the Temporal frontend (src/client/temporal-tls.ts reads the files); plaintext when unset. */
+  temporalTls?: TemporalTls;
   temporalNamespace: string;
   taskQueue: string;
   apiHost: string;
@@ -66,6 +69,16 @@ export interface RuntimeConfig {
   codecKeysFile: string;
   /** Browser origins (the Temporal Web UI's) allowed to call the API's codec endpoint. */
   codecCorsOrigins: string[];
+}
+
+/** TEMPORAL_TLS*: paths only; the files are read when connecting, so a missing one stops start-up. */
+export interface TemporalTls {
+  /** PEM of the CA that signed the frontend's certificate; the system's CAs when unset. */
+  caFile?: string;
+  /** Client certificate and key (mTLS), always both. */
+  clientCert?: { certFile: string; keyFile: string };
+  /** The name the frontend's certificate is verified against (and sent as SNI); the address's host when unset. */
+  serverName?: string;
 }
 
 export const defaultCodecKeysFile = '.local/codec-keys.json';
@@ -124,9 +137,30 @@ function localCluster(env: ConfigEnv): RuntimeConfig['localCluster'] {
   return { serviceAccountDir };
 }
 
+function temporalTls(env: ConfigEnv): TemporalTls | undefined {
+  const enabled = env.TEMPORAL_TLS || undefined;
+  if (enabled !== undefined && enabled !== '1') throw validationError('TEMPORAL_TLS', `TEMPORAL_TLS must be 1 or unset, got '${enabled}'`);
+  const caFile = env.TEMPORAL_TLS_CA_FILE || undefined;
+  const certFile = env.TEMPORAL_TLS_CERT_FILE || undefined;
+  const keyFile = env.TEMPORAL_TLS_KEY_FILE || undefined;
+  const serverName = env.TEMPORAL_TLS_SERVER_NAME || undefined;
+  if ((certFile === undefined) !== (keyFile === undefined)) {
+    throw validationError(certFile ? 'TEMPORAL_TLS_KEY_FILE' : 'TEMPORAL_TLS_CERT_FILE',
+      'TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE are the client certificate and its key: set both or neither');
+  }
+  // Any TLS setting means TLS: a CA, a client certificate or a server name is never meant for plaintext.
+  if (enabled === undefined && caFile === undefined && certFile === undefined && serverName === undefined) return undefined;
+  return {
+    ...(caFile !== undefined ? { caFile } : {}),
+    ...(certFile !== undefined && keyFile !== undefined ? { clientCert: { certFile, keyFile } } : {}),
+    ...(serverName !== undefined ? { serverName } : {}),
+  };
+}
+
 export function loadRuntimeConfig(env: ConfigEnv = process.env): RuntimeConfig {
   return {
     temporalAddress: env.TEMPORAL_ADDRESS || '127.0.0.1:7233',
+    temporalTls: temporalTls(env),
     temporalNamespace: env.TEMPORAL_NAMESPACE || 'default',
     taskQueue: env.TEMPORAL_TASK_QUEUE || 'compute-orchestrator',
     apiHost: env.API_HOST || '127.0.0.1',

@@ -9,6 +9,7 @@ import { PodWatchHub } from './activities/kubernetes/pod-watch-hub.js';
 import { loadClusterPresets } from './client/cluster-presets-file.js';
 import { JanitorClient } from './client/janitor.js';
 import { connectTemporal } from './client/temporal.js';
+import { temporalConnectionOptions } from './client/temporal-tls.js';
 import { encryptingDataConverter } from './codec/data-converter.js';
 import { loadRuntimeConfig, type RuntimeConfig } from './config.js';
 import { builtInCluster } from './domain/cluster.js';
@@ -51,7 +52,7 @@ export interface RunningWorker {
 }
 
 export type WorkerConfig = Pick<RuntimeConfig,
-  'temporalAddress' | 'temporalNamespace' | 'codecKeysFile' | 'taskQueue' | 'localCluster' | 'sparkSubmit' | 'maxPodWatches' | 'clusterPresetsFile'
+  'temporalAddress' | 'temporalTls' | 'temporalNamespace' | 'codecKeysFile' | 'taskQueue' | 'localCluster' | 'sparkSubmit' | 'maxPodWatches' | 'clusterPresetsFile'
   | 'gkePollMs' | 'janitorIntervalSeconds' | 'janitorGraceSeconds'>;
 
 /**
@@ -73,7 +74,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
   }
   const podWatches = new PodWatchHub(clusters, (cluster, error) => logger.warn({ cluster, err: error }, 'pod watch broke; starting it again'));
   const gkeClients = new GkeClients(clusterPresets);
-  const connection = await NativeConnection.connect({ address: config.temporalAddress });
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const activities = createActivities({ clusters, sparkSubmit: config.sparkSubmit, podWatches, temporal: temporal.client, clusterPresets, gkeClients, gkePollMs: config.gkePollMs });
   const common = { connection, namespace: config.temporalNamespace, dataConverter: encryptingDataConverter(temporal.codec), interceptors: workerInterceptors };
   const workers = [

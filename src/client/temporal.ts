@@ -4,6 +4,7 @@ import { AesGcmCodec } from '../codec/aes-gcm-codec.js';
 import { encryptingDataConverter } from '../codec/data-converter.js';
 import { loadCodecKeys } from '../codec/keys.js';
 import type { RuntimeConfig } from '../config.js';
+import { temporalConnectionOptions } from './temporal-tls.js';
 
 export interface TemporalHandle {
   client: Client;
@@ -16,10 +17,11 @@ export interface TemporalHandle {
 /**
  * The one place that opens a Temporal client; API, CLI and worker go through it. Its payloads are
  * encrypted with the keys of CODEC_KEYS_FILE, which must be readable: there is no clear-text mode.
+ * TLS to Temporal as TEMPORAL_TLS* say (src/client/temporal-tls.ts).
  */
-export async function connectTemporal(config: Pick<RuntimeConfig, 'temporalAddress' | 'temporalNamespace' | 'codecKeysFile'>): Promise<TemporalHandle> {
+export async function connectTemporal(config: Pick<RuntimeConfig, 'temporalAddress' | 'temporalTls' | 'temporalNamespace' | 'codecKeysFile'>): Promise<TemporalHandle> {
   const codec = new AesGcmCodec(loadCodecKeys(config.codecKeysFile));
-  const connection = await Connection.connect({ address: config.temporalAddress, connectTimeout: 5_000 });
+  const connection = await Connection.connect({ ...temporalConnectionOptions(config), connectTimeout: 5_000 });
   const client = new Client({ connection, namespace: config.temporalNamespace, dataConverter: encryptingDataConverter(codec) });
   return { client, connection, codec, close: () => connection.close() };
 }

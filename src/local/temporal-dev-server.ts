@@ -38,7 +38,7 @@ export async function startTemporalDevServer(dir: string, logDir: string, ports:
   });
   const address = `127.0.0.1:${ports.grpc}`;
   try {
-    await server.waitUntilReady('serving (gRPC health check)', () => servingTemporal(address), 60_000);
+    await server.waitUntilReady('serving (gRPC health check)', () => servingTemporal({ address }), 60_000);
   } catch (error) {
     await server.stop();
     throw error;

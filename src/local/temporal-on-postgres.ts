@@ -1,4 +1,4 @@
-import { Connection } from '@temporalio/client';
+import { Connection, type TLSConfig } from '@temporalio/client';
 import { msToTs } from '@temporalio/common/lib/time.js';
 import proto from '@temporalio/proto';
 import { execFile } from 'node:child_process';
@@ -6,7 +6,9 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
+import { temporalConnectionOptions } from '../client/temporal-tls.js';
 import { searchAttributeTypes } from '../domain/search-attributes.js';
+import { issueCertificates } from './control-plane/pki.js';
 import { toolBinary } from './paths.js';
 import { assertPortFree, freeLowPort, freePort, loopback } from './ports.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
@@ -27,6 +29,60 @@ export interface TemporalServerPorts {
   worker: number;
   membership: [number, number, number, number];
   metrics: number;
+}
+
+/**
+ * PEM files of a frontend that serves TLS and requires a client certificate signed by `caFile`
+ * (mTLS), as production clusters and Temporal Cloud do. One CA signs every certificate.
+ */
+export interface FrontendTls {
+  caFile: string;
+  /** The name in the frontend's certificate, which clients verify (it also has IP 127.0.0.1). */
+  serverName: string;
+  serverCertFile: string;
+  serverKeyFile: string;
+  /** For the server's own system worker, which calls the frontend like any client. */
+  systemWorkerCertFile: string;
+  systemWorkerKeyFile: string;
+  /** For the clients of a test or benchmark: the orchestrator's processes, the namespace set-up. */
+  clientCertFile: string;
+  clientKeyFile: string;
+}
+
+/** A new CA and the certificates of FrontendTls in `dir`. */
+export function frontendTlsFiles(dir: string): FrontendTls {
+  const serverName = 'temporal-frontend.local';
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  issueCertificates(dir, {
+    ca: 'temporal-test-ca',
+    serving: { frontend: { subject: `/CN=${serverName}`, names: [`DNS:${serverName}`, `IP:${loopback}`] } },
+    clients: { 'system-worker': '/CN=temporal-system-worker', client: '/CN=compute-orchestrator' },
+  });
+  const file = (name: string) => join(dir, name);
+  return {
+    caFile: file('ca.crt'), serverName, serverCertFile: file('frontend.crt'), serverKeyFile: file('frontend.key'),
+    systemWorkerCertFile: file('system-worker.crt'), systemWorkerKeyFile: file('system-worker.key'),
+    clientCertFile: file('client.crt'), clientKeyFile: file('client.key'),
+  };
+}
+
+/** The orchestrator's own configuration (TEMPORAL_TLS_*) for a client holding FrontendTls's client certificate. */
+export function clientTlsEnv(tls: FrontendTls): Record<string, string> {
+  return {
+    TEMPORAL_TLS_CA_FILE: tls.caFile, TEMPORAL_TLS_CERT_FILE: tls.clientCertFile, TEMPORAL_TLS_KEY_FILE: tls.clientKeyFile, TEMPORAL_TLS_SERVER_NAME: tls.serverName,
+  };
+}
+
+/**
+ * Frontend TLS with client certificates required. Internode traffic (frontend to history and
+ * matching, all on loopback in one process) stays plaintext; the system worker, which reaches the
+ * frontend through membership, gets its own client certificate (`global.tls.systemWorker`).
+ */
+function tlsConfig(tls: FrontendTls): object {
+  return {
+    frontend: { server: { certFile: tls.serverCertFile, keyFile: tls.serverKeyFile, requireClientAuth: true, clientCaFiles: [tls.caFile] } },
+    systemWorker: { certFile: tls.systemWorkerCertFile, keyFile: tls.systemWorkerKeyFile, client: { serverName: tls.serverName, rootCaFiles: [tls.caFile] } },
+  };
 }
 
 export interface TemporalOnPostgres {
@@ -68,7 +124,7 @@ function datastore(postgres: PostgresServer, databaseName: string, maxConns: num
   };
 }
 
-function serverConfig(postgres: PostgresServer, ports: TemporalServerPorts, dynamicConfigFile: string): object {
+function serverConfig(postgres: PostgresServer, ports: TemporalServerPorts, dynamicConfigFile: string, tls: FrontendTls | undefined): object {
   const service = (grpcPort: number, membershipPort: number, extra: object = {}) => ({ rpc: { grpcPort, membershipPort, bindOnIP: loopback, ...extra } });
   return {
     log: { stdout: true, level: 'warn', format: 'json' },
@@ -79,6 +135,7 @@ function serverConfig(postgres: PostgresServer, ports: TemporalServerPorts, dyna
     global: {
       membership: { maxJoinDuration: '30s', broadcastAddress: loopback },
       metrics: { prometheus: { framework: 'tally', timerType: 'histogram', listenAddress: `${loopback}:${ports.metrics}` } },
+      ...(tls ? { tls: tlsConfig(tls) } : {}),
     },
     services: {
       frontend: service(ports.frontend, ports.membership[0], { httpPort: ports.frontendHttp }),
@@ -100,8 +157,8 @@ function serverConfig(postgres: PostgresServer, ports: TemporalServerPorts, dyna
 const dynamicConfig = { 'frontend.namespaceRPS.visibility': [{ value: 100 }] };
 
 /** The namespace and the orchestrator's search attributes, as an operator registers them once. */
-async function registerNamespace(address: string, namespace: string): Promise<void> {
-  const connection = await Connection.connect({ address });
+async function registerNamespace(frontend: { address: string; tls?: TLSConfig }, namespace: string): Promise<void> {
+  const connection = await Connection.connect(frontend);
   try {
     try {
       await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('3 days') });
@@ -121,9 +178,11 @@ async function registerNamespace(address: string, namespace: string): Promise<vo
 /**
  * `go.temporal.io/server` (tools/build-temporal-server.sh) on PostgreSQL, all four services in
  * one process on loopback, the schema and the namespace set up first: the topology of
- * docker-compose.yml without containers.
+ * docker-compose.yml without containers. With `tls`, the frontend serves only mTLS.
  */
-export async function startTemporalOnPostgres(dir: string, logDir: string, postgres: PostgresServer, ports: TemporalServerPorts, namespace = 'default'): Promise<TemporalOnPostgres> {
+export async function startTemporalOnPostgres(
+  dir: string, logDir: string, postgres: PostgresServer, ports: TemporalServerPorts, options: { namespace?: string; tls?: FrontendTls } = {},
+): Promise<TemporalOnPostgres> {
   for (const port of [ports.frontend, ports.frontendHttp, ports.history, ports.matching, ports.worker, ...ports.membership, ports.metrics]) {
     await assertPortFree('temporal-server', port);
   }
@@ -132,7 +191,7 @@ export async function startTemporalOnPostgres(dir: string, logDir: string, postg
   mkdirSync(configDir, { recursive: true });
   const dynamicConfigFile = join(configDir, 'dynamic-config.yaml');
   writeFileSync(dynamicConfigFile, stringify(dynamicConfig));
-  writeFileSync(join(configDir, 'postgres.yaml'), stringify(serverConfig(postgres, ports, dynamicConfigFile)), { mode: 0o600 });
+  writeFileSync(join(configDir, 'postgres.yaml'), stringify(serverConfig(postgres, ports, dynamicConfigFile, options.tls)), { mode: 0o600 });
   const server = SupervisedProcess.start({
     name: 'temporal-server',
     command: toolBinary('temporal-server', 'temporal-server'),
@@ -141,9 +200,14 @@ export async function startTemporalOnPostgres(dir: string, logDir: string, postg
     cwd: dir,
   });
   const address = `${loopback}:${ports.frontend}`;
+  // Set up as an operator with a client certificate would.
+  const frontend = temporalConnectionOptions({
+    temporalAddress: address,
+    temporalTls: options.tls && { caFile: options.tls.caFile, clientCert: { certFile: options.tls.clientCertFile, keyFile: options.tls.clientKeyFile }, serverName: options.tls.serverName },
+  });
   try {
-    await server.waitUntilReady('serving (gRPC health check)', () => servingTemporal(address), 120_000);
-    await registerNamespace(address, namespace);
+    await server.waitUntilReady('serving (gRPC health check)', () => servingTemporal(frontend), 120_000);
+    await registerNamespace(frontend, options.namespace ?? 'default');
   } catch (error) {
     await server.stop();
     throw error;
@@ -153,24 +217,29 @@ export async function startTemporalOnPostgres(dir: string, logDir: string, postg
 
 export interface PostgresBackedTemporal {
   address: string;
+  /** The certificates, when the frontend serves mTLS. */
+  tls?: FrontendTls;
   stop(): Promise<void>;
 }
 
 /**
  * PostgreSQL and the Temporal server on it, state under `dir`, every port free on loopback: the
- * production-shaped Temporal for tests and benchmarks. Stops both, server first.
+ * production-shaped Temporal for tests and benchmarks. `frontendTls`: its frontend serves only
+ * mTLS, with certificates made under `dir`. Stops both, server first.
  */
-export async function startPostgresBackedTemporal(dir: string, logDir: string): Promise<PostgresBackedTemporal> {
+export async function startPostgresBackedTemporal(dir: string, logDir: string, options: { frontendTls?: boolean } = {}): Promise<PostgresBackedTemporal> {
   mkdirSync(logDir, { recursive: true });
+  const tls = options.frontendTls ? frontendTlsFiles(join(dir, 'pki')) : undefined;
   const postgres = await startPostgres(join(dir, 'postgresql'), logDir, await freePort());
   const ports: TemporalServerPorts = {
     frontend: await freePort(), frontendHttp: await freePort(), history: await freePort(), matching: await freePort(), worker: await freePort(),
     membership: [await freeLowPort(), await freeLowPort(), await freeLowPort(), await freeLowPort()], metrics: await freePort(),
   };
   try {
-    const temporal = await startTemporalOnPostgres(join(dir, 'temporal'), logDir, postgres, ports);
+    const temporal = await startTemporalOnPostgres(join(dir, 'temporal'), logDir, postgres, ports, { tls });
     return {
       address: temporal.address,
+      tls,
       async stop() {
         await temporal.process.stop();
         await postgres.process.stop();

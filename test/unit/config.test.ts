@@ -37,6 +37,27 @@ describe('loadRuntimeConfig', () => {
   });
 });
 
+describe('TLS to Temporal (TEMPORAL_TLS*)', () => {
+  test('plaintext by default; TEMPORAL_TLS=1 alone: TLS verified by the system\'s CAs', () => {
+    expect(loadRuntimeConfig({}).temporalTls).toBeUndefined();
+    expect(loadRuntimeConfig({ TEMPORAL_TLS: '1' }).temporalTls).toEqual({});
+    expect(() => loadRuntimeConfig({ TEMPORAL_TLS: 'true' })).toThrow("TEMPORAL_TLS must be 1 or unset, got 'true'");
+  });
+
+  test('a CA, a client certificate or a server name each means TLS', () => {
+    expect(loadRuntimeConfig({ TEMPORAL_TLS_CA_FILE: '/tls/ca.pem' }).temporalTls).toEqual({ caFile: '/tls/ca.pem' });
+    expect(loadRuntimeConfig({ TEMPORAL_TLS_SERVER_NAME: 'temporal.example.com' }).temporalTls).toEqual({ serverName: 'temporal.example.com' });
+    expect(loadRuntimeConfig({ TEMPORAL_TLS_CERT_FILE: '/tls/client.pem', TEMPORAL_TLS_KEY_FILE: '/tls/client.key' }).temporalTls)
+      .toEqual({ clientCert: { certFile: '/tls/client.pem', keyFile: '/tls/client.key' } });
+  });
+
+  test('a client certificate without its key, or a key without its certificate, names both variables', () => {
+    const both = 'TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE are the client certificate and its key: set both or neither';
+    expect(() => loadRuntimeConfig({ TEMPORAL_TLS_CERT_FILE: '/tls/client.pem' })).toThrow(both);
+    expect(() => loadRuntimeConfig({ TEMPORAL_TLS_KEY_FILE: '/tls/client.key' })).toThrow(both);
+  });
+});
+
 describe('the cluster local and the worker\'s addresses', () => {
   const pod = { KUBERNETES_SERVICE_HOST: '10.96.0.1', KUBERNETES_SERVICE_PORT: '443' };
 

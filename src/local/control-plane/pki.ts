@@ -44,15 +44,32 @@ function issue(dir: string, name: string, subject: string, extensions: string): 
     '-days', '3650', '-out', `${name}.crt`, '-extfile', `${name}.ext`], dir);
 }
 
-function generate(dir: string): void {
+/** What issueCertificates makes, each `<name>.crt` and `<name>.key` beside `ca.crt`. */
+export interface CertificateRequests {
+  /** Common name of the new CA. */
+  ca: string;
+  /** Serving certificates: their subject and subjectAltNames (`DNS:…`, `IP:…`). */
+  serving: Record<string, { subject: string; names: string[] }>;
+  /** Client certificates: their subject. */
+  clients: Record<string, string>;
+}
+
+/** A new CA in `dir` (which must exist) and the certificates it signs, by openssl. */
+export function issueCertificates(dir: string, requests: CertificateRequests): void {
+  requireCommand('openssl', "OpenSSL (Debian: 'apt-get install openssl')");
   openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '3650',
-    '-subj', '/CN=compute-orchestrator-local-ca', '-addext', 'basicConstraints=critical,CA:TRUE',
+    '-subj', `/CN=${requests.ca}`, '-addext', 'basicConstraints=critical,CA:TRUE',
     '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
-  issue(dir, 'apiserver', '/CN=kube-apiserver',
-    `keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${servingNames.join(',')}\n`);
-  for (const [name, subject] of Object.entries(clientSubjects)) {
+  for (const [name, { subject, names }] of Object.entries(requests.serving)) {
+    issue(dir, name, subject, `keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${names.join(',')}\n`);
+  }
+  for (const [name, subject] of Object.entries(requests.clients)) {
     issue(dir, name, subject, 'keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n');
   }
+}
+
+function generate(dir: string): void {
+  issueCertificates(dir, { ca: 'compute-orchestrator-local-ca', serving: { apiserver: { subject: '/CN=kube-apiserver', names: servingNames } }, clients: clientSubjects });
   openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'sa.key'], dir);
   openssl(['pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);
   writeFileSync(join(dir, '.complete'), '');
@@ -65,7 +82,6 @@ function generate(dir: string): void {
  */
 export function ensurePki(dir: string): ClusterPki {
   if (!existsSync(join(dir, '.complete'))) {
-    requireCommand('openssl', "OpenSSL (Debian: 'apt-get install openssl')");
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     generate(dir);
   }
