@@ -1,6 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { ComputeKind } from '../domain/labels.js';
-import { computeLogContext, computeWorkflowId } from '../domain/log-context.js';
+import { computeWorkflowId, type ComputeKind } from '../domain/labels.js';
+import { computeLogContext } from '../domain/log-context.js';
 
 /** The path parameter naming the job, kernel or cluster a route acts on. */
 const idParams: Record<ComputeKind, string> = { 'spark-job': 'jobId', kernel: 'kernelId', cluster: 'name' };

@@ -3,9 +3,6 @@ import { computeKinds, type ComputeKind } from './labels.js';
 /** The field naming a workflow's job, kernel or cluster in log lines, as clients know it. */
 const idFields: Record<ComputeKind, string> = { 'spark-job': 'jobId', kernel: 'kernelId', cluster: 'cluster' };
 
-/** Workflow ids are `<kind>-<id>`: sparkJobNames, kernelWorkflowId, clusterWorkflowId. */
-export const computeWorkflowId = (kind: ComputeKind, id: string): string => `${kind}-${id}`;
-
 /**
  * Whose compute a log line is about: the DSS user, the kind, and the job, kernel or cluster id,
  * each only when known. Operators search logs by these; none of them is a secret (all are in

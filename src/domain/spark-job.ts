@@ -1,3 +1,4 @@
+import { computeWorkflowId } from './labels.js';
 import { toDnsLabel } from './naming.js';
 
 export const sparkJobPhases = ['PENDING', 'SUBMITTING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
@@ -58,7 +59,7 @@ export const sparkDriverClusterRole = 'compute-orchestrator-spark-driver';
 export function sparkJobNames(jobId: string): SparkJobNames {
   const slug = toDnsLabel(jobId, 63 - 'spark-'.length - '-driver'.length);
   return {
-    workflowId: `spark-job-${jobId}`,
+    workflowId: computeWorkflowId('spark-job', jobId),
     serviceAccount: `spark-${slug}`,
     roleBinding: `spark-${slug}`,
     driverPod: `spark-${slug}-driver`,
