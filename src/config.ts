@@ -118,11 +118,16 @@ function address(env: ConfigEnv, name: ConfigVariable): string | undefined {
   return raw;
 }
 
+/** A switch: `1` on, unset or empty off, anything else an error naming it. */
+function flag(env: ConfigEnv, name: ConfigVariable): boolean {
+  const raw = env[name] || undefined;
+  if (raw !== undefined && raw !== '1') throw validationError(name, `${name} must be 1 or unset, got '${raw}'`);
+  return raw === '1';
+}
+
 function localCluster(env: ConfigEnv): RuntimeConfig['localCluster'] {
   const kubeconfig = env.KUBECONFIG_LOCAL || undefined;
-  const inCluster = env.KUBERNETES_IN_CLUSTER || undefined;
-  if (inCluster === undefined) return kubeconfig ? { kubeconfig } : undefined;
-  if (inCluster !== '1') throw validationError('KUBERNETES_IN_CLUSTER', `KUBERNETES_IN_CLUSTER must be 1 or unset, got '${inCluster}'`);
+  if (!flag(env, 'KUBERNETES_IN_CLUSTER')) return kubeconfig ? { kubeconfig } : undefined;
   if (kubeconfig) {
     throw validationError('KUBERNETES_IN_CLUSTER', 'KUBERNETES_IN_CLUSTER=1 and KUBECONFIG_LOCAL both say how to reach the cluster local: set only one of them');
   }
@@ -137,9 +142,9 @@ function localCluster(env: ConfigEnv): RuntimeConfig['localCluster'] {
   return { serviceAccountDir };
 }
 
-function temporalTls(env: ConfigEnv): TemporalTls | undefined {
-  const enabled = env.TEMPORAL_TLS || undefined;
-  if (enabled !== undefined && enabled !== '1') throw validationError('TEMPORAL_TLS', `TEMPORAL_TLS must be 1 or unset, got '${enabled}'`);
+/** TEMPORAL_TLS*, on their own: also what a process starting Temporal clients of its own reads (src/local/temporal-on-postgres.ts). */
+export function temporalTls(env: ConfigEnv): TemporalTls | undefined {
+  const enabled = flag(env, 'TEMPORAL_TLS');
   const caFile = env.TEMPORAL_TLS_CA_FILE || undefined;
   const certFile = env.TEMPORAL_TLS_CERT_FILE || undefined;
   const keyFile = env.TEMPORAL_TLS_KEY_FILE || undefined;
@@ -149,7 +154,7 @@ function temporalTls(env: ConfigEnv): TemporalTls | undefined {
       'TEMPORAL_TLS_CERT_FILE and TEMPORAL_TLS_KEY_FILE are the client certificate and its key: set both or neither');
   }
   // Any TLS setting means TLS: a CA, a client certificate or a server name is never meant for plaintext.
-  if (enabled === undefined && caFile === undefined && certFile === undefined && serverName === undefined) return undefined;
+  if (!enabled && caFile === undefined && certFile === undefined && serverName === undefined) return undefined;
   return {
     ...(caFile !== undefined ? { caFile } : {}),
     ...(certFile !== undefined && keyFile !== undefined ? { clientCert: { certFile, keyFile } } : {}),

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { temporalConnectionOptions } from '../client/temporal-tls.js';
+import { temporalTls } from '../config.js';
 import { searchAttributeTypes } from '../domain/search-attributes.js';
 import { issueCertificates } from './control-plane/pki.js';
 import { toolBinary } from './paths.js';
@@ -67,7 +68,7 @@ export function frontendTlsFiles(dir: string): FrontendTls {
 }
 
 /** The orchestrator's own configuration (TEMPORAL_TLS_*) for a client holding FrontendTls's client certificate. */
-export function clientTlsEnv(tls: FrontendTls): Record<string, string> {
+export function clientTlsEnv(tls: FrontendTls): Record<'TEMPORAL_TLS_CA_FILE' | 'TEMPORAL_TLS_CERT_FILE' | 'TEMPORAL_TLS_KEY_FILE' | 'TEMPORAL_TLS_SERVER_NAME', string> {
   return {
     TEMPORAL_TLS_CA_FILE: tls.caFile, TEMPORAL_TLS_CERT_FILE: tls.clientCertFile, TEMPORAL_TLS_KEY_FILE: tls.clientKeyFile, TEMPORAL_TLS_SERVER_NAME: tls.serverName,
   };
@@ -201,10 +202,7 @@ export async function startTemporalOnPostgres(
   });
   const address = `${loopback}:${ports.frontend}`;
   // Set up as an operator with a client certificate would.
-  const frontend = temporalConnectionOptions({
-    temporalAddress: address,
-    temporalTls: options.tls && { caFile: options.tls.caFile, clientCert: { certFile: options.tls.clientCertFile, keyFile: options.tls.clientKeyFile }, serverName: options.tls.serverName },
-  });
+  const frontend = temporalConnectionOptions({ temporalAddress: address, temporalTls: options.tls && temporalTls(clientTlsEnv(options.tls)) });
   try {
     await server.waitUntilReady('serving (gRPC health check)', () => servingTemporal(frontend), 120_000);
     await registerNamespace(frontend, options.namespace ?? 'default');
