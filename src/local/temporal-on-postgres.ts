@@ -167,7 +167,9 @@ async function registerNamespace(frontend: { address: string; tls?: TLSConfig },
       if (!/already exists|AlreadyExists/i.test(String(error))) throw error;
     }
     const indexed = proto.temporal.api.enums.v1.IndexedValueType;
-    const searchAttributes = Object.fromEntries(Object.keys(searchAttributeTypes).map((name) => [name, indexed.INDEXED_VALUE_TYPE_KEYWORD]));
+    // Each with the type the code declares, as the dev server's --search-attribute flags give it.
+    const searchAttributes = Object.fromEntries(Object.entries(searchAttributeTypes).map(([name, type]) =>
+      [name, indexed[`INDEXED_VALUE_TYPE_${type.toUpperCase() as Uppercase<typeof type>}`]]));
     const existing = await connection.operatorService.listSearchAttributes({ namespace });
     const missing = Object.fromEntries(Object.entries(searchAttributes).filter(([name]) => !(name in (existing.customAttributes ?? {}))));
     if (Object.keys(missing).length > 0) await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
