@@ -1,18 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import type { ChildProcess } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hashToken } from '../../src/api/auth.js';
-import { freePort } from '../../src/local/ports.js';
 import { startPostgresBackedTemporal, type PostgresBackedTemporal } from '../../src/local/temporal-on-postgres.js';
 import { callApi } from './stack/http.js';
 import { eventually, uniqueName } from './stack/kube.js';
 import { leftBy } from './stack/leftovers.js';
+import { testToken } from './stack/orchestrator.js';
 import { sparkPiJob } from './stack/spark-pi.js';
 import { testStateDir } from './stack/stack-info.js';
 import { killWorker, OrchestratorProcesses } from './stack/worker-process.js';
-
-const token = 'production-topology-operator-token';
 
 /**
  * The topology of docker-compose.yml without containers: Temporal built from go.temporal.io/server
@@ -28,22 +24,14 @@ describe('production-shaped: Temporal on PostgreSQL, two workers, two API replic
   let temporal: PostgresBackedTemporal | undefined;
 
   const api = (index: number) => (method: string, path: string, body?: unknown) =>
-    callApi(apiUrls[index % apiUrls.length]!, method, path, { token, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+    callApi(apiUrls[index % apiUrls.length]!, method, path, { token: testToken, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
   const status = async (index: number, path: string): Promise<any> => (await api(index)('GET', path)).json();
 
   beforeAll(async () => {
     temporal = await startPostgresBackedTemporal(dir, join(dir, 'logs'));
-    const tokensFile = join(dir, 'api-tokens.json');
-    writeFileSync(tokensFile, JSON.stringify({ tokens: [{ name: 'operator', sha256: hashToken(token), scopes: ['*'] }] }));
     const common = { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue };
     for (const name of ['worker-a', 'worker-b']) workers.push(processes.start(taskQueue, name, common));
-    for (const name of ['api-a', 'api-b']) {
-      const port = await freePort();
-      processes.startApi(name, { ...common, API_PORT: String(port), API_TOKENS_FILE: tokensFile });
-      apiUrls.push(`http://127.0.0.1:${port}`);
-    }
-    // Healthy means: the API reaches Temporal and a worker polls the task queue.
-    for (const url of apiUrls) await eventually(() => callApi(url, 'GET', '/healthz').catch(() => ({ statusCode: 0 })), (answer) => answer.statusCode === 200, 90_000);
+    for (const name of ['api-a', 'api-b']) apiUrls.push(await processes.startApi(name, common));
   }, 240_000);
 
   afterAll(async () => {

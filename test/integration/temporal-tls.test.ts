@@ -1,23 +1,20 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { NativeConnection } from '@temporalio/worker';
 import { once } from 'node:events';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect as connectTls } from 'node:tls';
-import { hashToken } from '../../src/api/auth.js';
 import { temporalConnectionOptions } from '../../src/client/temporal-tls.js';
 import { loadRuntimeConfig, type ConfigEnv } from '../../src/config.js';
-import { freePort } from '../../src/local/ports.js';
 import { servingTemporal } from '../../src/local/temporal-health.js';
 import { clientTlsEnv, startPostgresBackedTemporal, type FrontendTls, type PostgresBackedTemporal } from '../../src/local/temporal-on-postgres.js';
 import { callApi } from './stack/http.js';
 import { eventually, uniqueName } from './stack/kube.js';
 import { leftBy } from './stack/leftovers.js';
+import { testToken } from './stack/orchestrator.js';
 import { sparkPiJob } from './stack/spark-pi.js';
 import { testStateDir } from './stack/stack-info.js';
 import { OrchestratorProcesses } from './stack/worker-process.js';
-
-const token = 'temporal-tls-operator-token';
 
 /**
  * Temporal on PostgreSQL whose frontend serves only mTLS, as production clusters and Temporal
@@ -34,15 +31,10 @@ describe('Temporal over mTLS', () => {
 
   beforeAll(async () => {
     temporal = await startPostgresBackedTemporal(dir, join(dir, 'logs'), { frontendTls: true });
-    const tokensFile = join(dir, 'api-tokens.json');
-    writeFileSync(tokensFile, JSON.stringify({ tokens: [{ name: 'operator', sha256: hashToken(token), scopes: ['*'] }] }));
     const common = { TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue, ...clientTlsEnv(tls()) };
     processes.start(taskQueue, 'worker', common);
-    const port = await freePort();
-    processes.startApi('api', { ...common, API_PORT: String(port), API_TOKENS_FILE: tokensFile });
-    apiUrl = `http://127.0.0.1:${port}`;
     // Healthy means: the API reaches Temporal and the worker polls the task queue, both over mTLS.
-    await eventually(() => callApi(apiUrl, 'GET', '/healthz').catch(() => ({ statusCode: 0 })), (answer) => answer.statusCode === 200, 90_000);
+    apiUrl = await processes.startApi('api', common);
   }, 240_000);
 
   afterAll(async () => {
@@ -52,8 +44,8 @@ describe('Temporal over mTLS', () => {
 
   test('a worker and an API with a client certificate run a SparkPi job to the end', async () => {
     const body = sparkPiJob(uniqueName('tls'), 1);
-    expect((await callApi(apiUrl, 'POST', '/v1/spark-jobs', { token, body: JSON.stringify(body) })).statusCode).toBe(202);
-    const job = await eventually(async () => (await callApi(apiUrl, 'GET', `/v1/spark-jobs/${body.jobId}`, { token })).json(), (status) => status.cleanedUp === true, 180_000);
+    expect((await callApi(apiUrl, 'POST', '/v1/spark-jobs', { token: testToken, body: JSON.stringify(body) })).statusCode).toBe(202);
+    const job = await eventually(async () => (await callApi(apiUrl, 'GET', `/v1/spark-jobs/${body.jobId}`, { token: testToken })).json(), (status) => status.cleanedUp === true, 180_000);
     expect([job.phase, job.exitCode]).toEqual(['SUCCEEDED', 0]);
     expect(await leftBy(`spark-job-${body.jobId}`)).toEqual([]);
   }, 240_000);

@@ -1,12 +1,17 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll } from '@jest/globals';
-import { createWriteStream, mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hashToken } from '../../../src/api/auth.js';
 import { repoRoot } from '../../../src/local/paths.js';
+import { freePort } from '../../../src/local/ports.js';
 import { connectTemporal, type TemporalHandle } from '../../../src/client/temporal.js';
 import { loadRuntimeConfig } from '../../../src/config.js';
+import { callApi } from './http.js';
+import { eventually } from './kube.js';
+import { testToken } from './orchestrator.js';
 import { stackEnv } from './stack-info.js';
 
 /** A compiled entry point (`worker.js`, `api/main.js`) as operators run it: its own process, so SIGKILL is a real crash. */
@@ -43,11 +48,18 @@ export class OrchestratorProcesses {
     return worker;
   }
 
-  /** An API process; `env` gives at least its task queue, port and tokens file. */
-  startApi(name: string, env: Record<string, string>): ChildProcess {
-    const api = startOrchestratorProcess(join('api', 'main.js'), join(this.logDir, `${name}.log`), env);
-    this.started.push(api);
-    return api;
+  /**
+   * An API process on a free port that accepts `testToken` (every scope); `env` gives at least its
+   * task queue. Resolves with its URL once its /healthz is 200: Temporal reached, a worker polling.
+   */
+  async startApi(name: string, env: Record<string, string>): Promise<string> {
+    const tokensFile = join(this.logDir, 'api-tokens.json');
+    writeFileSync(tokensFile, JSON.stringify({ tokens: [{ name: 'operator', sha256: hashToken(testToken), scopes: ['*'] }] }));
+    const port = await freePort();
+    this.started.push(startOrchestratorProcess(join('api', 'main.js'), join(this.logDir, `${name}.log`), { ...env, API_PORT: String(port), API_TOKENS_FILE: tokensFile }));
+    const url = `http://127.0.0.1:${port}`;
+    await eventually(() => callApi(url, 'GET', '/healthz').catch(() => ({ statusCode: 0 })), (answer) => answer.statusCode === 200, 90_000);
+    return url;
   }
 
   killAll(): Promise<void[]> {
