@@ -1,12 +1,21 @@
 #!/usr/bin/env bash
-# Debian packages the tests use as real components: PostgreSQL (the production-shaped Temporal's
-# database) and Chromium (the Web UI check, driven by playwright-core; no browser download).
-# Installed once with apt-get when missing; elsewhere, install them and run again.
+# Debian packages used as real components. The tests need PostgreSQL (the production-shaped
+# Temporal's database) and Chromium (the Web UI check, driven by playwright-core; no browser
+# download). The real node needs containerd, runc, the CNI plugins, iptables (kube-proxy, the
+# bridge's masquerading) and debootstrap (its images); a node needs root anyway, so elsewhere they
+# are not asked for and the stack runs with the simulated node alone. Installed once with apt-get
+# when missing; without root, install them and run again.
 . "$(dirname "$0")/lib.sh"
 
 missing=()
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+if [ "$(id -u)" = 0 ]; then
+  for package in containerd runc iptables debootstrap; do
+    command -v "$package" >/dev/null 2>&1 || missing+=("$package")
+  done
+  [ -x /usr/lib/cni/bridge ] || missing+=(containernetworking-plugins)
+fi
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
