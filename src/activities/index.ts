@@ -9,6 +9,7 @@ import { kernelActivities } from './kernel-pods.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
 import type { PodWatchHub } from './kubernetes/pod-watch-hub.js';
 import { namespaceActivities } from './namespaces.js';
+import { podLogActivities } from './pod-logs.js';
 import { podActivities } from './pods.js';
 import { sparkSubmitActivities } from './spark-submit.js';
 import { workflowLookupActivities } from './workflow-lookup.js';
@@ -34,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...namespaceActivities(deps.clusters),
     ...identityActivities(deps.clusters),
     ...podActivities(deps.clusters, deps.podWatches),
+    ...podLogActivities(deps.clusters),
     ...sparkSubmitActivities(deps.clusters, deps.sparkSubmit),
     ...kernelActivities(deps.clusters, deps.temporal),
     ...workflowLookupActivities(deps.temporal),

@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
+import { conflictError, notFoundError } from '../domain/errors.js';
 import { searchAttributeKeys as searchAttributes } from '../domain/search-attributes.js';
 import { sparkJobNames, type SparkJobInput, type SparkJobStatus } from '../domain/spark-job.js';
-import { cancelSparkJobSignal, sparkJobStatusQuery, type CancelRequest } from '../workflows/spark-job.js';
+import { cancelSparkJobSignal, sparkJobDriverLogQuery, sparkJobStatusQuery, type CancelRequest } from '../workflows/spark-job.js';
 import { buildListQuery } from './visibility-query.js';
 import { forWorkflow, signalRunning } from './workflow-errors.js';
 import { startWithinQuota } from './user-quota.js';
@@ -31,6 +32,22 @@ export class SparkJobsClient {
 
   status(jobId: string): Promise<SparkJobStatus> {
     return forWorkflow(`spark job '${jobId}'`, () => this.client.workflow.getHandle(sparkJobNames(jobId).workflowId).query(sparkJobStatusQuery));
+  }
+
+  /**
+   * The end of the driver's log, kept when the job ended. Not ended yet: 409; unknown, or ended
+   * without a log (the reason is in the message): 404. A workflow closed without its cleanup
+   * (terminated by hand) never kept one.
+   */
+  async log(jobId: string): Promise<string> {
+    const what = `spark job '${jobId}'`;
+    const handle = this.client.workflow.getHandle(sparkJobNames(jobId).workflowId);
+    const driverLog = await forWorkflow(what, () => handle.query(sparkJobDriverLogQuery));
+    if (driverLog.state === 'KEPT') return driverLog.text;
+    if (driverLog.state === 'NOT_KEPT') throw notFoundError(`no driver log was kept: ${driverLog.reason}`);
+    const { status } = await forWorkflow(what, () => handle.describe());
+    if (status.name === 'RUNNING') throw conflictError(`${what} has not ended yet: the end of its driver log is kept when it ends`);
+    throw notFoundError(`no driver log was kept: the workflow of ${what} was ${status.name} before its cleanup`);
   }
 
   cancel(jobId: string, request: CancelRequest): Promise<void> {

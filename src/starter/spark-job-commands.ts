@@ -114,6 +114,14 @@ export function registerSparkJobCommands(program: Command): void {
       console.log(JSON.stringify(await jobs.status(jobId), null, 2));
     }));
 
+  program.command('logs')
+    .description("Print the end of a Spark job's driver log, kept when the job ended.")
+    .argument('<jobId>')
+    .action((jobId: string) => withTemporal(async ({ client }, config) => {
+      // As kept, byte for byte: a script may compare or parse it.
+      process.stdout.write(await new SparkJobsClient(client, config.taskQueue).log(jobId));
+    }));
+
   program.command('cancel')
     .description('Cancel a Spark job: its driver is stopped and its identity removed.')
     .argument('<jobId>')

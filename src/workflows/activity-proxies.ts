@@ -18,6 +18,18 @@ export const kubernetesCleanupCalls = proxyLocalActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
+/**
+ * Reading the end of a pod's log at cleanup: three attempts within 15 s and then none, so that a
+ * node that serves no logs (refusing, or not answering at all) or an API server in trouble costs
+ * the cleanup seconds, not minutes; a kubelet that answers sends the few MiB at most asked for
+ * well within an attempt's 5 s.
+ */
+export const logReads = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '5 seconds',
+  scheduleToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 },
+});
+
 // Long activities heartbeat; a 10 s heartbeat timeout bounds how long a crashed worker's attempt
 // blocks the retry on another worker.
 

@@ -1,11 +1,13 @@
 import {
-  ApplicationFailure, CancellationScope, defineQuery, defineSignal, isCancellation, proxyActivities, setHandler, sleep, workflowInfo,
+  ApplicationFailure, CancellationScope, defineQuery, defineSignal, isCancellation, log, patched, proxyActivities, setHandler, sleep, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import type { PodRef } from '../activities/pods.js';
+import type { DriverLog } from '../domain/driver-log.js';
 import { sparkDriverClusterRole, sparkJobNames, type SparkJobInput, type SparkJobStatus } from '../domain/spark-job.js';
-import { kubernetesCalls as setup, kubernetesCleanupCalls as quickCleanup, podCleanup, podWatches } from './activity-proxies.js';
+import { kubernetesCalls as setup, kubernetesCleanupCalls as quickCleanup, logReads, podCleanup, podWatches } from './activity-proxies.js';
 import { reportClusterUse } from './cluster-use.js';
-import { failureMessage } from './failure-message.js';
+import { failureMessage, shortFailureMessage, timedOut } from './failure-message.js';
 import { recordEnding } from './outcome-metrics.js';
 import { enterPhase } from './phase.js';
 import { releaseUserSlot } from './user-quota.js';
@@ -17,6 +19,8 @@ export interface CancelRequest {
 
 export const cancelSparkJobSignal = defineSignal<[CancelRequest]>('cancel');
 export const sparkJobStatusQuery = defineQuery<SparkJobStatus>('status');
+/** The end of the driver's log once the job has ended: user data, answered only as a (codec-encrypted) payload. */
+export const sparkJobDriverLogQuery = defineQuery<DriverLog>('driverLog');
 
 /** Spark's name for the driver's container, whose exit code is the job's result. */
 const driverContainer = 'spark-kubernetes-driver';
@@ -33,6 +37,28 @@ const submission = proxyActivities<Activities>({
 });
 
 type Created = 'serviceAccount' | 'roleBinding' | 'driver';
+
+/** Histories whose cleanup ran before this change replay without the log read, and keep no log. */
+const keepDriverLogPatch = 'spark-job-keeps-driver-log';
+/** A reason for keeping no log is shown in API errors: one short line. */
+const noLogReasonLength = 300;
+
+/**
+ * The end of the driver's log, read before its pod is deleted (whether the driver ended, was
+ * cancelled or timed out). A log that cannot be read is recorded with why: never a reason to
+ * fail the job, and never more than 15 s of its cleanup.
+ */
+async function keepDriverLog(driver: PodRef & { container: string }): Promise<DriverLog> {
+  if (!patched(keepDriverLogPatch)) return { state: 'NOT_KEPT', reason: 'the job ended before the orchestrator kept driver logs' };
+  try {
+    return { state: 'KEPT', text: await logReads.readPodLogTail(driver) };
+  } catch (error) {
+    // The SDK's words for a timeout ("Activity timed out") would puzzle a user.
+    const reason = timedOut(error) ? "reading the driver's log timed out" : shortFailureMessage(error, noLogReasonLength);
+    log.info('driver log not kept', { reason });
+    return { state: 'NOT_KEPT', reason };
+  }
+}
 
 /** Races `work` against the job's timeout; the loser is cancelled. */
 async function withinTimeout<T>(work: () => Promise<T>, timeoutSeconds: number | undefined): Promise<T> {
@@ -62,6 +88,8 @@ export async function sparkJob(input: SparkJobInput): Promise<SparkJobStatus> {
     serviceAccount: names.serviceAccount, driverPod: names.driverPod, cleanedUp: false,
   };
   setHandler(sparkJobStatusQuery, () => status);
+  let driverLog: DriverLog = { state: 'PENDING' };
+  setHandler(sparkJobDriverLogQuery, () => driverLog);
 
   const job = new CancellationScope();
   let cancelledBySignal: string | undefined;
@@ -111,7 +139,12 @@ export async function sparkJob(input: SparkJobInput): Promise<SparkJobStatus> {
   await CancellationScope.nonCancellable(async () => {
     // The driver first (its executors, service and config maps follow by owner reference), and
     // the account only once the driver is gone: deleting it revokes the driver's tokens.
-    if (created.has('driver')) await podCleanup.deletePodAndWait({ ...target, name: names.driverPod });
+    if (created.has('driver')) {
+      driverLog = await keepDriverLog({ ...target, name: names.driverPod, container: driverContainer });
+      await podCleanup.deletePodAndWait({ ...target, name: names.driverPod });
+    } else {
+      driverLog = { state: 'NOT_KEPT', reason: 'the job ended before its driver was submitted' };
+    }
     if (created.has('roleBinding')) await quickCleanup.deleteRoleBinding({ ...target, name: names.roleBinding });
     if (created.has('serviceAccount')) await quickCleanup.deleteServiceAccount({ ...target, name: names.serviceAccount });
     await reportClusterUse(input.cluster, { workflowId, kind: 'spark-job', inUse: false });

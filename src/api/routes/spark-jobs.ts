@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { randomUUID } from 'node:crypto';
 import { ClustersClient } from '../../client/clusters.js';
 import { SparkJobsClient } from '../../client/spark-jobs.js';
+import { driverLogKeptBytes } from '../../domain/driver-log.js';
 import { sparkJobPhases, type SparkJobPhase } from '../../domain/spark-job.js';
 import type { Api, ApiDeps } from '../app.js';
 import { errorResponse } from '../errors.js';
@@ -50,6 +51,21 @@ export function sparkJobRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue' | 'o
 
     app.get('/v1/spark-jobs/:jobId', { config, schema: { operationId: 'getSparkJob', tags, summary: 'Status of a Spark job', params: JobParams, response: { 200: Status } } },
       (request) => jobs.status(request.params.jobId));
+
+    app.get('/v1/spark-jobs/:jobId/log', {
+      config,
+      schema: {
+        operationId: 'getSparkJobLog', tags,
+        summary: `The end of the driver's log (at most ${driverLogKeptBytes / 1024} KiB), kept when the job ended`,
+        description: 'Read before the driver pod is deleted, whether the job succeeded, failed or was cancelled, and served as long as Temporal keeps the closed job.',
+        params: JobParams,
+        response: {
+          200: { description: "The end of the driver's log, starting on a line", content: { 'text/plain': { schema: Type.String() } } },
+          404: errorResponse('No such job, or it ended without a driver log; the message says why (NOT_FOUND)'),
+          409: errorResponse('The job has not ended yet (CONFLICT)'),
+        },
+      },
+    }, async (request, reply) => reply.type('text/plain; charset=utf-8').send(await jobs.log(request.params.jobId)));
 
     app.post('/v1/spark-jobs/:jobId/cancel', {
       config,
