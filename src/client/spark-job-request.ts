@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { checkAgainst } from './schema-check.js';
 import { defaultNamespaceTemplate, resolveNamespace } from '../domain/namespace-template.js';
 import type { SparkJobInput } from '../domain/spark-job.js';
+import { checkImageReference } from '../domain/image-reference.js';
 import { checkUserConf } from '../domain/spark-submit.js';
 
 const Memory = Type.String({ pattern: '^[0-9]+[kmgtKMGT]?$', maxLength: 16, description: 'JVM size, e.g. 512m or 4g' });
@@ -38,6 +39,7 @@ export function toSparkJobInput(request: SparkJobRequest, context: { newJobId: (
     adminProperties: request.adminProperties ?? {},
     orchestratorNamespace: context.orchestratorNamespace,
   });
+  checkImageReference('app.image', request.app.image);
   checkUserConf(request.app.conf ?? {});
   return {
     jobId: request.jobId ?? context.newJobId(),

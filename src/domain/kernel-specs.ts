@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { validationError } from './errors.js';
+import { isImageReference } from './image-reference.js';
 import { firstSchemaProblem } from './schema-problem.js';
 
 /** One allowed kernel, as operators configure it (Enterprise Gateway's kernel specs). */
@@ -43,6 +44,8 @@ export class KernelCatalog {
   static parse(candidate: unknown, source: string): KernelCatalog {
     const problem = firstSchemaProblem(KernelSpecsFile, candidate);
     if (problem) throw new Error(`kernel specs ${source} are invalid at '${problem.path}': ${problem.message}`);
+    const unpullable = (candidate as KernelSpecsFile).kernels.findIndex((spec) => !isImageReference(spec.image));
+    if (unpullable >= 0) throw new Error(`kernel specs ${source} are invalid at '/kernels/${unpullable}/image': not an image reference`);
     return new KernelCatalog(candidate as KernelSpecsFile);
   }
 
