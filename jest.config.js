@@ -21,5 +21,8 @@ export default {
       globalSetup: '<rootDir>/test/integration/stack/global-setup.mjs',
       globalTeardown: '<rootDir>/test/integration/stack/global-teardown.mjs',
     },
+    // The host a real node runs on: run on their own (`npm test` runs them after the others), as
+    // the machine's one real node must be free for them.
+    { ...common, displayName: 'host', roots: ['<rootDir>/test/host'] },
   ],
 };

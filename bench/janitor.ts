@@ -19,6 +19,7 @@ import { loadRuntimeConfig } from '../src/config.js';
 import { janitorScheduleId } from '../src/domain/janitor.js';
 import { ensureLocalCodecKeys } from '../src/local/codec-keys.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
+import { writeKernelSpecs } from '../test/integration/stack/simulated-kernels.js';
 import { startWorker } from '../src/worker.js';
 import { percentile } from './percentile.js';
 import { pool } from './pool.js';
@@ -34,6 +35,8 @@ try {
   const config = loadRuntimeConfig({
     TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'bench-janitor', KUBECONFIG_LOCAL: stack.workerKubeconfig,
     CODEC_KEYS_FILE: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')),
+    // Kernels on the kwok node: thousands of them, and their images are not on the real node.
+    KERNEL_SPECS_FILE: writeKernelSpecs(stateDir, 'kernel-specs-simulated'),
     JANITOR_INTERVAL_SECONDS: String(intervalSeconds), JANITOR_GRACE_SECONDS: String(graceSeconds), KERNEL_MAX_PER_USER: '0',
   });
   const worker = await startWorker(config, pino({ level: 'silent' }));

@@ -21,6 +21,7 @@ import { kindLabel } from '../src/domain/labels.js';
 import { ensureLocalCodecKeys } from '../src/local/codec-keys.js';
 import { repoRoot, toolBinary } from '../src/local/paths.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
+import { writeKernelSpecs } from '../test/integration/stack/simulated-kernels.js';
 import { percentile } from './percentile.js';
 import { pool } from './pool.js';
 
@@ -44,6 +45,8 @@ const stack = await startLocalStack({ stateDir, ports: await freePorts() });
 const env = {
   TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'bench-kernel-scale', KUBECONFIG_LOCAL: stack.workerKubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'),
   CODEC_KEYS_FILE: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')),
+  // Kernels on the kwok node: thousands of them, and their images are not on the real node.
+  KERNEL_SPECS_FILE: writeKernelSpecs(stateDir, 'kernel-specs-simulated'),
 };
 const worker = spawn(process.execPath, [join(repoRoot, 'dist', 'worker.js')], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
 try {

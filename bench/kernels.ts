@@ -21,6 +21,7 @@ import { ensureLocalCodecKeys } from '../src/local/codec-keys.js';
 import { toolBinary } from '../src/local/paths.js';
 import { percentile } from './percentile.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
+import { writeKernelSpecs } from '../test/integration/stack/simulated-kernels.js';
 import { startWorker } from '../src/worker.js';
 
 const launches = Number(process.argv[2] ?? 100);
@@ -33,6 +34,8 @@ try {
   const config = loadRuntimeConfig({
     TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'bench-kernels', KUBECONFIG_LOCAL: stack.workerKubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'),
     CODEC_KEYS_FILE: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')),
+    // Kernels on the kwok node: thousands of them, and their images are not on the real node.
+    KERNEL_SPECS_FILE: writeKernelSpecs(stateDir, 'kernel-specs-simulated'),
   });
   const worker = await startWorker(config);
   const temporal = await connectTemporal(config);

@@ -106,7 +106,7 @@ try {
     await activities.createServiceAccount({ ...target, name: names.serviceAccount, ...owner });
     await activities.createRoleBinding({ ...target, name: names.roleBinding, clusterRole: sparkDriverClusterRole, serviceAccount: names.serviceAccount, ...owner });
     const setup = performance.now() - t0;
-    await core.createNamespacedPod({ namespace: job.namespace, body: { metadata: { name: names.driverPod, labels: { ...ownershipMarks('spark-job', names.workflowId).labels, 'spark-role': 'driver' } }, spec: { containers: [{ name: 'spark-kubernetes-driver', image: 'x' }] } } });
+    await core.createNamespacedPod({ namespace: job.namespace, body: { metadata: { name: names.driverPod, labels: { ...ownershipMarks('spark-job', names.workflowId).labels, 'spark-role': 'driver' }, annotations: { 'compute-orchestrator/simulate-run-seconds': '0' } }, spec: { containers: [{ name: 'spark-kubernetes-driver', image: 'x' }] } } });
     await mock.run(() => activities.watchPodUntilEnd({ ...target, name: names.driverPod, container: 'spark-kubernetes-driver' }));
     const t1 = performance.now();
     await mock.run(() => activities.deletePodAndWait({ ...target, name: names.driverPod }));

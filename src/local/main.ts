@@ -18,6 +18,7 @@ import { defaultPorts, firstUnexpectedExit, offsetPorts, startLocalStack } from 
 import { startLocalGkeApi } from './gke-simulator-setup.js';
 import { linkKubectl } from './kubectl.js';
 import { assertPortFree } from './ports.js';
+import { fakeNodeName } from './control-plane/kwok.js';
 
 /** `npm start`: the embedded stack, the worker and the API in one process tree on loopback. */
 const stateDir = process.env.LOCAL_STATE_DIR ?? defaultStateDir;
@@ -64,7 +65,12 @@ const stack = await startLocalStack({
   ports,
   temporalAddress: process.env.TEMPORAL_ADDRESS || undefined,
   kubeconfig: process.env.KUBECONFIG_LOCAL || undefined,
+  report: (message) => {
+    console.log(message);
+    logger.info({ component: 'local-stack' }, message);
+  },
 }).catch(fail);
+if (stack.kwokOnlyReason) console.log(`No real node: ${stack.kwokOnlyReason}; every pod runs simulated on the kwok node.`);
 // Only on request, and said loudly: the simulator is not Google.
 const gkeApi = process.env.GKE_SIMULATOR === '1'
   ? await startLocalGkeApi(stack.kubeconfig, stateDir, { operationSeconds: simulatedOperationSeconds }, logger).catch(fail)
@@ -135,6 +141,7 @@ const lines = [
   `  REST API         ${apiUrl}  (bearer token in ${show(join(stateDir, 'api-token'))})`,
   `  Payload keys     ${show(runtime.codecKeysFile)}  (codec endpoint ${apiUrl}/codec)`,
   `  Kubernetes       ${stack.apiserverUrl ?? 'external cluster'}  (kubeconfig ${show(stack.kubeconfig)})`,
+  stack.apiserverUrl ? `  Nodes            ${stack.realNode ? `${stack.realNode} (real containers) and ${fakeNodeName} (simulated, for pods that ask)` : `${fakeNodeName} only (simulated)`}` : undefined,
   `  Logs             ${show(stack.logDir)}/`,
   gkeApi ? `  GKE simulator    ${gkeApi.simulator.address}  (NOT Google: a local fake; connection 'simulator', node pool 'small')` : undefined,
   'Try:',

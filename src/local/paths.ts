@@ -16,14 +16,16 @@ export function toolsCacheRoot(): string {
   return join(base, 'tools');
 }
 
-export type ToolName = 'temporal' | 'temporal-server' | 'kubernetes' | 'etcd' | 'kwok' | 'spark' | 'compose-check';
+export type ToolName = 'temporal' | 'temporal-server' | 'kubernetes' | 'kubernetes-node' | 'etcd' | 'kwok' | 'coredns' | 'spark' | 'compose-check';
 
 const versionKeys: Record<ToolName, string> = {
   temporal: 'TEMPORAL_CLI_VERSION',
   'temporal-server': 'TEMPORAL_SERVER_VERSION',
   kubernetes: 'KUBERNETES_VERSION',
+  'kubernetes-node': 'KUBERNETES_VERSION',
   etcd: 'ETCD_VERSION',
   kwok: 'KWOK_VERSION',
+  coredns: 'COREDNS_VERSION',
   spark: 'SPARK_VERSION',
   // Keyed by the compose-go release it wraps (tools/compose-check).
   'compose-check': 'COMPOSE_GO_VERSION',

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
-import { startControlPlane, stopAll, type ControlPlanePorts } from './control-plane/index.js';
+import { startControlPlane, stopAll, type ControlPlane, type ControlPlanePorts } from './control-plane/index.js';
+import { routeSimulatedPods, startRealNode, type RealNode } from './node/index.js';
 import { freePort } from './ports.js';
 import type { SupervisedProcess } from './supervised-process.js';
 import { startTemporalDevServer, type TemporalPorts } from './temporal-dev-server.js';
@@ -40,6 +41,8 @@ export interface LocalStackOptions {
   temporalAddress?: string;
   /** Use this cluster's kubeconfig instead of starting a control plane. */
   kubeconfig?: string;
+  /** Where the stack says what it did to the host (a real node's start, leftovers it cleared). */
+  report?: (message: string) => void;
 }
 
 export interface LocalStack {
@@ -55,6 +58,10 @@ export interface LocalStack {
   workerKubeconfig: string;
   /** Set when the stack runs the control plane. */
   apiserverUrl?: string;
+  /** The real node's name, when the stack runs one beside the kwok node. */
+  realNode?: string;
+  /** Why the stack's control plane runs with the kwok node alone. */
+  kwokOnlyReason?: string;
   logDir: string;
   processes: SupervisedProcess[];
   stop(): Promise<void>;
@@ -81,16 +88,36 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   }
   const temporalServer = temporal.status === 'fulfilled' ? temporal.value : undefined;
   const cluster = controlPlane.status === 'fulfilled' ? controlPlane.value : undefined;
+  const node = cluster ? await startNode(cluster, options, logDir).catch(async (error: unknown) => {
+    await stopAll(processes);
+    throw error;
+  }) : undefined;
+  const realNode = node && 'processes' in node ? node : undefined;
   return {
     temporalAddress: options.temporalAddress ?? temporalServer!.address,
     temporalUiUrl: temporalServer?.uiUrl,
     kubeconfig: options.kubeconfig ?? cluster!.kubeconfig,
     workerKubeconfig: options.kubeconfig ?? cluster!.orchestratorKubeconfig,
     apiserverUrl: cluster?.server,
+    realNode: realNode?.name,
+    kwokOnlyReason: node && 'reason' in node ? node.reason : undefined,
     logDir,
-    processes,
-    stop: () => stopAll(processes),
+    processes: [...processes, ...(realNode?.processes ?? [])],
+    stop: async () => {
+      await realNode?.stop();
+      await stopAll(processes);
+    },
   };
+}
+
+/** The real node, or why there is none (then every pod goes to the kwok node). */
+async function startNode(cluster: ControlPlane, options: LocalStackOptions, logDir: string): Promise<RealNode | { reason: string }> {
+  const node = await startRealNode({
+    stateDir: options.stateDir, logDir, server: cluster.server, apiserverPort: options.ports.controlPlane.apiserver,
+    pki: cluster.pki, adminKubeconfig: cluster.kubeconfig, report: options.report ?? (() => undefined),
+  });
+  if ('reason' in node) await routeSimulatedPods(cluster.kubeconfig, false);
+  return node;
 }
 
 /** Resolves with the first component that exits while the stack should be running. */

@@ -4,6 +4,7 @@ import {
 } from '@kubernetes/client-node';
 import { fakeNodeName } from '../../src/local/control-plane/kwok.js';
 import { adminKubeConfig, eventually, kubeConfigWithToken, statusOf, uniqueName } from './stack/kube.js';
+import { describeOnRealNode } from './stack/real-node.js';
 
 const admin = adminKubeConfig();
 const core = admin.makeApiClient(CoreV1Api);
@@ -107,7 +108,8 @@ describe('kwok simulates pod lifecycles on a fake node', () => {
 
   const pod = (name: string, labels: Record<string, string> = {}, annotations: Record<string, string> = {}): V1Pod => ({
     metadata: { name, labels, annotations },
-    spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'registry.invalid/app:1' }] },
+    // An image under simulate.invalid/ asks for the kwok node (the local stack's admission policy).
+    spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'simulate.invalid/app:1' }] },
   });
   const read = (name: string) => () => core.readNamespacedPod({ name, namespace });
 
@@ -154,5 +156,33 @@ describe('kwok simulates pod lifecycles on a fake node', () => {
     await core.createNamespacedPod({ namespace, body: { ...pod('nowhere'), spec: { ...pod('nowhere').spec!, nodeSelector: { 'no-such': 'label' } } } });
     const pending = await eventually(read('nowhere'), (p) => p.status?.conditions?.some((c) => c.type === 'PodScheduled' && c.reason === 'Unschedulable') ?? false);
     expect(pending.status?.phase).toBe('Pending');
+  });
+});
+
+describeOnRealNode('the real node runs real containers', () => {
+  const namespace = uniqueName('co-real');
+
+  beforeAll(() => createNamespace(namespace));
+  afterAll(() => core.deleteNamespace({ name: namespace }).catch(() => undefined));
+
+  const script = [
+    // Cluster DNS (CoreDNS on the bridge) and the `kubernetes` Service (kube-proxy, then the API relay).
+    'getent hosts kubernetes.default.svc.cluster.local',
+    'curl -s -o /dev/null -w "api %{http_code}\\n" --cacert /var/run/secrets/kubernetes.io/serviceaccount/ca.crt https://kubernetes.default.svc/version',
+    'echo "hello from $(hostname)"',
+  ].join(' && ');
+
+  test('a pod that asks for nothing runs on node-0: its output through the API, cluster DNS and the kubernetes Service reachable', async () => {
+    await core.createNamespacedPod({
+      namespace,
+      body: { metadata: { name: 'hello' }, spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'apache/spark:4.0.1', command: ['sh', '-c', script] }] } },
+    });
+    const done = await eventually(() => core.readNamespacedPod({ name: 'hello', namespace }), (pod) => ['Succeeded', 'Failed'].includes(pod.status?.phase ?? ''), 60_000);
+    const log = await core.readNamespacedPodLog({ name: 'hello', namespace });
+    expect(done.spec?.nodeName).toBe('node-0');
+    expect(done.status?.phase).toBe('Succeeded');
+    expect(log).toMatch(/^10\.96\.0\.1\s+kubernetes\.default\.svc\.cluster\.local/m);
+    expect(log).toContain('api 200');
+    expect(log).toContain('hello from hello');
   });
 });

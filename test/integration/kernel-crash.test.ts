@@ -2,8 +2,9 @@ import { describe, expect, test } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { toKernelSessionInput } from '../../src/client/kernel-request.js';
 import { KernelsClient } from '../../src/client/kernels.js';
-import { defaultKernelSpecs, KernelCatalog } from '../../src/domain/kernel-specs.js';
+import { KernelCatalog } from '../../src/domain/kernel-specs.js';
 import { adminKubeConfig, eventually, statusOf, uniqueName } from './stack/kube.js';
+import { simulatedKernelSpecs } from './stack/simulated-kernels.js';
 import { killWorker, workerProcessSuite } from './stack/worker-process.js';
 
 const core = adminKubeConfig().makeApiClient(CoreV1Api);
@@ -14,7 +15,7 @@ describe('a kernel session whose worker is killed during launch and while runnin
     const taskQueue = uniqueName('kernel-crash');
     const kernels = new KernelsClient(suite.temporal.client, taskQueue);
     const input = toKernelSessionInput({ kernelId: uniqueName('k'), user: 'crash', cullIdleTimeoutSeconds: 25 }, {
-      catalog: new KernelCatalog(defaultKernelSpecs),
+      catalog: new KernelCatalog(simulatedKernelSpecs()),
       policy: { prohibitedUids: [0], prohibitedGids: [0], orchestratorNamespace: 'compute-orchestrator' },
       maxPerUser: 0,
       historyEventLimit: 2_000,

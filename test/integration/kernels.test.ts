@@ -3,7 +3,7 @@ import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultKernelSpecs } from '../../src/domain/kernel-specs.js';
+import { simulatedKernelSpecs } from './stack/simulated-kernels.js';
 import { searchAttributeKeys } from '../../src/domain/search-attributes.js';
 import { adminKubeConfig, eventually, statusOf, uniqueName } from './stack/kube.js';
 import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
@@ -17,14 +17,10 @@ describe('kernel sessions through the REST API (real worker, real control plane)
   beforeAll(async () => {
     // The operators' catalogue plus two kernels whose images the local stack cannot start.
     const specsFile = join(tmpdir(), `kernel-specs-${process.pid}.json`);
-    writeFileSync(specsFile, JSON.stringify({
-      ...defaultKernelSpecs,
-      kernels: [
-        ...defaultKernelSpecs.kernels,
-        { name: 'unpullable', displayName: 'Missing image', language: 'python', image: 'simulate.invalid/err-image-pull', flavor: 'vanilla' },
-        { name: 'never-starts', displayName: 'Stuck creating', language: 'python', image: 'simulate.invalid/container-creating', flavor: 'vanilla' },
-      ],
-    }));
+    writeFileSync(specsFile, JSON.stringify(simulatedKernelSpecs([
+      { name: 'unpullable', displayName: 'Missing image', language: 'python', image: 'simulate.invalid/err-image-pull', flavor: 'vanilla' },
+      { name: 'never-starts', displayName: 'Stuck creating', language: 'python', image: 'simulate.invalid/container-creating', flavor: 'vanilla' },
+    ])));
     orchestrator = await startOrchestrator({ KERNEL_SPECS_FILE: specsFile, KERNEL_MAX_PER_USER: '2', KERNEL_HISTORY_EVENT_LIMIT: '100' });
   });
   afterAll(() => orchestrator.stop());

@@ -1,58 +1,19 @@
 import { describe, expect, test } from '@jest/globals';
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { repoRoot, toolBinary } from '../../src/local/paths.js';
 import { readStackInfo } from './stack/stack-info.js';
 import { isAlive } from '../support/processes.js';
+import { childrenOf, startEmbedded as startStack, until } from '../support/embedded-stack.js';
 
 // Below the kernel's ephemeral range, where the shared test stack's ports are, and away from a
 // developer's own `npm start` (offset 0).
 const portOffset = 20_000;
 const apiUrl = `http://127.0.0.1:${8080 + portOffset}`;
 
-interface Started {
-  child: ChildProcess;
-  stateDir: string;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-function startEmbedded(env: Record<string, string> = {}): Started {
-  const stateDir = mkdtempSync(join(tmpdir(), 'npm-start-'));
-  const child = spawn(process.execPath, [join(repoRoot, 'dist', 'local', 'main.js')], {
-    cwd: repoRoot,
-    env: { ...process.env, LOCAL_STATE_DIR: stateDir, LOCAL_PORT_OFFSET: String(portOffset), ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let output = '';
-  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, stateDir, output: () => output, exited };
-}
-
-async function until(started: Started, text: string, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!started.output().includes(text)) {
-    if (started.child.exitCode !== null) throw new Error(`exited with ${started.child.exitCode} before '${text}':\n${started.output()}`);
-    if (Date.now() > deadline) throw new Error(`no '${text}' after ${timeoutMs}ms:\n${started.output()}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
-const childrenOf = (pid: number): Array<{ pid: number; command: string }> => {
-  // ps exits 1 when there is no such process: an empty list.
-  const listing = spawnSync('ps', ['-o', 'pid=,comm=', '--ppid', String(pid)], { encoding: 'utf8' }).stdout.trim();
-  return listing ? listing.split('\n').map((line) => {
-    const [childPid, command] = line.trim().split(/\s+/, 2);
-    return { pid: Number(childPid), command: command ?? '' };
-  }) : [];
-};
-
+const startEmbedded = (env: Record<string, string> = {}) => startStack(portOffset, env);
 
 describe('npm start (the embedded stack, worker and API)', () => {
   test('comes up healthy with a Ready kwok node, and Ctrl-C leaves no process behind', async () => {
@@ -70,6 +31,12 @@ describe('npm start (the embedded stack, worker and API)', () => {
       const kubeconfig = join(started.stateDir, 'kubeconfig');
       const nodes = execFileSync(toolBinary('kubernetes', 'kubectl'), ['--kubeconfig', kubeconfig, 'get', 'nodes', '--no-headers'], { encoding: 'utf8' });
       expect(nodes).toMatch(/^kwok-node-0\s+Ready\s/);
+      // The test run's own stack holds the machine's one real node: this one says so and runs simulated.
+      const { realNode } = readStackInfo();
+      if (realNode) {
+        expect(started.output()).toContain(`No real node: the real node is taken by the stack in ${readStackInfo().kubeconfig.replace(/\/kubeconfig$/, '')}`);
+        expect(started.output()).toContain('Nodes            kwok-node-0 only (simulated)');
+      }
       // The worker's own kubeconfig: the orchestrator's service account of deploy/rbac, not the admin.
       const workerKubeconfig = join(started.stateDir, 'kubernetes', 'kubeconfigs', 'compute-orchestrator');
       const worker = execFileSync(toolBinary('kubernetes', 'kubectl'), ['--kubeconfig', workerKubeconfig, 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { encoding: 'utf8' });

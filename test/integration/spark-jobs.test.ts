@@ -109,7 +109,7 @@ describe('spark jobs through the REST API (real worker, real spark-submit, real 
     await orchestrator.call('POST', '/v1/spark-jobs', request);
     const done = await until(request.jobId, ['SUCCEEDED', 'FAILED'], 60_000);
     expect(done.phase).toBe('FAILED');
-    expect(done.error).toMatch(/cannot start: Unschedulable: 0\/1 nodes are available/);
+    expect(done.error).toMatch(/cannot start: Unschedulable: 0\/\d nodes are available: \d node\(s\) didn't match Pod's node affinity\/selector/);
     expect(done.cleanedUp).toBe(true);
   });
 
@@ -219,6 +219,8 @@ describe('spark jobs through the REST API (real worker, real spark-submit, real 
     [{ user: 'a', app: { image: 'x', mainApplicationFile: 'local:///a.jar' }, priority: 1 }, 'priority', 'priority is not a known field'],
     [{ user: 'a', app: { image: 'x', mainApplicationFile: 'local:///a.jar', args: [1] } }, 'app.args.0', 'app.args.0 must be string'],
     [{ user: 'a', app: { image: 'x', mainApplicationFile: '/home/a.jar' } }, 'app.mainApplicationFile', undefined],
+    [{ user: 'a', app: { image: 'Apache/Spark:4.0.1', mainApplicationFile: 'local:///a.jar' } }, 'app.image', "app.image must be an image reference such as apache/spark:4.0.1 or registry.example.com/team/spark@sha256:…, got 'Apache/Spark:4.0.1'"],
+    [{ user: 'a', app: { image: 'apache/spark 4.0.1', mainApplicationFile: 'local:///a.jar' } }, 'app.image', undefined],
     [{ user: 'a', app: { image: 'x', mainApplicationFile: 'local:///a.jar', conf: { 'spark.kubernetes.namespace': 'kube-system' } } }, 'app.conf.spark.kubernetes.namespace', 'app.conf.spark.kubernetes.namespace is set by the orchestrator and cannot be overridden'],
     [{ user: 'a', namespace: { template: '${adminProperty:k8sNS}' }, app: { image: 'x', mainApplicationFile: 'local:///a.jar' } }, 'adminProperties.k8sNS', undefined],
     [{ user: 'a', namespace: { template: '${adminProperty:ns}' }, adminProperties: { ns: 'kube-system' }, app: { image: 'x', mainApplicationFile: 'local:///a.jar' } }, 'namespace.template', undefined],

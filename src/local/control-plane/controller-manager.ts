@@ -14,6 +14,8 @@ const controllers = [
   'clusterrole-aggregation-controller',
   // Lifts the not-ready taint that admission puts on every new node once kwok reports it Ready.
   'node-lifecycle-controller',
+  // Endpoints of Services with selectors: a Spark driver's headless Service, found by its executors.
+  'endpointslice-controller',
 ];
 
 async function controllersAtWork(kubeconfig: string): Promise<boolean> {

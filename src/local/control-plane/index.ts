@@ -8,7 +8,7 @@ import { startEtcd } from './etcd.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { startKwok } from './kwok.js';
 import { installOrchestratorIdentity } from './orchestrator-identity.js';
-import { ensurePki } from './pki.js';
+import { ensurePki, type ClusterPki } from './pki.js';
 import { startScheduler } from './scheduler.js';
 
 export type { ControlPlanePorts } from './context.js';
@@ -16,6 +16,7 @@ export type { ControlPlanePorts } from './context.js';
 export interface ControlPlane {
   server: string;
   caCert: string;
+  pki: ClusterPki;
   /** Admin (system:masters) kubeconfig. */
   kubeconfig: string;
   /** The worker's kubeconfig: the orchestrator's service account, bound only to deploy/rbac's role. */
@@ -63,7 +64,7 @@ export async function startControlPlane(dir: string, logDir: string, ports: Cont
     await stopAll(processes);
     throw error;
   }
-  return { server, caCert: pki.caCert, kubeconfig: adminKubeconfig, orchestratorKubeconfig, processes };
+  return { server, caCert: pki.caCert, pki, kubeconfig: adminKubeconfig, orchestratorKubeconfig, processes };
 }
 
 /** Stops in reverse start order, so nothing reconnects to a component already gone. */

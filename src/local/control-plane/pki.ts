@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { bridgeAddress, nodeName } from '../node/settings.js';
 import { requireCommand } from '../prerequisites.js';
 
 export interface KeyPair {
@@ -14,6 +15,12 @@ const clientSubjects = {
   controllerManager: '/CN=system:kube-controller-manager',
   scheduler: '/CN=system:kube-scheduler',
   kwok: '/O=system:masters/CN=kwok',
+  // The real node's components, each with the identity its bootstrap role (or ours) expects.
+  kubelet: `/O=system:nodes/CN=system:node:${nodeName}`,
+  kubeProxy: '/CN=system:kube-proxy',
+  coredns: '/CN=system:coredns',
+  /** The API server towards kubelets (logs, exec), bound to system:kubelet-api-admin. */
+  apiserverKubeletClient: '/CN=kube-apiserver-kubelet-client',
 } as const;
 
 export type ClientName = keyof typeof clientSubjects;
@@ -23,6 +30,8 @@ export interface ClusterPki {
   dir: string;
   caCert: string;
   serving: KeyPair;
+  /** The real node's kubelet serves this one. */
+  kubeletServing: KeyPair;
   serviceAccountKey: string;
   serviceAccountPublicKey: string;
   clients: Record<ClientName, KeyPair>;
@@ -60,6 +69,11 @@ export function issueCertificates(dir: string, requests: CertificateRequests): v
   openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.crt', '-days', '3650',
     '-subj', `/CN=${requests.ca}`, '-addext', 'basicConstraints=critical,CA:TRUE',
     '-addext', 'keyUsage=critical,keyCertSign,cRLSign'], dir);
+  issueSignedCertificates(dir, requests);
+}
+
+/** Certificates signed by the CA already in `dir` (`ca.crt`, `ca.key`). */
+export function issueSignedCertificates(dir: string, requests: Omit<CertificateRequests, 'ca'>): void {
   for (const [name, { subject, names }] of Object.entries(requests.serving)) {
     issue(dir, name, subject, `keyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=${names.join(',')}\n`);
   }
@@ -68,15 +82,29 @@ export function issueCertificates(dir: string, requests: CertificateRequests): v
   }
 }
 
+const servingCertificates = {
+  apiserver: { subject: '/CN=kube-apiserver', names: servingNames },
+  kubeletServing: { subject: `/CN=${nodeName}`, names: [`DNS:${nodeName}`, `IP:${bridgeAddress}`] },
+};
+
 function generate(dir: string): void {
-  issueCertificates(dir, { ca: 'compute-orchestrator-local-ca', serving: { apiserver: { subject: '/CN=kube-apiserver', names: servingNames } }, clients: clientSubjects });
+  issueCertificates(dir, { ca: 'compute-orchestrator-local-ca', serving: {}, clients: {} });
   openssl(['genpkey', '-algorithm', 'RSA', '-pkeyopt', 'rsa_keygen_bits:2048', '-out', 'sa.key'], dir);
   openssl(['pkey', '-in', 'sa.key', '-pubout', '-out', 'sa.pub'], dir);
   writeFileSync(join(dir, '.complete'), '');
 }
 
+/** Certificates a state directory made by an earlier version lacks, signed by its CA. */
+function issueMissing(dir: string): void {
+  const missing = (name: string): boolean => !existsSync(join(dir, `${name}.crt`));
+  issueSignedCertificates(dir, {
+    serving: Object.fromEntries(Object.entries(servingCertificates).filter(([name]) => missing(name))),
+    clients: Object.fromEntries(Object.entries(clientSubjects).filter(([name]) => missing(name))),
+  });
+}
+
 /**
- * The CA, serving certificate, client certificates and service-account signing key of the local
+ * The CA, serving certificates, client certificates and service-account signing key of the local
  * control plane. Made once per state directory and reused, so kubeconfigs and issued tokens
  * stay valid across restarts.
  */
@@ -85,20 +113,16 @@ export function ensurePki(dir: string): ClusterPki {
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     generate(dir);
   }
+  issueMissing(dir);
   const read = (file: string): string => readFileSync(join(dir, file), 'utf8');
   const pair = (name: string): KeyPair => ({ cert: read(`${name}.crt`), key: read(`${name}.key`) });
   return {
     dir,
     caCert: read('ca.crt'),
     serving: pair('apiserver'),
+    kubeletServing: pair('kubeletServing'),
     serviceAccountKey: read('sa.key'),
     serviceAccountPublicKey: read('sa.pub'),
-    clients: {
-      admin: pair('admin'),
-      controllerManager: pair('controllerManager'),
-      scheduler: pair('scheduler'),
-      kwok: pair('kwok'),
-    },
+    clients: Object.fromEntries(Object.keys(clientSubjects).map((name) => [name, pair(name)])) as Record<ClientName, KeyPair>,
   };
 }
-

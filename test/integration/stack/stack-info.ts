@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultStateDir, toolBinary } from '../../../src/local/paths.js';
+import { writeKernelSpecs } from './simulated-kernels.js';
 
 /** Where the test run's stack lives (global-setup.mjs): apart from `npm start`'s, so both can run at once. */
 export const testStateDir = process.env.TEST_STACK_DIR || join(defaultStateDir, 'test-stack');
@@ -14,6 +15,10 @@ export interface StackInfo {
   /** The orchestrator's service account, bound only to deploy/rbac's role: every worker runs with it. */
   workerKubeconfig: string;
   apiserverUrl: string;
+  /** The real node's name, when this machine runs one (root, cgroups, no other stack holding it). */
+  realNode?: string;
+  /** Why there is no real node. */
+  kwokOnlyReason?: string;
   /** The payload keys every worker, client and CLI of the run shares. */
   codecKeysFile: string;
 }
@@ -30,5 +35,7 @@ export function stackEnv(): Record<string, string> {
     SPARK_SUBMIT: toolBinary('spark', 'spark-submit'), CODEC_KEYS_FILE: info.codecKeysFile,
     // No janitor Schedule unless a test asks: each test file has its own task queue.
     JANITOR_INTERVAL_SECONDS: '0',
+    // Kernels run simulated on the kwok node unless a test names a kernel with a real image.
+    KERNEL_SPECS_FILE: writeKernelSpecs(testStateDir, 'kernel-specs-simulated'),
   };
 }

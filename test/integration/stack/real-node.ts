@@ -1,0 +1,72 @@
+import { describe } from '@jest/globals';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { nodePaths } from '../../../src/local/node/settings.js';
+import { readStackInfo, testStateDir } from './stack-info.js';
+
+const run = promisify(execFile);
+
+/**
+ * Tests of real containers run when the stack has the real node. On a machine that cannot run
+ * one, or while another stack (`npm start`) holds it, they are reported as skipped with the reason.
+ */
+export function describeOnRealNode(name: string, body: () => void): void {
+  const info = readStackInfo();
+  if (info.realNode) {
+    describe(name, body);
+  } else {
+    describe.skip(`${name} (no real node: ${info.kwokOnlyReason})`, body);
+  }
+}
+
+/** Containers the node's containerd holds for pods of `namespace` (`ctr -n k8s.io containers ls`). */
+export async function containersOf(namespace: string): Promise<string[]> {
+  const { stdout } = await run('ctr', ['--address', nodePaths(testStateDir).containerdSocket, '-n', 'k8s.io', 'containers', 'list', '--quiet',
+    `labels."io.kubernetes.pod.namespace"==${namespace}`]);
+  return stdout.split('\n').filter(Boolean);
+}
+
+export interface AuditEvent {
+  verb: string;
+  user: { username: string };
+  objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
+  responseStatus?: { code?: number };
+}
+
+/** The API server's audit log (metadata only), as operators read it. */
+export function auditEvents(): AuditEvent[] {
+  return readFileSync(join(testStateDir, 'logs', 'kube-apiserver-audit.log'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as AuditEvent);
+}
+
+export interface SeenPod {
+  name: string;
+  role?: string;
+  node?: string;
+  exitCode?: number;
+}
+
+/** Follows every pod of a namespace while a job runs: executors are gone once the job ends. */
+export function watchPods(core: CoreV1Api, namespace: string): { seen: Map<string, SeenPod>; stop: () => void } {
+  const seen = new Map<string, SeenPod>();
+  let running = true;
+  void (async () => {
+    while (running) {
+      const pods = await core.listNamespacedPod({ namespace }).catch(() => undefined);
+      for (const pod of pods?.items ?? []) {
+        const name = pod.metadata!.name!;
+        const terminated = pod.status?.containerStatuses?.[0]?.state?.terminated;
+        seen.set(name, {
+          name,
+          role: pod.metadata?.labels?.['spark-role'],
+          node: pod.spec?.nodeName ?? seen.get(name)?.node,
+          exitCode: terminated?.exitCode ?? seen.get(name)?.exitCode,
+        });
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  })();
+  return { seen, stop: () => (running = false) };
+}
