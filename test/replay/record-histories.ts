@@ -26,6 +26,7 @@ import { repoRoot, toolBinary } from '../../src/local/paths.js';
 import { freePorts, startLocalStack } from '../../src/local/stack.js';
 import { startWorker } from '../../src/worker.js';
 import { clusterUseSignal } from '../../src/workflows/cluster-use.js';
+import { writeKernelSpecs } from '../integration/stack/simulated-kernels.js';
 import { sparkPiApp } from '../integration/stack/spark-pi.js';
 
 const outDir = join(repoRoot, 'test', 'replay', 'histories');
@@ -49,6 +50,7 @@ try {
     TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'record-histories', KUBECONFIG_LOCAL: stack.workerKubeconfig,
     SPARK_SUBMIT: toolBinary('spark', 'spark-submit'), CODEC_KEYS_FILE: join(repoRoot, 'test', 'replay', 'codec-keys.json'),
     CLUSTER_PRESETS_FILE: presetsFile, JANITOR_INTERVAL_SECONDS: '0', KERNEL_MAX_PER_USER: '2', SPARK_MAX_IN_FLIGHT_PER_USER: '2',
+    KERNEL_SPECS_FILE: writeKernelSpecs(stateDir, 'kernel-specs-simulated'),
   });
   const worker = await startWorker(config, pino({ level: 'silent' }));
   const temporal = await connectTemporal(config);
