@@ -110,3 +110,14 @@ export class SupervisedProcess {
     return this.exited.then(() => this.exitDescription ?? 'exited');
   }
 }
+
+/**
+ * Components started at once: each that starts joins `processes` (so that the caller can stop it),
+ * and the first failure is thrown once all have settled.
+ */
+export async function startSideBySide(processes: SupervisedProcess[], starts: Array<Promise<SupervisedProcess>>): Promise<void> {
+  const started = await Promise.allSettled(starts);
+  for (const result of started) if (result.status === 'fulfilled') processes.push(result.value);
+  const failure = started.find((result) => result.status === 'rejected');
+  if (failure) throw failure.reason;
+}

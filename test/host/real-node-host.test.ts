@@ -1,16 +1,15 @@
 import { describe, expect, test } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { toolBinary } from '../../src/local/paths.js';
-import { claimFile } from '../../src/local/node/host-claim.js';
+import { claimFile, liveHolder, takenBy } from '../../src/local/node/host-claim.js';
 import { whyNoRealNode } from '../../src/local/node/host-support.js';
 import { imagesDir } from '../../src/local/node/index.js';
 import { hostSnapshot } from '../../src/local/node/host-state.js';
 import { nodeCgroupRoot } from '../../src/local/node/kubelet.js';
 import { bridgeName } from '../../src/local/node/settings.js';
 import { startEmbedded, until } from '../support/embedded-stack.js';
-import { isAlive } from '../support/processes.js';
 
 // Away from a developer's `npm start` (offset 0) and the integration tests' own (20000).
 const portOffset = 21_000;
@@ -18,11 +17,8 @@ const cgroupRoots = [nodeCgroupRoot, 'k8s.io', 'kubepods'];
 
 /** Why these tests cannot run here: no real node possible, or another stack holds it. */
 function unavailable(): string | undefined {
-  const impossible = whyNoRealNode(imagesDir());
-  if (impossible) return impossible;
-  if (!existsSync(claimFile)) return undefined;
-  const holder = JSON.parse(readFileSync(claimFile, 'utf8')) as { pid: number; stateDir: string };
-  return isAlive(holder.pid) ? `the real node is taken by the stack in ${holder.stateDir} (pid ${holder.pid})` : undefined;
+  const holder = liveHolder();
+  return whyNoRealNode(imagesDir()) ?? (holder ? takenBy(holder) : undefined);
 }
 
 const reason = unavailable();

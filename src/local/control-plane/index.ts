@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SupervisedProcess } from '../supervised-process.js';
+import { startSideBySide, type SupervisedProcess } from '../supervised-process.js';
 import { startApiserver } from './apiserver.js';
 import { apiserverUrl, type ControlPlaneContext, type ControlPlanePorts } from './context.js';
 import { startControllerManager } from './controller-manager.js';
@@ -55,10 +55,7 @@ export async function startControlPlane(dir: string, logDir: string, ports: Cont
   try {
     processes.push(await startEtcd(ctx));
     processes.push(await startApiserver(ctx));
-    const started = await Promise.allSettled([startControllerManager(ctx), startScheduler(ctx), startKwok(ctx)]);
-    for (const result of started) if (result.status === 'fulfilled') processes.push(result.value);
-    const failure = started.find((result) => result.status === 'rejected');
-    if (failure) throw failure.reason;
+    await startSideBySide(processes, [startControllerManager(ctx), startScheduler(ctx), startKwok(ctx)]);
     await installOrchestratorIdentity(adminKubeconfig, server, pki.caCert, orchestratorKubeconfig);
   } catch (error) {
     await stopAll(processes);

@@ -20,7 +20,7 @@ function fakeNode(): V1Node {
 }
 
 /** Ready, and schedulable: the node-lifecycle controller has lifted the taints of a new node. */
-function nodeReady(node: V1Node): boolean {
+export function nodeReady(node: V1Node): boolean {
   const ready = node.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') ?? false;
   return ready && !(node.spec?.taints ?? []).some((taint) => taint.key.startsWith('node.kubernetes.io/'));
 }

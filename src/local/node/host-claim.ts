@@ -27,6 +27,8 @@ function processStart(pid: number): string | undefined {
   }
 }
 
+export const takenBy = (holder: NodeClaim): string => `the real node is taken by the stack in ${holder.stateDir} (pid ${holder.pid})`;
+
 function readClaim(): NodeClaim | undefined {
   if (!existsSync(claimFile)) return undefined;
   try {
@@ -34,6 +36,12 @@ function readClaim(): NodeClaim | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The stack holding the real node right now, if any (a dead holder's claim is no hold). */
+export function liveHolder(): NodeClaim | undefined {
+  const claim = readClaim();
+  return claim && processStart(claim.pid) === claim.pidStart ? claim : undefined;
 }
 
 export type ClaimResult =
@@ -45,12 +53,11 @@ export type ClaimResult =
  * first (its host state cleared, reported in `cleared`); one held by a live stack is refused.
  */
 export async function claimNode(stateDir: string, nodeDir: string, cgroupRoot: string): Promise<ClaimResult> {
+  const holder = liveHolder();
+  if (holder && holder.pid !== process.pid) return { claimed: false, reason: takenBy(holder) };
   const previous = readClaim();
   let cleared: NodeClaim | undefined;
   if (previous) {
-    if (processStart(previous.pid) === previous.pidStart && previous.pid !== process.pid) {
-      return { claimed: false, reason: `the real node is taken by the stack in ${previous.stateDir} (pid ${previous.pid})` };
-    }
     await undoHostChanges(previous);
     rmSync(claimFile, { force: true });
     cleared = previous;
@@ -77,7 +84,7 @@ export async function releaseNode(claim: NodeClaim): Promise<void> {
 /** A dead holder's leftovers, cleared without claiming (before a stack directory is deleted). */
 export async function clearDeadNode(): Promise<NodeClaim | undefined> {
   const previous = readClaim();
-  if (!previous || processStart(previous.pid) === previous.pidStart) return undefined;
+  if (!previous || liveHolder()) return undefined;
   await undoHostChanges(previous);
   rmSync(claimFile, { force: true });
   return previous;

@@ -7,7 +7,7 @@ import { applyManifests } from '../control-plane/orchestrator-identity.js';
 import { writeKubeconfig } from '../control-plane/kubeconfig.js';
 import type { ClusterPki } from '../control-plane/pki.js';
 import { repoRoot } from '../paths.js';
-import type { SupervisedProcess } from '../supervised-process.js';
+import { startSideBySide, type SupervisedProcess } from '../supervised-process.js';
 import { nodeClusterObjects } from './cluster-objects.js';
 import { importImages, startContainerd } from './containerd.js';
 import { startCoreDns } from './coredns.js';
@@ -18,7 +18,7 @@ import { startKubeProxy } from './kube-proxy.js';
 import { createBridge, startApiRelay, writeCniConfig } from './network.js';
 import { nodeName, nodePaths } from './settings.js';
 import { simulatedTaint, simulationRoutingObjects } from './simulation-routing.js';
-import { fakeNodeName } from '../control-plane/kwok.js';
+import { fakeNodeName, nodeReady } from '../control-plane/kwok.js';
 
 export interface RealNodeOptions {
   stateDir: string;
@@ -75,12 +75,6 @@ export async function routeSimulatedPods(adminKubeconfig: string, realNode: bool
   }
 }
 
-async function nodeReady(core: CoreV1Api): Promise<boolean> {
-  const node = await core.readNode({ name: nodeName });
-  const ready = node.status?.conditions?.some((condition) => condition.type === 'Ready' && condition.status === 'True') ?? false;
-  return ready && !(node.spec?.taints ?? []).some((taint) => taint.key.startsWith('node.kubernetes.io/'));
-}
-
 /**
  * A real node beside the kwok node: containerd, the kubelet, CoreDNS and kube-proxy, with every
  * state file under the stack's directory. Returns the reason instead when this machine cannot
@@ -127,14 +121,11 @@ export async function startRealNode(options: RealNodeOptions): Promise<RealNode 
     }, options.logDir);
     processes.push(kubelet);
     const core = adminClient(options.adminKubeconfig).makeApiClient(CoreV1Api);
-    await kubelet.waitUntilReady(`reporting node ${nodeName} Ready`, () => nodeReady(core), 90_000);
-    const started = await Promise.allSettled([
+    await kubelet.waitUntilReady(`reporting node ${nodeName} Ready`, async () => nodeReady(await core.readNode({ name: nodeName })), 90_000);
+    await startSideBySide(processes, [
       startCoreDns(paths, kubeconfig('coredns'), options.logDir),
       startKubeProxy(paths, kubeconfig('kubeProxy'), options.logDir),
     ]);
-    for (const result of started) if (result.status === 'fulfilled') processes.push(result.value);
-    const failure = started.find((result) => result.status === 'rejected');
-    if (failure) throw failure.reason;
     options.report(`real node ${nodeName} up in ${((Date.now() - startedAt) / 1000).toFixed(1)}s`);
   } catch (error) {
     await stop();
