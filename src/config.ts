@@ -12,7 +12,7 @@ export const configVariables = [
   'TEMPORAL_TLS', 'TEMPORAL_TLS_CA_FILE', 'TEMPORAL_TLS_CERT_FILE', 'TEMPORAL_TLS_KEY_FILE', 'TEMPORAL_TLS_SERVER_NAME', 'API_HOST', 'API_PORT', 'API_TOKENS_FILE', 'API_BODY_LIMIT_BYTES',
   'KUBECONFIG_LOCAL', 'KUBERNETES_IN_CLUSTER', 'KUBERNETES_SERVICE_ACCOUNT_DIR', 'KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT',
   'SPARK_SUBMIT', 'ORCHESTRATOR_NAMESPACE', 'KERNEL_SPECS_FILE', 'KERNEL_PROHIBITED_UIDS', 'KERNEL_PROHIBITED_GIDS', 'KERNEL_MAX_PER_USER',
-  'SPARK_MAX_IN_FLIGHT_PER_USER', 'KERNEL_HISTORY_EVENT_LIMIT', 'WORKER_MAX_POD_WATCHES', 'CLUSTER_PRESETS_FILE', 'GKE_POLL_INTERVAL_MS',
+  'SPARK_MAX_IN_FLIGHT_PER_USER', 'KERNEL_HISTORY_EVENT_LIMIT', 'KERNEL_RESPONSE_HOST', 'KERNEL_CULL_CONNECTED', 'WORKER_MAX_POD_WATCHES', 'CLUSTER_PRESETS_FILE', 'GKE_POLL_INTERVAL_MS',
   'WORKER_METRICS_ADDRESS', 'WORKER_HEALTH_ADDRESS', 'JANITOR_INTERVAL_SECONDS', 'JANITOR_GRACE_SECONDS', 'CODEC_KEYS_FILE', 'CODEC_CORS_ORIGINS',
   // Read by the logger (src/logger.ts), not by loadRuntimeConfig.
   'LOG_LEVEL',
@@ -51,6 +51,10 @@ export interface RuntimeConfig {
   sparkMaxInFlightPerUser: number;
   /** A kernel session continues as new once its history has this many events. */
   kernelHistoryEventLimit: number;
+  /** Where kernel pods reach the worker to send their connection information (its pod IP in a cluster). */
+  kernelResponseHost?: string;
+  /** Whether idle kernels with a client connected are culled too (Enterprise Gateway's `cull_connected`). */
+  kernelCullConnected: boolean;
   /** Pods one worker follows at once (each an idle activity on the watch task queue). */
   maxPodWatches: number;
   /** JSON file of GKE connections, node pools and static clusters; none when unset. */
@@ -181,6 +185,8 @@ export function loadRuntimeConfig(env: ConfigEnv = process.env): RuntimeConfig {
     kernelMaxPerUser: integer(env, 'KERNEL_MAX_PER_USER', 10, 0),
     sparkMaxInFlightPerUser: integer(env, 'SPARK_MAX_IN_FLIGHT_PER_USER', 50, 0),
     kernelHistoryEventLimit: integer(env, 'KERNEL_HISTORY_EVENT_LIMIT', 2_000, 100),
+    kernelResponseHost: env.KERNEL_RESPONSE_HOST || undefined,
+    kernelCullConnected: flag(env, 'KERNEL_CULL_CONNECTED'),
     maxPodWatches: integer(env, 'WORKER_MAX_POD_WATCHES', 5_000),
     clusterPresetsFile: env.CLUSTER_PRESETS_FILE || undefined,
     gkePollMs: integer(env, 'GKE_POLL_INTERVAL_MS', 2_000, 100),

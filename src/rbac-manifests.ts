@@ -3,7 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseAllDocuments } from 'yaml';
-import { kernelControllerClusterRole } from './domain/kernel-pod.js';
+import { kernelConnectionsClusterRole, kernelControllerClusterRole } from './domain/kernel-pod.js';
 import { sparkDriverClusterRole } from './domain/spark-job.js';
 
 /**
@@ -13,8 +13,8 @@ import { sparkDriverClusterRole } from './domain/spark-job.js';
  */
 export const rbacManifestsDir = fileURLToPath(new URL('../deploy/rbac/', import.meta.url));
 
-/** The ClusterRoles the orchestrator binds per namespace: a Spark job's and a kernel's. */
-export const workloadClusterRoleNames = [sparkDriverClusterRole, kernelControllerClusterRole] as const;
+/** The ClusterRoles the orchestrator binds per namespace: a Spark job's, a kernel's, and its own on a kernel's connection. */
+export const workloadClusterRoleNames = [sparkDriverClusterRole, kernelControllerClusterRole, kernelConnectionsClusterRole] as const;
 
 export class RbacManifestError extends Error {
   override readonly name = 'RbacManifestError';

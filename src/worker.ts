@@ -2,9 +2,8 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry, type W
 import { clusterRoleApi, ensureClusterRoles } from './activities/cluster-roles.js';
 import { createActivities } from './activities/index.js';
 import { activityLogContext } from './activities/log-context.js';
-import { ClusterConnector } from './activities/kubernetes/cluster-connector.js';
 import { GkeClients } from './activities/gke/client.js';
-import { clusterResolver } from './activities/kubernetes/cluster-resolver.js';
+import { clusterConnector } from './activities/kubernetes/cluster-resolver.js';
 import { PodWatchHub } from './activities/kubernetes/pod-watch-hub.js';
 import { loadClusterPresets } from './client/cluster-presets-file.js';
 import { JanitorClient } from './client/janitor.js';
@@ -12,7 +11,6 @@ import { connectTemporal } from './client/temporal.js';
 import { temporalConnectionOptions } from './client/temporal-tls.js';
 import { encryptingDataConverter } from './codec/data-converter.js';
 import { loadRuntimeConfig, type RuntimeConfig } from './config.js';
-import { builtInCluster } from './domain/cluster.js';
 import { watchTaskQueue } from './domain/task-queues.js';
 import { createLogger, type Logger } from './logger.js';
 import { siblingModulePath } from './module-path.js';
@@ -53,7 +51,7 @@ export interface RunningWorker {
 
 export type WorkerConfig = Pick<RuntimeConfig,
   'temporalAddress' | 'temporalTls' | 'temporalNamespace' | 'codecKeysFile' | 'taskQueue' | 'localCluster' | 'sparkSubmit' | 'maxPodWatches' | 'clusterPresetsFile'
-  | 'gkePollMs' | 'janitorIntervalSeconds' | 'janitorGraceSeconds'>;
+  | 'gkePollMs' | 'janitorIntervalSeconds' | 'janitorGraceSeconds' | 'kernelResponseHost'>;
 
 /**
  * Checks that every cluster it knows has the orchestrator's ClusterRoles (installing them where its
@@ -64,10 +62,7 @@ export type WorkerConfig = Pick<RuntimeConfig,
 export async function startWorker(config: WorkerConfig, logger: Logger = createLogger('worker')): Promise<RunningWorker> {
   const clusterPresets = loadClusterPresets(config.clusterPresetsFile);
   const temporal = await connectTemporal(config);
-  const clusters = new ClusterConnector(
-    config.localCluster ? { [builtInCluster]: config.localCluster } : {},
-    clusterResolver(temporal.client, clusterPresets),
-  );
+  const clusters = clusterConnector(config.localCluster, temporal.client, clusterPresets);
   for (const cluster of clusters.names()) {
     const access = await clusters.access(cluster);
     await retryTransient(`check the ClusterRoles of cluster '${cluster}'`, () => ensureClusterRoles(cluster, clusterRoleApi(access), (message) => logger.warn({ cluster }, message)), logger);
@@ -75,14 +70,14 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
   const podWatches = new PodWatchHub(clusters, (cluster, error) => logger.warn({ cluster, err: error }, 'pod watch broke; starting it again'));
   const gkeClients = new GkeClients(clusterPresets);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
-  const activities = createActivities({ clusters, sparkSubmit: config.sparkSubmit, podWatches, temporal: temporal.client, clusterPresets, gkeClients, gkePollMs: config.gkePollMs });
+  const activities = createActivities({ clusters, sparkSubmit: config.sparkSubmit, podWatches, temporal: temporal.client, clusterPresets, gkeClients, gkePollMs: config.gkePollMs, kernelResponseHost: config.kernelResponseHost });
   const common = { connection, namespace: config.temporalNamespace, dataConverter: encryptingDataConverter(temporal.codec), interceptors: workerInterceptors };
   const workers = [
     await Worker.create({ ...common, taskQueue: config.taskQueue, workflowsPath, activities }),
     await Worker.create({
       ...common,
       taskQueue: watchTaskQueue(config.taskQueue),
-      activities: { watchPodUntilEnd: activities.watchPodUntilEnd.bind(activities) },
+      activities: { watchPodUntilEnd: activities.watchPodUntilEnd.bind(activities), watchKernelWire: activities.watchKernelWire.bind(activities) },
       maxConcurrentActivityTaskExecutions: config.maxPodWatches,
     }),
   ];

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Debian packages used as real components. The tests need PostgreSQL (the production-shaped
-# Temporal's database) and Chromium (the Web UI check, driven by playwright-core; no browser
-# download). The real node needs containerd, runc, the CNI plugins, iptables (kube-proxy, the
-# bridge's masquerading) and debootstrap (its images); a node needs root anyway, so elsewhere they
-# are not asked for and the stack runs with the simulated node alone. Installed once with apt-get
-# when missing; without root, install them and run again.
+# Temporal's database), Chromium (the Web UI check, driven by playwright-core; no browser
+# download), Python's venv module (Jupyter Server's virtualenv, tools/build-jupyter.sh) and, in
+# Debian's own /usr/bin/python3, ipykernel and Cryptodome (test/unit/jupyter-*: a real kernel, and
+# payloads encrypted as EG's launcher does). The real node needs containerd, runc, the CNI
+# plugins, iptables (kube-proxy, the bridge's masquerading) and debootstrap (its images); a node
+# needs root anyway, so elsewhere they are not asked for and the stack runs with the simulated
+# node alone. Installed once with apt-get when missing; without root, install them and run again.
 . "$(dirname "$0")/lib.sh"
 
 missing=()
 compgen -G '/usr/lib/postgresql/*/bin/postgres' >/dev/null || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
+/usr/bin/python3 -c 'import ipykernel' >/dev/null 2>&1 || missing+=(python3-ipykernel)
+/usr/bin/python3 -c 'import Cryptodome' >/dev/null 2>&1 || missing+=(python3-pycryptodome)
 if [ "$(id -u)" = 0 ]; then
   for package in containerd runc iptables debootstrap; do
     command -v "$package" >/dev/null 2>&1 || missing+=("$package")

@@ -17,6 +17,8 @@ export interface OwnedIdentityRef extends IdentityRef {
 export interface RoleBindingRequest extends OwnedIdentityRef {
   clusterRole: string;
   serviceAccount: string;
+  /** The account's namespace when it is not the binding's (the orchestrator's own). */
+  serviceAccountNamespace?: string;
 }
 
 /** Temporary identities: a service account and the role binding that scopes it to one namespace. */
@@ -52,7 +54,7 @@ export function identityActivities(clusters: ClusterConnector) {
           body: {
             metadata: { name: request.name, ...marks },
             roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: request.clusterRole },
-            subjects: [{ kind: 'ServiceAccount', name: request.serviceAccount, namespace: request.namespace }],
+            subjects: [{ kind: 'ServiceAccount', name: request.serviceAccount, namespace: request.serviceAccountNamespace ?? request.namespace }],
           },
         }),
         () => api.readNamespacedRoleBinding({ name: request.name, namespace: request.namespace }));

@@ -5,7 +5,9 @@ import type { GkeClients } from './gke/client.js';
 import { gkeClusterActivities } from './gke/clusters.js';
 import { identityActivities } from './identity.js';
 import { janitorActivities } from './janitor.js';
+import { kernelLaunchActivities } from './kernel-launch.js';
 import { kernelActivities } from './kernel-pods.js';
+import { kernelWireActivities } from './kernel-wire.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
 import type { PodWatchHub } from './kubernetes/pod-watch-hub.js';
 import { namespaceActivities } from './namespaces.js';
@@ -27,6 +29,8 @@ export interface ActivityDeps {
   gkeClients: GkeClients;
   /** How often a GKE operation or cluster being waited for is read. */
   gkePollMs?: number;
+  /** The address at which kernel pods reach this worker to send their connection information. */
+  kernelResponseHost?: string;
 }
 
 /** The activities the worker registers, bound to their dependencies. */
@@ -38,6 +42,8 @@ export function createActivities(deps: ActivityDeps) {
     ...podLogActivities(deps.clusters),
     ...sparkSubmitActivities(deps.clusters, deps.sparkSubmit),
     ...kernelActivities(deps.clusters, deps.temporal),
+    ...kernelLaunchActivities(deps.clusters, deps.temporal, deps.kernelResponseHost),
+    ...kernelWireActivities(deps.clusters, deps.temporal),
     ...workflowLookupActivities(deps.temporal),
     ...janitorActivities(deps.clusters, deps.temporal),
     ...gkeClusterActivities(deps.gkeClients, deps.temporal, deps.gkePollMs),

@@ -1,14 +1,16 @@
 import swagger from '@fastify/swagger';
+import websocket from '@fastify/websocket';
 import { readFileSync } from 'node:fs';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { ClusterPresets } from '../domain/cluster-presets.js';
+import type { KernelEndpoints } from '../client/kernel-gateway.js';
 import type { KernelRequestContext } from '../client/kernel-request.js';
 import type { TemporalHandle } from '../client/temporal.js';
 import Fastify, { type FastifyInstance, type FastifyBaseLogger, type RawServerDefault, type RawRequestDefaultExpression, type RawReplyDefaultExpression } from 'fastify';
 import type { ComputeKind } from '../domain/labels.js';
 import type { Logger } from '../logger.js';
 import { allows, type Principal, type Scope, type TokenRegistry } from './auth.js';
-import { ErrorBody, HttpError, installErrorHandling, sharedErrorResponses } from './errors.js';
+import { ErrorBody, HttpError, installErrorHandling, isJupyterRoute, JupyterErrorBody, sharedErrorResponses } from './errors.js';
 import { installMetrics } from './metrics.js';
 import { logAbout, logRequestSubject } from './request-log.js';
 import { healthRoutes } from './routes/health.js';
@@ -16,7 +18,9 @@ import { openapiRoutes } from './routes/openapi.js';
 import { clusterRoutes } from './routes/clusters.js';
 import { janitorRoutes } from './routes/janitor.js';
 import { codecRoutes } from './routes/codec.js';
+import { jupyterGatewayRoutes } from './routes/jupyter-gateway.js';
 import { kernelRoutes } from './routes/kernels.js';
+import { kernelWebSocketV1 } from '../jupyter/websocket-protocol.js';
 import { sparkJobRoutes } from './routes/spark-jobs.js';
 
 declare module 'fastify' {
@@ -41,6 +45,7 @@ const tags = [
   { name: 'health', description: 'Whether the API, Temporal and a worker are up' },
   { name: 'spark-jobs', description: 'Spark jobs: a temporary identity per job, spark-submit in cluster mode, guaranteed cleanup' },
   { name: 'kernels', description: 'Jupyter kernel sessions with Enterprise Gateway semantics: launch, idle culling, shutdown' },
+  { name: 'jupyter', description: "Jupyter's gateway API (Enterprise Gateway's), for Jupyter Server's GatewayClient: the same kernel sessions" },
   { name: 'clusters', description: 'GKE clusters created and destroyed, static clusters attached' },
   { name: 'janitor', description: 'Sweeps of what workflows terminated by hand left behind (operators)' },
   { name: 'codec', description: "Temporal's codec server protocol, for the Web UI and the Temporal CLI (payload decryption)" },
@@ -56,6 +61,8 @@ export interface ApiDeps {
   bodyLimitBytes: number;
   orchestratorNamespace: string;
   kernels: Omit<KernelRequestContext, 'newKernelId'>;
+  /** Where the channels of a running kernel are reached. */
+  kernelEndpoints: KernelEndpoints;
   sparkMaxInFlightPerUser: number;
   clusterPresets: ClusterPresets;
   janitorGraceSeconds: number;
@@ -70,8 +77,9 @@ function authenticate(app: Api, tokens: TokenRegistry): void {
     const config = request.routeOptions.config;
     if (config.public || request.is404) return;
     const header = request.headers.authorization ?? '';
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match?.[1]) throw new HttpError(401, 'UNAUTHENTICATED', 'missing bearer token: send the header Authorization: Bearer <token>');
+    // `token` is how Jupyter's gateway client presents the same tokens.
+    const match = /^(?:Bearer|token)\s+(\S+)$/i.exec(header);
+    if (!match?.[1]) throw new HttpError(401, 'UNAUTHENTICATED', 'missing bearer token: send the header Authorization: Bearer <token> (or Jupyter\'s Authorization: token <token>)');
     const principal = tokens.authenticate(match[1]);
     if (!principal) throw new HttpError(401, 'UNAUTHENTICATED', 'unknown bearer token');
     const permitted = config.scope ? allows(principal, config.scope) : principal.scopes.includes('*');
@@ -101,6 +109,7 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   app.removeContentTypeParser('text/plain');
   installErrorHandling(app);
   app.addSchema(ErrorBody);
+  app.addSchema(JupyterErrorBody);
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
@@ -118,14 +127,19 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   app.addHook('onRoute', (route) => {
     if (route.config?.public) return;
     const schema = route.schema ?? {};
-    route.schema = { ...schema, security: [{ bearer: [] }], response: { ...sharedErrorResponses(schema), ...(schema.response as object | undefined) } };
+    route.schema = { ...schema, security: [{ bearer: [] }], response: { ...sharedErrorResponses(schema, isJupyterRoute(route.url)), ...(schema.response as object | undefined) } };
   });
   authenticate(app, deps.tokens);
+  // Jupyter's v1 kernel protocol when the client offers it; otherwise its plain JSON one.
+  await app.register(websocket, {
+    options: { maxPayload: 64 * 1024 * 1024, handleProtocols: (offered: Set<string>) => (offered.has(kernelWebSocketV1) ? kernelWebSocketV1 : false) },
+  });
   installMetrics(app, deps);
   await app.register(healthRoutes(deps));
   await app.register(openapiRoutes);
   await app.register(sparkJobRoutes(deps));
   await app.register(kernelRoutes(deps));
+  await app.register(jupyterGatewayRoutes(deps));
   await app.register(clusterRoutes(deps));
   await app.register(janitorRoutes(deps));
   await app.register(codecRoutes(deps));

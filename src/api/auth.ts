@@ -15,6 +15,8 @@ const TokenEntry = Type.Object({
   name: Type.String({ minLength: 1 }),
   sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
   scopes: Type.Array(Type.Union([...scopes.map((scope) => Type.Literal(scope)), Type.Literal('*')]), { minItems: 1 }),
+  /** The one DSS login this token acts for (a user's Jupyter Server); absent: any user (a trusted service such as the DSS plugin). */
+  user: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
 }, { additionalProperties: false });
 const TokensFile = Type.Object({ tokens: Type.Array(TokenEntry) }, { additionalProperties: false });
 export type TokenEntry = Static<typeof TokenEntry>;
@@ -34,13 +36,15 @@ export function newToken(): string {
 export interface Principal {
   name: string;
   scopes: ReadonlyArray<Scope | '*'>;
+  /** Set when the token acts for one user only. */
+  user?: string;
 }
 
 export class TokenRegistry {
   private readonly entries: Array<{ digest: Buffer; principal: Principal }>;
 
   constructor(file: TokensFile) {
-    this.entries = file.tokens.map((entry) => ({ digest: Buffer.from(entry.sha256, 'hex'), principal: { name: entry.name, scopes: entry.scopes } }));
+    this.entries = file.tokens.map((entry) => ({ digest: Buffer.from(entry.sha256, 'hex'), principal: { name: entry.name, scopes: entry.scopes, ...(entry.user !== undefined ? { user: entry.user } : {}) } }));
   }
 
   static fromFile(path: string): TokenRegistry {

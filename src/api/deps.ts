@@ -5,9 +5,11 @@ import type { RuntimeConfig } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { ApiDeps } from './app.js';
 import type { TokenRegistry } from './auth.js';
+import { kernelEndpoints } from './kernel-endpoints.js';
 
 /** The API's dependencies from the runtime configuration; the kernel catalogue and cluster presets are checked here, at start-up. */
 export function apiDeps(config: RuntimeConfig, temporal: TemporalHandle, tokens: TokenRegistry, logger: Logger): ApiDeps {
+  const clusterPresets = loadClusterPresets(config.clusterPresetsFile);
   return {
     temporal,
     taskQueue: config.taskQueue,
@@ -15,8 +17,9 @@ export function apiDeps(config: RuntimeConfig, temporal: TemporalHandle, tokens:
     bodyLimitBytes: config.apiBodyLimitBytes,
     orchestratorNamespace: config.orchestratorNamespace,
     kernels: kernelContext(config),
+    kernelEndpoints: kernelEndpoints(config, temporal, clusterPresets),
     sparkMaxInFlightPerUser: config.sparkMaxInFlightPerUser,
-    clusterPresets: loadClusterPresets(config.clusterPresetsFile),
+    clusterPresets,
     janitorGraceSeconds: config.janitorGraceSeconds,
     codecCorsOrigins: config.codecCorsOrigins,
     logger,

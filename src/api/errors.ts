@@ -1,5 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import { STATUS_CODES } from 'node:http';
 import { DomainError, type ErrorCode } from '../domain/errors.js';
 
 /** Every `error.code` the API answers with; HttpError takes only these, so the OpenAPI enum cannot miss one. */
@@ -19,26 +20,37 @@ export const ErrorBody = Type.Object({
 }, { $id: 'Error', additionalProperties: false });
 export type ErrorBody = Static<typeof ErrorBody>;
 
+/** Jupyter's gateway API answers errors as Jupyter Server shows them (`message`, `reason`), with ours beside. */
+export const JupyterErrorBody = Type.Object({
+  message: Type.String({ description: 'What is wrong, as Jupyter shows it' }),
+  reason: Type.String({ description: 'The HTTP reason phrase' }),
+  error: ErrorBody.properties.error,
+}, { $id: 'JupyterError', additionalProperties: false });
+
+/** Routes of Jupyter's gateway API. */
+export const isJupyterRoute = (url: string | undefined): boolean => url !== undefined && (url.startsWith('/api/') || url.startsWith('/kernelspecs/'));
+
 /** A response schema of the shared `Error` body; `description` says what the status means on this route. */
-export function errorResponse(description: string) {
-  return Type.Ref(ErrorBody, { description });
+export function errorResponse(description: string, jupyter = false) {
+  return jupyter ? Type.Ref(JupyterErrorBody, { description }) : Type.Ref(ErrorBody, { description });
 }
 
 /**
  * The error statuses every authenticated route may answer, from the token check and from what it
  * validates; a route declares its own (409, or a 404 without path parameters) and may reword these.
  */
-export function sharedErrorResponses(schema: { body?: unknown; params?: unknown; querystring?: unknown }) {
+export function sharedErrorResponses(schema: { body?: unknown; params?: unknown; querystring?: unknown }, jupyter = false) {
+  const response = (description: string) => errorResponse(description, jupyter);
   return {
-    ...(schema.body || schema.params || schema.querystring ? { 400: errorResponse('Invalid request (VALIDATION): `field` names what to change') } : {}),
-    401: errorResponse('Missing or unknown bearer token (UNAUTHENTICATED)'),
-    403: errorResponse("The token lacks this route's scope, or the request asks for something forbidden, `field` naming it (FORBIDDEN)"),
-    ...(schema.params ? { 404: errorResponse('Nothing by that id (NOT_FOUND)') } : {}),
+    ...(schema.body || schema.params || schema.querystring ? { 400: response('Invalid request (VALIDATION): `field` names what to change') } : {}),
+    401: response('Missing or unknown bearer token (UNAUTHENTICATED)'),
+    403: response("The token lacks this route's scope, or the request asks for something forbidden, `field` naming it (FORBIDDEN)"),
+    ...(schema.params ? { 404: response('Nothing by that id (NOT_FOUND)') } : {}),
     ...(schema.body ? {
-      413: errorResponse('Body over the size limit (PAYLOAD_TOO_LARGE)'),
-      415: errorResponse('Body not JSON (UNSUPPORTED_MEDIA_TYPE)'),
+      413: response('Body over the size limit (PAYLOAD_TOO_LARGE)'),
+      415: response('Body not JSON (UNSUPPORTED_MEDIA_TYPE)'),
     } : {}),
-    500: errorResponse('Internal error, the server log has the details (INTERNAL)'),
+    500: response('Internal error, the server log has the details (INTERNAL)'),
   };
 }
 
@@ -106,7 +118,8 @@ export function toHttpError(error: unknown): HttpError {
 export function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
   const body: ErrorBody = { error: { code: error.code, message: error.message, ...(error.field ? { field: error.field } : {}) } };
   if (error.status === 401) void reply.header('www-authenticate', 'Bearer');
-  return reply.status(error.status).send(body);
+  const jupyter = isJupyterRoute(reply.request.routeOptions.url ?? reply.request.url);
+  return reply.status(error.status).send(jupyter ? { message: error.message, reason: STATUS_CODES[error.status] ?? 'Error', ...body } : body);
 }
 
 export function installErrorHandling(app: FastifyInstance): void {

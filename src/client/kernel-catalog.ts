@@ -11,9 +11,10 @@ export function loadKernelCatalog(file: string | undefined): KernelCatalog {
 
 /** What the API and the CLI check kernel requests against, from the runtime configuration. */
 export function kernelContext(
-  config: Pick<RuntimeConfig, 'kernelSpecsFile' | 'prohibitedUids' | 'prohibitedGids' | 'orchestratorNamespace' | 'kernelMaxPerUser' | 'kernelHistoryEventLimit'>,
+  config: Pick<RuntimeConfig, 'kernelSpecsFile' | 'prohibitedUids' | 'prohibitedGids' | 'orchestratorNamespace' | 'kernelMaxPerUser' | 'kernelHistoryEventLimit' | 'kernelCullConnected'>,
 ): Omit<KernelRequestContext, 'newKernelId'> {
   return {
+    cullConnected: config.kernelCullConnected,
     maxPerUser: config.kernelMaxPerUser,
     historyEventLimit: config.kernelHistoryEventLimit,
     catalog: loadKernelCatalog(config.kernelSpecsFile),

@@ -24,6 +24,8 @@ export interface KernelRequestContext {
   /** Concurrent kernels per user; 0: no limit. */
   maxPerUser: number;
   historyEventLimit: number;
+  /** Whether idle kernels with a client connected are culled too. */
+  cullConnected: boolean;
   newKernelId: () => string;
 }
 
@@ -39,6 +41,7 @@ export function toKernelSessionInput(request: KernelRequest, context: KernelRequ
     ...(request.maxAgeSeconds !== undefined ? { maxAgeSeconds: request.maxAgeSeconds } : {}),
     maxRestarts: defaultMaxKernelRestarts,
     historyEventLimit: context.historyEventLimit,
+    cullConnected: context.cullConnected,
   };
 }
 

@@ -1,7 +1,11 @@
 import type { Client } from '@temporalio/client';
-import type { KernelProgressStep, KernelSessionInput, KernelStatus } from '../domain/kernel-session.js';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { conflictError } from '../domain/errors.js';
+import type { KernelClientLease, KernelProgressStep, KernelSessionInput, KernelStatus } from '../domain/kernel-session.js';
 import { kernelWorkflowId } from '../domain/kernel-workflow-ids.js';
-import { kernelActivitySignal, kernelProgressQuery, kernelStatusQuery, shutdownKernelSignal, type ShutdownRequest } from '../workflows/kernel-session.js';
+import {
+  kernelActivitySignal, kernelClientSignal, kernelProgressQuery, kernelStatusQuery, restartKernelUpdate, shutdownKernelSignal, type ShutdownRequest,
+} from '../workflows/kernel-session.js';
 import { forWorkflow, signalRunning } from './workflow-errors.js';
 import { startWithinQuota } from './user-quota.js';
 import { buildListQuery } from './visibility-query.js';
@@ -34,13 +38,32 @@ export class KernelsClient {
     return signalRunning(this.client, kernelWorkflowId(kernelId), `kernel '${kernelId}'`, kernelActivitySignal);
   }
 
+  /** A client connected to the kernel's channels (or gone: `until` 0). */
+  holdLease(kernelId: string, lease: KernelClientLease): Promise<void> {
+    return signalRunning(this.client, kernelWorkflowId(kernelId), `kernel '${kernelId}'`, kernelClientSignal, lease);
+  }
+
+  /** A new kernel in the same session; resolves once it answers. A kernel that is not running is a conflict. */
+  async restart(kernelId: string, request: ShutdownRequest): Promise<KernelStatus> {
+    return await forWorkflow(`kernel '${kernelId}'`, async () => {
+      try {
+        return await this.client.workflow.getHandle(kernelWorkflowId(kernelId)).executeUpdate(restartKernelUpdate, { args: [request] });
+      } catch (error) {
+        if (error instanceof WorkflowUpdateFailedError) throw conflictError(`kernel '${kernelId}' was not restarted: ${error.cause?.message ?? error.message}`);
+        throw error;
+      }
+    });
+  }
+
   shutdown(kernelId: string, request: ShutdownRequest): Promise<void> {
     return signalRunning(this.client, kernelWorkflowId(kernelId), `kernel '${kernelId}'`, shutdownKernelSignal, request);
   }
 
-  async list(filter: { user?: string }, limit = 100): Promise<KernelStatus[]> {
+  /** `running`: only sessions whose workflow still runs (ended ones are not asked). */
+  async list(filter: { user?: string; running?: boolean }, limit = 100): Promise<KernelStatus[]> {
     const kernels: KernelStatus[] = [];
-    for await (const execution of this.client.workflow.list({ query: buildListQuery({ user: filter.user, kind: 'kernel' }) })) {
+    const query = buildListQuery({ user: filter.user, kind: 'kernel', ...(filter.running ? { status: 'Running' } : {}) });
+    for await (const execution of this.client.workflow.list({ query })) {
       const status = await this.status(execution.workflowId.replace(/^kernel-/, '')).catch(() => undefined);
       if (status) kernels.push(status);
       if (kernels.length >= limit) break;

@@ -1,5 +1,5 @@
 import { DomainError, validationError } from './errors.js';
-import type { KernelSpec } from './kernel-specs.js';
+import { connectsBack, type KernelSpec } from './kernel-specs.js';
 import { kernelWorkflowId } from './kernel-workflow-ids.js';
 import type { Marks } from './labels.js';
 import { isProtectedNamespace } from './namespace-template.js';
@@ -20,6 +20,10 @@ export interface KernelPolicy {
 
 /** Enterprise Gateway's names for the per-kernel ClusterRole and its binding. */
 export const kernelControllerClusterRole = 'kernel-controller';
+/** The orchestrator's own right on a kernel's connection Secret, bound in the kernel's namespace while it lives. */
+export const kernelConnectionsClusterRole = 'compute-orchestrator-kernel-connections';
+/** deploy/rbac's account of the worker and the API. */
+export const orchestratorServiceAccount = 'compute-orchestrator';
 
 export const defaultKernelUid = 1000;
 export const defaultKernelGid = 100;
@@ -40,6 +44,8 @@ export interface KernelPlan {
   resources: { requests: Record<string, string>; limits: Record<string, string> };
   launchTimeoutSeconds: number;
   env: Array<{ name: string; value: string }>;
+  /** The namespace of the orchestrator's own account, which reads the kernel's connection Secret (absent in plans made before kernels connected back). */
+  orchestratorNamespace?: string;
 }
 
 const envName = /^KERNEL_[A-Z0-9_]{1,64}$/;
@@ -140,12 +146,47 @@ export function planKernel(request: KernelRequest, policy: KernelPolicy): Kernel
     gid,
     resources: { requests, limits },
     launchTimeoutSeconds: timeout === undefined ? defaultLaunchTimeoutSeconds : Number(timeout),
+    orchestratorNamespace: policy.orchestratorNamespace,
     env: Object.entries(passed).sort(([a], [b]) => a.localeCompare(b)).map(([envVar, value]) => ({ name: envVar, value })),
   };
 }
 
-/** The pod of a kernel: a plain object the Kubernetes client accepts as a V1Pod. */
-export function renderKernelPod(plan: KernelPlan, spec: KernelSpec, marks: Marks) {
+/** Where a kernel's launcher sends its connection information, and the key it encrypts it to. */
+export interface LaunchCallback {
+  /** `<ip>:<port>` of the launching worker, reachable from the pod. */
+  responseAddress: string;
+  /** Base64 of the DER SubjectPublicKeyInfo of the launch's RSA key; public by nature. */
+  publicKey: string;
+}
+
+/** A kernel's connection information lives in this Secret of its namespace, next to its pod. */
+export const kernelConnectionSecretName = (plan: Pick<KernelPlan, 'podName'>): string => `${plan.podName}-connection`;
+
+/**
+ * What Enterprise Gateway's kernel images read at start: both the current names and the `EG_`
+ * ones that older images read. A Spark kernel makes its context lazily, as EG's default.
+ */
+function launcherEnv(spec: KernelSpec, callback: LaunchCallback): Array<{ name: string; value: string }> {
+  const variables: Record<string, string> = {
+    KERNEL_LANGUAGE: spec.language.toLowerCase(),
+    KERNEL_NAME: spec.name,
+    KERNEL_SPARK_CONTEXT_INIT_MODE: spec.flavor === 'spark' ? 'lazy' : 'none',
+    RESPONSE_ADDRESS: callback.responseAddress,
+    EG_RESPONSE_ADDRESS: callback.responseAddress,
+    PUBLIC_KEY: callback.publicKey,
+    EG_PUBLIC_KEY: callback.publicKey,
+    PORT_RANGE: '0..0',
+    EG_PORT_RANGE: '0..0',
+  };
+  return Object.entries(variables).map(([name, value]) => ({ name, value }));
+}
+
+/**
+ * The pod of a kernel: a plain object the Kubernetes client accepts as a V1Pod. A kernel that
+ * connects back needs the launch's callback; a `pod-only` one takes none.
+ */
+export function renderKernelPod(plan: KernelPlan, spec: KernelSpec, marks: Marks, callback?: LaunchCallback) {
+  if (connectsBack(spec) !== (callback !== undefined)) throw new Error(`kernel ${spec.name}: a launch callback is needed exactly when the kernel connects back`);
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -164,7 +205,7 @@ export function renderKernelPod(plan: KernelPlan, spec: KernelSpec, marks: Marks
       containers: [{
         name: 'kernel',
         image: spec.image,
-        env: plan.env,
+        env: callback ? [...plan.env, ...launcherEnv(spec, callback)] : plan.env,
         resources: plan.resources,
         securityContext: { privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
       }],

@@ -19,6 +19,8 @@ export interface KernelSessionInput {
   maxRestarts: number;
   /** The run continues as new once its history has this many events. */
   historyEventLimit: number;
+  /** Whether an idle kernel with a client connected is culled too (Enterprise Gateway's `cull_connected`); absent, it is not. */
+  cullConnected?: boolean;
   /** Set when a run continues as new: the state the next run picks up, with its timers. */
   resume?: KernelSessionResume;
 }
@@ -31,11 +33,17 @@ export interface KernelSessionResume {
   podIP: string;
   podUid?: string;
   progress: KernelProgressStep[];
+  launchedAt?: number;
+  /** Client-initiated restarts so far. */
+  clientRestarts?: number;
+  busy?: boolean;
+  clientLeases?: Record<string, number>;
 }
 
 export interface KernelStatus {
   kernelId: string;
   user: string;
+  cluster: string;
   kernelName: string;
   phase: KernelPhase;
   namespace: string;
@@ -43,9 +51,35 @@ export interface KernelStatus {
   podIP?: string;
   lastActivity: string;
   restarts: number;
+  /** When the kernel now running was launched (ISO 8601): it changes with every restart. */
+  launchedAt?: string;
+  /** As Jupyter reports it: `busy` while the kernel executes, `idle` otherwise; absent for a kernel nobody can reach. */
+  executionState?: 'busy' | 'idle';
+  /** Clients connected to the kernel's channels through the gateway. */
+  connections?: number;
   error?: string;
   cleanedUp: boolean;
 }
+
+/** What the worker sees on a kernel's IOPub channel, reported to its session. */
+export interface KernelWireReport {
+  busy: boolean;
+  /** Messages were seen since the last report: the kernel was used. */
+  active: boolean;
+}
+
+export const kernelWireSignalName = 'wire';
+
+/** A client connected to a kernel's channels holds a lease, renewed while it stays; `until` 0 ends it. */
+export interface KernelClientLease {
+  connection: string;
+  /** Epoch ms. */
+  until: number;
+}
+
+/** How long a client's lease lasts, and how often the gateway renews it. */
+export const clientLeaseMs = 90_000;
+export const clientLeaseRenewMs = 30_000;
 
 /** One step of a launch, for the `progress` query: ours, or an event Kubernetes recorded for the pod. */
 export interface KernelProgressStep {

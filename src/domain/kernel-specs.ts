@@ -11,6 +11,13 @@ export const KernelSpec = Type.Object({
   image: Type.String({ minLength: 1, maxLength: 512 }),
   /** `spark` kernels act as a Spark driver in their namespace. */
   flavor: Type.Union([Type.Literal('vanilla'), Type.Literal('spark')]),
+  /**
+   * How the kernel is reached. `enterprise-gateway` (the default): the image runs a launcher that
+   * connects back with its connection information, as Enterprise Gateway's images do, and the
+   * kernel is RUNNING once it answers; `pod-only`: RUNNING once the pod runs, and no client can
+   * reach it (an image without a launcher, or a simulated pod).
+   */
+  launch: Type.Optional(Type.Union([Type.Literal('enterprise-gateway'), Type.Literal('pod-only')])),
 }, { additionalProperties: false });
 export type KernelSpec = Static<typeof KernelSpec>;
 
@@ -31,6 +38,9 @@ export const defaultKernelSpecs: KernelSpecsFile = {
   ],
 };
 
+/** Whether the kernel's launcher connects back (see `KernelSpec.launch`). */
+export const connectsBack = (spec: KernelSpec): boolean => spec.launch !== 'pod-only';
+
 export class KernelCatalog {
   private readonly byName: Map<string, KernelSpec>;
 
@@ -47,6 +57,11 @@ export class KernelCatalog {
     const unpullable = (candidate as KernelSpecsFile).kernels.findIndex((spec) => !isImageReference(spec.image));
     if (unpullable >= 0) throw new Error(`kernel specs ${source} are invalid at '/kernels/${unpullable}/image': not an image reference`);
     return new KernelCatalog(candidate as KernelSpecsFile);
+  }
+
+  /** Every kernel, and the default one's name: what `GET /api/kernelspecs` lists. */
+  all(): { defaultKernel: string; kernels: readonly KernelSpec[] } {
+    return { defaultKernel: this.file.defaultKernel, kernels: this.file.kernels };
   }
 
   /** The requested kernel, or the default one when none is named; an unknown name is a 400. */

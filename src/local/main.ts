@@ -16,6 +16,7 @@ import { ensureLocalCodecKeys } from './codec-keys.js';
 import { defaultStateDir, repoRoot, toolBinary } from './paths.js';
 import { defaultPorts, firstUnexpectedExit, offsetPorts, startLocalStack } from './stack.js';
 import { startLocalGkeApi } from './gke-simulator-setup.js';
+import { writeLocalKernelSpecs } from './kernel-specs.js';
 import { linkKubectl } from './kubectl.js';
 import { assertPortFree } from './ports.js';
 import { fakeNodeName } from './control-plane/kwok.js';
@@ -81,6 +82,8 @@ const runtime = {
   temporalAddress: stack.temporalAddress,
   localCluster: { kubeconfig: stack.workerKubeconfig },
   sparkSubmit: process.env.SPARK_SUBMIT || toolBinary('spark', 'spark-submit'),
+  kernelSpecsFile: config.kernelSpecsFile ?? writeLocalKernelSpecs(join(stateDir, 'kernel-specs.json'), stack.realNode !== undefined),
+  kernelResponseHost: config.kernelResponseHost ?? stack.kernelResponseHost,
   ...(gkeApi ? { clusterPresetsFile: gkeApi.presetsFile } : {}),
 };
 const kubectl = linkKubectl(stateDir);
@@ -151,6 +154,10 @@ const lines = [
   `  ${startCommand} submit --user alice --image ${exampleJob.app.image} --class ${exampleJob.app.mainClass} ${exampleJob.app.mainApplicationFile} 100`,
   `  ${startCommand} list --user alice`,
   gkeApi ? `  ${startCommand} cluster create demo --connection simulator --node-pool small` : undefined,
+  // JupyterLab is the user's own (pip install jupyterlab); the API is its gateway.
+  runtime.kernelResponseHost
+    ? `  KERNEL_USERNAME=alice jupyter lab --gateway-url=${apiUrl} --GatewayClient.auth_token="$(cat ${show(join(stateDir, 'api-token'))})" --GatewayClient.request_timeout=120`
+    : undefined,
   'Ctrl-C stops everything.',
 ];
 console.log(lines.filter((line) => line !== undefined).join('\n'));

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { startControlPlane, stopAll, type ControlPlane, type ControlPlanePorts } from './control-plane/index.js';
 import { routeSimulatedPods, startRealNode, type RealNode } from './node/index.js';
+import { bridgeAddress } from './node/settings.js';
 import { freePort } from './ports.js';
 import type { SupervisedProcess } from './supervised-process.js';
 import { startTemporalDevServer, type TemporalPorts } from './temporal-dev-server.js';
@@ -62,6 +63,8 @@ export interface LocalStack {
   realNode?: string;
   /** Why the stack's control plane runs with the kwok node alone. */
   kwokOnlyReason?: string;
+  /** Where the real node's pods reach this machine (its bridge): kernels send their connection information there. */
+  kernelResponseHost?: string;
   logDir: string;
   processes: SupervisedProcess[];
   stop(): Promise<void>;
@@ -101,6 +104,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     apiserverUrl: cluster?.server,
     realNode: realNode?.name,
     kwokOnlyReason: node && 'reason' in node ? node.reason : undefined,
+    kernelResponseHost: realNode ? bridgeAddress : undefined,
     logDir,
     processes: [...processes, ...(realNode?.processes ?? [])],
     stop: async () => {

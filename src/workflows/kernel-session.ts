@@ -1,12 +1,14 @@
 import {
-  ApplicationFailure, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, isCancellation,
-  setHandler, workflowInfo,
+  allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, defineUpdate,
+  isCancellation, patched, setHandler, workflowInfo,
 } from '@temporalio/workflow';
-import { kernelControllerClusterRole } from '../domain/kernel-pod.js';
+import { kernelConnectionsClusterRole, kernelControllerClusterRole, orchestratorServiceAccount } from '../domain/kernel-pod.js';
 import {
-  kernelPodEventsSignalName, maxKernelPodEvents,
-  type KernelPodEvent, type KernelProgressStep, type KernelSessionInput, type KernelSessionResume, type KernelStatus,
+  kernelPodEventsSignalName, kernelWireSignalName, maxKernelPodEvents,
+  type KernelClientLease, type KernelPodEvent, type KernelProgressStep, type KernelSessionInput, type KernelSessionResume, type KernelStatus,
+  type KernelWireReport,
 } from '../domain/kernel-session.js';
+import { connectsBack } from '../domain/kernel-specs.js';
 import type { PodEnd } from '../activities/pods.js';
 import {
   kubernetesCalls as quick, kubernetesCleanupCalls as quickCleanup, launchActivities as launching, podCleanup, podWatches,
@@ -26,14 +28,25 @@ export interface ShutdownRequest {
 export const kernelActivitySignal = defineSignal('activity');
 export const shutdownKernelSignal = defineSignal<[ShutdownRequest]>('shutdown');
 export const kernelPodEventsSignal = defineSignal<[KernelPodEvent[]]>(kernelPodEventsSignalName);
+export const kernelWireSignal = defineSignal<[KernelWireReport]>(kernelWireSignalName);
+export const kernelClientSignal = defineSignal<[KernelClientLease]>('client');
+/** A client's restart: a new kernel in the same session (namespace, idle deadline); answers once it runs. */
+export const restartKernelUpdate = defineUpdate<KernelStatus, [ShutdownRequest]>('restart');
 export const kernelStatusQuery = defineQuery<KernelStatus>('status');
 export const kernelProgressQuery = defineQuery<KernelProgressStep[]>('progress');
 
 /** Enterprise Gateway's name for the per-kernel role binding. */
 const roleBindingName = 'kernel-controller';
+/** The orchestrator's own binding on the kernel's connection Secret. */
+const connectionsBindingName = kernelConnectionsClusterRole;
 
-type Created = 'namespace' | 'roleBinding' | 'pod';
-type Wake = 'idle' | 'pod-ended' | 'continue';
+type Created = 'namespace' | 'roleBinding' | 'connectionsBinding' | 'pod';
+type Wake = 'idle' | 'pod-ended' | 'continue' | 'restart';
+
+/** Kernels launched by the protocol (connect-back, answer, watched on the wire); earlier runs keep the pod-only launch. */
+const launchProtocolPatch = 'kernel-launch-protocol';
+/** Bounds the clients a session tracks, for its history and queries. */
+const maxClientLeases = 1_000;
 
 /**
  * One kernel: its namespace and role binding (unless the client brought KERNEL_NAMESPACE), its
@@ -47,16 +60,33 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
   const { plan, cluster, resume } = input;
   const target = { cluster, plan };
   const podRef = { cluster, namespace: plan.namespace, name: plan.podName };
+  const protocol = patched(launchProtocolPatch);
+  const wired = protocol && connectsBack(input.spec);
   const startedAt = resume?.startedAt ?? Date.now();
   let lastActivity = resume?.lastActivity ?? startedAt;
   let touches = 0;
   let podUid = resume?.podUid;
+  let launchedAt = resume?.launchedAt;
+  let busy = resume?.busy ?? false;
+  const leases = new Map(Object.entries(resume?.clientLeases ?? {}));
+  let restartsWanted = resume?.clientRestarts ?? 0;
+  let restartsDone = restartsWanted;
   const status: Omit<KernelStatus, 'lastActivity'> = {
-    kernelId: plan.kernelId, user: plan.user, kernelName: input.spec.name, phase: resume ? 'RUNNING' : 'STARTING', namespace: plan.namespace,
+    kernelId: plan.kernelId, user: plan.user, cluster, kernelName: input.spec.name, phase: resume ? 'RUNNING' : 'STARTING', namespace: plan.namespace,
     pod: plan.podName, ...(resume ? { podIP: resume.podIP } : {}), restarts: resume?.restarts ?? 0, cleanedUp: false,
   };
+  const liveLeases = (): number[] => {
+    const now = Date.now();
+    for (const [connection, until] of leases) if (until <= now) leases.delete(connection);
+    return [...leases.values()];
+  };
   // lastActivity moves with every signal: it is kept as a number and rendered when asked for.
-  const snapshot = (): KernelStatus => ({ ...status, lastActivity: new Date(lastActivity).toISOString() });
+  const snapshot = (): KernelStatus => ({
+    ...status,
+    lastActivity: new Date(lastActivity).toISOString(),
+    ...(launchedAt !== undefined ? { launchedAt: new Date(launchedAt).toISOString() } : {}),
+    ...(wired && status.phase === 'RUNNING' ? { executionState: busy ? 'busy' : 'idle', connections: liveLeases().length } : {}),
+  });
   setHandler(kernelStatusQuery, snapshot);
   const progress: KernelProgressStep[] = resume?.progress ?? [];
   const record = (step: string): void => {
@@ -75,6 +105,31 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
     lastActivity = Date.now();
     touches++;
   });
+  setHandler(kernelWireSignal, (report) => {
+    busy = report.busy;
+    if (report.active) lastActivity = Date.now();
+    touches++;
+  });
+  setHandler(kernelClientSignal, ({ connection, until }) => {
+    if (until <= Date.now()) leases.delete(connection);
+    else if (leases.has(connection) || leases.size < maxClientLeases) {
+      // Connecting is use; staying connected is not (EG's cull_connected decides about that).
+      if (!leases.has(connection)) lastActivity = Date.now();
+      leases.set(connection, until);
+    }
+    touches++;
+  });
+  setHandler(restartKernelUpdate, async (_request) => {
+    const wanted = ++restartsWanted;
+    await condition(() => restartsDone >= wanted || status.phase !== 'STARTING' && status.phase !== 'RUNNING');
+    if (status.phase !== 'RUNNING') throw ApplicationFailure.nonRetryable(`the kernel did not restart: it is ${status.phase}${status.error ? ` (${status.error})` : ''}`, 'KernelNotRunning');
+    return snapshot();
+  }, {
+    validator: (_request) => {
+      if (!wired) throw new Error(`kernel '${input.spec.name}' cannot be restarted by a client: nobody can reach it`);
+      if (status.phase !== 'RUNNING') throw new Error(`the kernel is ${status.phase}: only a running kernel can be restarted`);
+    },
+  });
   const session = new CancellationScope();
   let shutdownBy: string | undefined;
   setHandler(shutdownKernelSignal, ({ reason, by }) => {
@@ -84,18 +139,28 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
   });
 
   // A resumed run inherits what the first run created.
-  const created = new Set<Created>(resume ? ['pod', ...(plan.createNamespace ? ['namespace', 'roleBinding'] as const : [])] : []);
+  const created = new Set<Created>(resume
+    ? ['pod', ...(plan.createNamespace ? ['namespace', 'roleBinding'] as const : []), ...(wired ? ['connectionsBinding'] as const : [])]
+    : []);
   const launch = async (): Promise<void> => {
     enterPhase(status, 'STARTING');
     created.add('pod');
-    await quick.createKernelPod({ ...target, spec: input.spec });
-    record(`pod ${plan.podName} created`);
     const launchDeadline = Date.now() + plan.launchTimeoutSeconds * 1000;
-    const running = await launching.waitForKernelPod({ ...target, deadline: launchDeadline });
+    let running: { podIP: string; podUid?: string };
+    if (protocol) {
+      running = await launching.launchKernel({ ...target, spec: input.spec, deadline: launchDeadline });
+      record(wired ? `kernel answering in pod ${plan.podName} (IP ${running.podIP})` : `pod running with IP ${running.podIP}`);
+    } else {
+      await quick.createKernelPod({ ...target, spec: input.spec });
+      record(`pod ${plan.podName} created`);
+      running = await launching.waitForKernelPod({ ...target, deadline: launchDeadline });
+      record(`pod running with IP ${running.podIP}`);
+    }
     status.podIP = running.podIP;
     podUid = running.podUid;
+    launchedAt = Date.now();
+    busy = false;
     enterPhase(status, 'RUNNING');
-    record(`pod running with IP ${running.podIP}`);
   };
 
   const prepareNamespace = async (): Promise<void> => {
@@ -103,35 +168,57 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
     if (!plan.createNamespace) {
       await quick.ensureNamespace({ cluster, namespace, autoCreate: false, kind: 'kernel', workflowId });
       record(`namespace ${namespace} found`);
-      return;
+    } else {
+      created.add('namespace');
+      await quick.createKernelNamespace(target);
+      record(`namespace ${namespace} created`);
+      created.add('roleBinding');
+      await quick.createRoleBinding({ cluster, namespace, name: roleBindingName, clusterRole: kernelControllerClusterRole, serviceAccount, kind: 'kernel', workflowId });
+      record('role binding kernel-controller created');
     }
-    created.add('namespace');
-    await quick.createKernelNamespace(target);
-    record(`namespace ${namespace} created`);
-    created.add('roleBinding');
-    await quick.createRoleBinding({ cluster, namespace, name: roleBindingName, clusterRole: kernelControllerClusterRole, serviceAccount, kind: 'kernel', workflowId });
-    record('role binding kernel-controller created');
+    if (!wired) return;
+    created.add('connectionsBinding');
+    await quick.createRoleBinding({
+      cluster, namespace, name: connectionsBindingName, clusterRole: kernelConnectionsClusterRole, kind: 'kernel', workflowId,
+      serviceAccount: orchestratorServiceAccount, serviceAccountNamespace: plan.orchestratorNamespace,
+    });
+    record(`role binding ${connectionsBindingName} created: the orchestrator keeps the kernel's connection here`);
   };
 
-  /** Alive: wakes on activity, on the pod's end, when a deadline passes, or when the history is long. */
+  /**
+   * When the kernel is idle for culling: never while busy, nor, unless `cullConnected`, while a
+   * client holds a lease (looked at again when the first lease would end).
+   */
+  const idleDeadline = (): number => {
+    if (busy) return Infinity;
+    const idleAt = lastActivity + input.cullIdleTimeoutSeconds * 1000;
+    const held = input.cullConnected ? [] : liveLeases();
+    return held.length === 0 ? idleAt : Math.max(idleAt, Math.min(...held));
+  };
+
+  /** Alive: wakes on activity, on the pod's end, on a restart, when a deadline passes, or when the history is long. */
   const stayAlive = async (): Promise<{ wake: Wake; podEnd?: PodEnd | Error }> => {
     let podEnd: PodEnd | Error | undefined;
     const watchScope = new CancellationScope();
     void watchScope.run(() => podWatches().watchPodUntilEnd({ ...podRef, container: 'kernel', ...(podUid ? { uid: podUid } : {}) }))
       .then((end) => (podEnd = end), (error: Error) => (podEnd = isCancellation(error) ? undefined : error));
+    // What the wire shows (busy, idle, used) comes as signals; the watch ends only when cancelled.
+    if (wired) void watchScope.run(() => podWatches().watchKernelWire({ ...podRef, kernelId: plan.kernelId })).catch(() => undefined);
     const ageLimit = input.maxAgeSeconds === undefined ? Infinity : startedAt + input.maxAgeSeconds * 1000;
     try {
       for (;;) {
+        if (restartsWanted > restartsDone) return { wake: 'restart' };
         if (historyIsLong(input.historyEventLimit)) return { wake: 'continue' };
         const seen = touches;
-        const left = Math.min(lastActivity + input.cullIdleTimeoutSeconds * 1000, ageLimit) - Date.now();
+        const left = Math.min(idleDeadline(), ageLimit) - Date.now();
         if (left <= 0) {
           status.error = Date.now() >= ageLimit
             ? `culled at its maximum age of ${input.maxAgeSeconds}s`
             : `culled after ${input.cullIdleTimeoutSeconds}s without activity`;
           return { wake: 'idle' };
         }
-        await condition(() => touches !== seen || podEnd !== undefined, left);
+        const woken = () => touches !== seen || podEnd !== undefined || restartsWanted > restartsDone;
+        await (left === Infinity ? condition(woken) : condition(woken, left));
         if (podEnd !== undefined) return { wake: 'pod-ended', podEnd };
       }
     } finally {
@@ -151,8 +238,20 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
       for (;;) {
         const { wake, podEnd } = await stayAlive();
         if (wake === 'continue') {
-          next = { startedAt, lastActivity, restarts: status.restarts, podIP: status.podIP ?? '', ...(podUid ? { podUid } : {}), progress };
+          next = {
+            startedAt, lastActivity, restarts: status.restarts, podIP: status.podIP ?? '', ...(podUid ? { podUid } : {}), progress,
+            ...(launchedAt !== undefined ? { launchedAt } : {}), clientRestarts: restartsDone, busy, clientLeases: Object.fromEntries(leases),
+          };
           return;
+        }
+        if (wake === 'restart') {
+          record(`restart ${restartsWanted} asked for by a client: a new kernel in the same session`);
+          delete status.podIP;
+          // The launch replaces the pod and its connection; the idle timer counts from the restart.
+          await launch();
+          lastActivity = Date.now();
+          restartsDone = restartsWanted;
+          continue;
         }
         if (wake === 'idle' || podEnd === undefined) {
           enterPhase(status, 'CULLED');
@@ -180,12 +279,16 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
       status.error = failureMessage(error);
     }
   }
-  if (next && status.phase === 'RUNNING') return await continueAsNew<typeof kernelSession>({ ...input, resume: next });
+  if (next && status.phase === 'RUNNING') {
+    await condition(allHandlersFinished);
+    return await continueAsNew<typeof kernelSession>({ ...input, resume: next });
+  }
 
   const cleanupStartedAt = Date.now();
   await CancellationScope.nonCancellable(async () => {
     if (created.has('pod')) await podCleanup.deletePodAndWait(podRef);
     if (created.has('roleBinding')) await quickCleanup.deleteRoleBinding({ cluster, namespace: plan.namespace, name: roleBindingName });
+    if (created.has('connectionsBinding')) await quickCleanup.deleteRoleBinding({ cluster, namespace: plan.namespace, name: connectionsBindingName });
     if (created.has('namespace')) await quickCleanup.deleteKernelNamespace(target);
     await releaseUserSlot({ kind: 'kernel', user: plan.user });
     await reportClusterUse(cluster, { workflowId: workflowInfo().workflowId, kind: 'kernel', inUse: false });

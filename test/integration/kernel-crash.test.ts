@@ -18,6 +18,7 @@ describe('a kernel session whose worker is killed during launch and while runnin
       catalog: new KernelCatalog(simulatedKernelSpecs()),
       policy: { prohibitedUids: [0], prohibitedGids: [0], orchestratorNamespace: 'compute-orchestrator' },
       maxPerUser: 0,
+      cullConnected: false,
       historyEventLimit: 2_000,
       newKernelId: () => 'unused',
     });

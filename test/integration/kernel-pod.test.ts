@@ -22,10 +22,11 @@ describe('kernel pods as the real API server sees them', () => {
       kernelId: `dry-run-${name.replace(/_/g, '-')}`, user: 'Zoë',
       env: { KERNEL_NAMESPACE: team, KERNEL_CPUS: '250m', KERNEL_MEMORY: '512Mi', KERNEL_MEMORY_LIMIT: '1Gi', KERNEL_GPUS: '1' },
     }, { prohibitedUids: [0], prohibitedGids: [0], orchestratorNamespace: 'compute-orchestrator' });
-    const pod = renderKernelPod(plan, catalog.resolve(name), ownershipMarks('kernel', plan.workflowId));
+    const pod = renderKernelPod(plan, catalog.resolve(name), ownershipMarks('kernel', plan.workflowId), { responseAddress: '10.200.0.1:40123', publicKey: 'cHVibGlj' });
     const accepted = await core.createNamespacedPod({ namespace: plan.namespace, body: pod, dryRun: 'All' });
     expect(accepted.metadata?.name).toBe(plan.podName);
     expect(accepted.spec?.containers[0]?.resources?.limits).toEqual({ memory: '1Gi', 'nvidia.com/gpu': '1' });
     expect(accepted.spec?.securityContext?.runAsUser).toBe(1000);
+    expect(accepted.spec?.containers[0]?.env).toEqual(expect.arrayContaining([{ name: 'RESPONSE_ADDRESS', value: '10.200.0.1:40123' }]));
   });
 });

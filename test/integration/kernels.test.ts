@@ -49,7 +49,7 @@ describe('kernel sessions through the REST API (real worker, real control plane)
 
     const { steps } = (await orchestrator.call('GET', `/v1/kernels/${kernelId}/progress`)).json() as { steps: Array<{ step: string; source: string }> };
     expect(steps.filter((entry) => entry.source === 'orchestrator').map((entry) => entry.step)).toEqual([
-      `namespace ${running.namespace} created`, 'role binding kernel-controller created', `pod ${running.pod} created`, `pod running with IP ${running.podIP}`,
+      `namespace ${running.namespace} created`, 'role binding kernel-controller created', `pod running with IP ${running.podIP}`,
     ]);
     // The scheduler's event, reported by the launch while it waited.
     expect(steps.filter((entry) => entry.source === 'kubernetes').map((entry) => entry.step))

@@ -1,23 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
 import { buildListQuery } from '../../src/client/visibility-query.js';
-import { repoRoot } from '../../src/local/paths.js';
+import { keepScreenshot, launchChromium } from './stack/chromium.js';
 import { eventually, uniqueName } from './stack/kube.js';
 import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
 import { sparkPiJob } from './stack/spark-pi.js';
 import { readStackInfo } from './stack/stack-info.js';
-
-/** Debian's Chromium (tools/install-debian-packages.sh), kept off the network: the machines have none, and it would try Google's. */
-async function launchChromium(userDataDir: string): Promise<BrowserContext> {
-  return chromium.launchPersistentContext(userDataDir, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
-}
 
 describe('the Temporal Web UI finds a user\'s Spark jobs by the DssUser search attribute', () => {
   let orchestrator: Orchestrator;
@@ -57,7 +48,6 @@ describe('the Temporal Web UI finds a user\'s Spark jobs by the DssUser search a
     await page.getByRole('link', { name: mine!, exact: true }).waitFor({ timeout: 30_000 });
     expect(await page.getByText(theirs!, { exact: true }).count()).toBe(0);
 
-    mkdirSync(join(repoRoot, 'test-artifacts'), { recursive: true });
-    await page.screenshot({ path: join(repoRoot, 'test-artifacts', 'web-ui-dssuser.png'), fullPage: true });
+    await keepScreenshot(page, 'web-ui-dssuser.png');
   }, 120_000);
 });

@@ -42,6 +42,12 @@ describe('TokenRegistry', () => {
     expect(() => TokenRegistry.fromFile(file)).toThrow(/invalid at '\/tokens\/0\/scopes\/0'/);
   });
 
+  test("a token may be bound to one user (a user's Jupyter Server): its principal says which", () => {
+    const bound = new TokenRegistry({ tokens: [{ name: 'alice-jupyter', sha256: hashToken('t-alice'), scopes: ['kernels'], user: 'alice' }] });
+    expect(bound.authenticate('t-alice')).toEqual({ name: 'alice-jupyter', scopes: ['kernels'], user: 'alice' });
+    expect(registry.authenticate('t-plugin')).not.toHaveProperty('user');
+  });
+
   test('a tokens file is read from disk', () => {
     const file = join(dir, 'good.json');
     writeFileSync(file, JSON.stringify({ tokens: [{ name: 'disk', sha256: hashToken('t-disk'), scopes: ['clusters'] }] }));

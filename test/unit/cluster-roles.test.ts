@@ -28,7 +28,7 @@ function fakeCluster(stored: V1ClusterRole[], mayWrite: boolean) {
   return { api, writes };
 }
 
-const [driverRole, kernelRole] = workloadClusterRoles() as [V1ClusterRole, V1ClusterRole];
+const [driverRole, kernelRole, connectionsRole] = workloadClusterRoles() as [V1ClusterRole, V1ClusterRole, V1ClusterRole];
 const widened: V1ClusterRole = { ...driverRole, rules: [...driverRole.rules!, { apiGroups: [''], resources: ['secrets'], verbs: ['get'] }] };
 
 describe('ensureClusterRoles: the ClusterRoles jobs and kernels are bound to', () => {
@@ -36,12 +36,12 @@ describe('ensureClusterRoles: the ClusterRoles jobs and kernels are bound to', (
     const cluster = fakeCluster([widened], true);
     const warn = jest.fn();
     await ensureClusterRoles('gke-a', cluster.api, warn);
-    expect(cluster.writes).toEqual([`replace ${driverRole.metadata!.name}`, `create ${kernelRole.metadata!.name}`]);
+    expect(cluster.writes).toEqual([`replace ${driverRole.metadata!.name}`, `create ${kernelRole.metadata!.name}`, `create ${connectionsRole.metadata!.name}`]);
     expect(warn).not.toHaveBeenCalled();
   });
 
   test('with least privilege, roles as deploy/rbac defines them are only read', async () => {
-    const cluster = fakeCluster([driverRole, kernelRole], false);
+    const cluster = fakeCluster([driverRole, kernelRole, connectionsRole], false);
     const warn = jest.fn();
     await ensureClusterRoles('local', cluster.api, warn);
     expect(cluster.writes).toEqual([]);
@@ -49,7 +49,7 @@ describe('ensureClusterRoles: the ClusterRoles jobs and kernels are bound to', (
   });
 
   test('with least privilege, missing roles stop the start with what the operator must do', async () => {
-    const failure = await ensureClusterRoles('local', fakeCluster([kernelRole], false).api, jest.fn()).catch((error: unknown) => error);
+    const failure = await ensureClusterRoles('local', fakeCluster([kernelRole, connectionsRole], false).api, jest.fn()).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(ApplicationFailure);
     expect(failure).toMatchObject({ type: 'ClusterRolesMissing', nonRetryable: true });
     expect((failure as Error).message).toBe(
@@ -58,7 +58,7 @@ describe('ensureClusterRoles: the ClusterRoles jobs and kernels are bound to', (
 
   test('with least privilege, a role that differs is reported, not fatal', async () => {
     const warn = jest.fn();
-    await ensureClusterRoles('local', fakeCluster([widened, kernelRole], false).api, warn);
+    await ensureClusterRoles('local', fakeCluster([widened, kernelRole, connectionsRole], false).api, warn);
     expect(warn).toHaveBeenCalledTimes(1);
     expect(warn.mock.calls[0]?.[0]).toContain(`ClusterRole ${driverRole.metadata!.name} on cluster 'local' differs from deploy/rbac`);
   });

@@ -71,14 +71,16 @@ describe('deploy/orchestrator', () => {
     expect(fileVariables(environment(api)).sort()).toEqual(['API_TOKENS_FILE', 'CLUSTER_PRESETS_FILE', 'CODEC_KEYS_FILE']);
   });
 
-  test('one image, two commands; the worker acts as deploy/rbac\'s service account, the API with no Kubernetes credential', () => {
+  test("one image, two commands; both act as deploy/rbac's service account (the API for kernels' channels)", () => {
     expect(containerOf(worker).image).toBe(containerOf(api).image);
     expect(containerOf(worker).command).toEqual(['node', 'dist/worker.js']);
     expect(containerOf(api).command).toEqual(['node', 'dist/api/main.js']);
     const account = rbacManifests().find((object) => object.kind === 'ServiceAccount') as V1ServiceAccount;
-    expect(worker.spec!.template.spec!.serviceAccountName).toBe(account.metadata!.name);
-    expect(environment(worker).KUBERNETES_IN_CLUSTER).toBe('1');
-    expect(api.spec!.template.spec!.automountServiceAccountToken).toBe(false);
+    for (const deployment of [worker, api]) {
+      expect(deployment.spec!.template.spec!.serviceAccountName).toBe(account.metadata!.name);
+      expect(environment(deployment).KUBERNETES_IN_CLUSTER).toBe('1');
+    }
+    expect(containerOf(worker).env?.find((variable) => variable.name === 'KERNEL_RESPONSE_HOST')?.valueFrom?.fieldRef?.fieldPath).toBe('status.podIP');
     for (const object of [...objects, ...secrets]) expect(object.metadata?.namespace ?? account.metadata!.namespace).toBe(account.metadata!.namespace);
   });
 

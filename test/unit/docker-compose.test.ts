@@ -152,7 +152,7 @@ describe('docker-compose.yml', () => {
     const sources = (name: string): string[] => services[name]!.volumes!.map((volume) => volume.source);
     const local = join(dirname(file), '.local');
     expect(sources('worker')).toEqual([join(local, 'kubeconfig'), join(local, 'codec-keys.json')]);
-    expect(sources('api')).toEqual([join(local, 'api-tokens.json'), join(local, 'codec-keys.json')]);
+    expect(sources('api')).toEqual([join(local, 'kubeconfig'), join(local, 'api-tokens.json'), join(local, 'codec-keys.json')]);
     expect(services['temporal-schema']!.entrypoint!.join(' ')).toContain('db=${pair%%:*}; schema=${pair#*:};');
   });
 

@@ -7,6 +7,9 @@ import { domainFailure } from '../support/domain-errors.js';
 const policy: KernelPolicy = { prohibitedUids: [0], prohibitedGids: [0], orchestratorNamespace: 'compute-orchestrator' };
 const catalog = new KernelCatalog(defaultKernelSpecs);
 const dnsLabel = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
+const callback = { responseAddress: '10.200.0.1:40123', publicKey: 'TUlJQklqQU5CZ2txaGtpRzl3MEJBUUVGQUFPQ0FROEFNSUlCQ2dLQ0FRRUE=' };
+const envOf = (pod: { spec: { containers: Array<{ env: Array<{ name: string; value: string }> }> } }) =>
+  Object.fromEntries(pod.spec.containers[0]!.env.map((entry) => [entry.name, entry.value]));
 
 describe('KernelCatalog', () => {
   test('resolves a named kernel and the default one', () => {
@@ -43,7 +46,7 @@ describe('planKernel and renderKernelPod', () => {
 
   test('the pod: labels of DESIGN.md and Enterprise Gateway, Never restarted, uid/gid, no privilege, KERNEL_* env', () => {
     const kernel = plan({ KERNEL_CPUS: '500m', KERNEL_MEMORY: '2Gi', KERNEL_GPUS: '1', KERNEL_MEMORY_LIMIT: '4Gi', KERNEL_EXTRA: 'x' });
-    const pod = renderKernelPod(kernel, catalog.resolve('python3'), ownershipMarks('kernel', kernel.workflowId));
+    const pod = renderKernelPod(kernel, catalog.resolve('python3'), ownershipMarks('kernel', kernel.workflowId), callback);
     expect(pod.metadata.labels).toMatchObject({
       'app.kubernetes.io/managed-by': 'compute-orchestrator', 'compute-orchestrator/kind': 'kernel', component: 'kernel', kernel_id: kernel.kernelId,
     });
@@ -55,7 +58,7 @@ describe('planKernel and renderKernelPod', () => {
     expect(container.image).toBe('elyra/kernel-py:3.2.3');
     expect(container.securityContext).toEqual({ privileged: false, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
     expect(container.resources).toEqual({ requests: { cpu: '500m', memory: '2Gi', 'nvidia.com/gpu': '1' }, limits: { memory: '4Gi', 'nvidia.com/gpu': '1' } });
-    expect(Object.fromEntries(container.env.map((entry) => [entry.name, entry.value]))).toMatchObject({
+    expect(envOf(pod)).toMatchObject({
       KERNEL_ID: kernel.kernelId, KERNEL_USERNAME: 'alice', KERNEL_NAMESPACE: kernel.namespace, KERNEL_UID: '1000', KERNEL_GID: '100', KERNEL_EXTRA: 'x',
     });
     expect(JSON.stringify(pod)).not.toMatch(/hostPath|"privileged":true/);
@@ -63,7 +66,25 @@ describe('planKernel and renderKernelPod', () => {
 
   test('a Spark kernel gets its account token mounted (it starts executors)', () => {
     const kernel = plan();
-    expect(renderKernelPod(kernel, catalog.resolve('spark_python'), ownershipMarks('kernel', kernel.workflowId)).spec.automountServiceAccountToken).toBe(true);
+    expect(renderKernelPod(kernel, catalog.resolve('spark_python'), ownershipMarks('kernel', kernel.workflowId), callback).spec.automountServiceAccountToken).toBe(true);
+  });
+
+  test("the launch callback: what Enterprise Gateway's images read, under both names, and no key of the kernel's", () => {
+    const kernel = plan();
+    const env = envOf(renderKernelPod(kernel, catalog.resolve('spark_python'), ownershipMarks('kernel', kernel.workflowId), callback));
+    expect(env).toMatchObject({
+      RESPONSE_ADDRESS: callback.responseAddress, EG_RESPONSE_ADDRESS: callback.responseAddress, PUBLIC_KEY: callback.publicKey, EG_PUBLIC_KEY: callback.publicKey,
+      PORT_RANGE: '0..0', KERNEL_LANGUAGE: 'python', KERNEL_NAME: 'spark_python', KERNEL_SPARK_CONTEXT_INIT_MODE: 'lazy', KERNEL_ID: kernel.kernelId,
+    });
+    expect(envOf(renderKernelPod(kernel, catalog.resolve('python3'), ownershipMarks('kernel', kernel.workflowId), callback)).KERNEL_SPARK_CONTEXT_INIT_MODE).toBe('none');
+  });
+
+  test('a pod-only kernel takes no callback, one that connects back needs it', () => {
+    const kernel = plan();
+    const podOnly = { ...catalog.resolve('python3'), launch: 'pod-only' as const };
+    expect(envOf(renderKernelPod(kernel, podOnly, ownershipMarks('kernel', kernel.workflowId))).RESPONSE_ADDRESS).toBeUndefined();
+    expect(() => renderKernelPod(kernel, podOnly, ownershipMarks('kernel', kernel.workflowId), callback)).toThrow('exactly when the kernel connects back');
+    expect(() => renderKernelPod(kernel, catalog.resolve('python3'), ownershipMarks('kernel', kernel.workflowId))).toThrow('exactly when the kernel connects back');
   });
 
   test('KERNEL_NAMESPACE and KERNEL_SERVICE_ACCOUNT_NAME are used as given: nothing to create', () => {
@@ -108,7 +129,7 @@ describe('planKernel and renderKernelPod', () => {
 
   test('a value that looks like a spec stays a plain environment value', () => {
     const kernel = plan({ KERNEL_EXTRA: '{"securityContext":{"privileged":true},"hostPath":"/"}' });
-    const pod = renderKernelPod(kernel, catalog.resolve(undefined), ownershipMarks('kernel', kernel.workflowId));
+    const pod = renderKernelPod(kernel, catalog.resolve(undefined), ownershipMarks('kernel', kernel.workflowId), callback);
     expect(pod.spec.containers[0]!.securityContext.privileged).toBe(false);
     expect(Object.keys(pod.spec)).toEqual(['restartPolicy', 'serviceAccountName', 'automountServiceAccountToken', 'securityContext', 'containers']);
   });

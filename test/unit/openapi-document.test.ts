@@ -84,12 +84,13 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  test('every authenticated operation needs the bearer token and answers errors in the Error shape', () => {
+  test("every authenticated operation needs the bearer token and answers errors in the Error shape (Jupyter's routes with Jupyter's message and reason beside)", () => {
     expect(document.components.schemas.Error.properties.error.required).toEqual(['code', 'message']);
     expect(document.components.schemas.Error.properties.error.properties.code.enum).toEqual([...apiErrorCodes]);
-    const errorRef = { $ref: '#/components/schemas/Error' };
+    expect(document.components.schemas.JupyterError.required).toEqual(['message', 'reason', 'error']);
     for (const { method, path, operation } of operationsOf(document).filter(({ path }) => path !== '/healthz')) {
       const where = `${method.toUpperCase()} ${path}`;
+      const errorRef = { $ref: `#/components/schemas/${/^\/(api|kernelspecs)\//.test(path) ? 'JupyterError' : 'Error'}` };
       expect([where, operation.security]).toEqual([where, [{ bearer: [] }]]);
       for (const [status, response] of Object.entries(operation.responses)) {
         if (!/^[45]/.test(status)) continue;

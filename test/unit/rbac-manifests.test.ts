@@ -17,7 +17,7 @@ const allRules = (objects.filter((object) => object.kind === 'ClusterRole') as V
 const grants = (rule: V1PolicyRule, verb: string, resource: string): boolean => rule.verbs.includes(verb) && (rule.resources ?? []).includes(resource);
 
 describe('deploy/rbac', () => {
-  test('holds the orchestrator\'s namespace, account, role and binding, and the two roles it binds', () => {
+  test('holds the orchestrator\'s namespace, account, role and binding, and the roles it binds', () => {
     expect(objects.map((object) => `${object.kind}/${object.metadata?.name}`)).toEqual([
       'Namespace/compute-orchestrator',
       'ServiceAccount/compute-orchestrator',
@@ -28,12 +28,15 @@ describe('deploy/rbac', () => {
     expect(workloadClusterRoles().map((role) => role.metadata?.name)).toEqual([...workloadClusterRoleNames]);
   });
 
-  test('no rule has a wildcard, and none reaches secrets or lets anyone escalate or impersonate', () => {
+  test("no rule has a wildcard, none lets anyone escalate or impersonate, and only the kernel connections' role reaches secrets", () => {
     expect(allRules.length).toBeGreaterThan(0);
+    const connectionsRole = (objects.filter((object) => object.kind === 'ClusterRole') as V1ClusterRole[])
+      .find((role) => role.metadata?.name === 'compute-orchestrator-kernel-connections');
+    expect(connectionsRole?.rules).toEqual([{ apiGroups: [''], resources: ['secrets'], verbs: ['get', 'create', 'update'] }]);
     for (const rule of allRules) {
       for (const value of [...(rule.apiGroups ?? []), ...(rule.resources ?? []), ...(rule.resourceNames ?? []), ...rule.verbs]) expect(value).not.toContain('*');
       expect(rule.nonResourceURLs).toBeUndefined();
-      expect(rule.resources).not.toContain('secrets');
+      if (!connectionsRole?.rules?.includes(rule)) expect(rule.resources).not.toContain('secrets');
       expect(rule.verbs).not.toEqual(expect.arrayContaining(['escalate']));
       expect(rule.verbs).not.toEqual(expect.arrayContaining(['impersonate']));
     }
@@ -59,7 +62,7 @@ describe('deploy/rbac', () => {
   test('the roles the orchestrator binds grant nothing on RBAC or cluster-scoped objects', () => {
     for (const rule of workloadClusterRoles().flatMap((role) => role.rules ?? [])) {
       expect(rule.apiGroups).toEqual(['']);
-      for (const resource of rule.resources ?? []) expect(['pods', 'pods/log', 'services', 'configmaps', 'persistentvolumeclaims']).toContain(resource);
+      for (const resource of rule.resources ?? []) expect(['pods', 'pods/log', 'services', 'configmaps', 'persistentvolumeclaims', 'secrets']).toContain(resource);
     }
   });
 

@@ -73,8 +73,11 @@ kernel_image() {
   local root=$work/kernel-py
   # As Jupyter's images: jovyan, uid 1000, in the users group (gid 100).
   chroot "$root" useradd --uid 1000 --gid 100 --create-home --shell /bin/bash jovyan
+  # The pod runs the launcher, which speaks Enterprise Gateway's launch protocol to the gateway
+  # whose address and key are in its environment, and then is the kernel.
+  install -m 755 "$images/kernel/launch-kernel.py" "$root/usr/local/bin/launch-kernel"
   pack "$root" kernel-py.tar "$KERNEL_IMAGE" '{
-    "Entrypoint": ["/usr/bin/tini", "--"], "Cmd": ["python3"],
+    "Entrypoint": ["/usr/bin/tini", "--", "/usr/local/bin/launch-kernel"],
     "Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
       "HOME=/home/jovyan", "LANG=C.UTF-8"],
     "User": "1000:100", "WorkingDir": "/home/jovyan"}'

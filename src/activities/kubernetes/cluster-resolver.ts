@@ -1,8 +1,8 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { clusterWorkflowId, type ClusterStatus } from '../../domain/cluster.js';
+import { builtInCluster, clusterWorkflowId, type ClusterStatus } from '../../domain/cluster.js';
 import type { ClusterPresets } from '../../domain/cluster-presets.js';
 import { accessFromPresets } from '../cluster-setup.js';
-import type { ClusterResolver } from './cluster-connector.js';
+import { ClusterConnector, type BuiltInClusterSource, type ClusterResolver } from './cluster-connector.js';
 
 /** Short enough that a destroyed cluster stops being used soon, long enough to spare the queries. */
 const resolveAgainAfterMs = 60_000;
@@ -23,4 +23,9 @@ export function clusterResolver(temporal: Client, presets: ClusterPresets): Clus
     if (status.phase !== 'RUNNING') return undefined;
     return { access: await accessFromPresets(presets, status), refreshAt: Date.now() + resolveAgainAfterMs };
   };
+}
+
+/** The clusters a process reaches: `local` from its own configuration, the others through their cluster workflows. */
+export function clusterConnector(localCluster: BuiltInClusterSource | undefined, temporal: Client, presets: ClusterPresets): ClusterConnector {
+  return new ClusterConnector(localCluster ? { [builtInCluster]: localCluster } : {}, clusterResolver(temporal, presets));
 }

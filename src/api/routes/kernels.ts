@@ -10,11 +10,14 @@ import { logWorkflow } from '../request-log.js';
 
 const KernelParams = Type.Object({ kernelId: Type.String({ pattern: kernelIdPattern }) });
 const Status = Type.Object({
-  kernelId: Type.String(), user: Type.String(), kernelName: Type.String(),
+  kernelId: Type.String(), user: Type.String(), cluster: Type.String(), kernelName: Type.String(),
   phase: Type.Unsafe<KernelPhase>({ type: 'string', enum: [...kernelPhases], description: 'STARTING → RUNNING → CULLED | STOPPED | FAILED' }),
   namespace: Type.String(), pod: Type.String(), podIP: Type.Optional(Type.String({ description: 'Once the pod runs' })),
   lastActivity: Type.String({ description: 'ISO 8601; the idle timer counts from it' }),
   restarts: Type.Integer({ description: 'Times the pod died on its own and was started again' }),
+  launchedAt: Type.Optional(Type.String({ description: 'When the kernel now running was launched (ISO 8601); a restart changes it' })),
+  executionState: Type.Optional(Type.Union([Type.Literal('busy'), Type.Literal('idle')], { description: 'As Jupyter reports it, for kernels clients reach' })),
+  connections: Type.Optional(Type.Integer({ description: "Clients connected to the kernel's channels through the gateway" })),
   error: Type.Optional(Type.String({ description: 'Why the session failed or ended' })),
   cleanedUp: Type.Boolean({ description: 'The pod, and the namespace made for the kernel, are gone' }),
 }, { description: "The kernel's phase and pod" });

@@ -30,6 +30,7 @@ export default async function globalSetup() {
     workerKubeconfig: stack.workerKubeconfig,
     apiserverUrl: stack.apiserverUrl,
     realNode: stack.realNode,
+    kernelResponseHost: stack.kernelResponseHost,
     kwokOnlyReason: stack.kwokOnlyReason,
     codecKeysFile: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')),
   }, null, 2));

@@ -26,10 +26,15 @@ export const testToken = 'integration-test-operator-token';
 /** A client's token (the DSS plugin's scopes): every route of its own, but not what is for operators. */
 export const pluginToken = 'integration-test-plugin-token';
 
-/** The API's tokens in tests: `testToken` (operator) and `pluginToken`. */
+/** A user's Jupyter Server's token: kernels of `jupyterUser` only. */
+export const jupyterToken = 'integration-test-jupyter-token';
+export const jupyterUser = 'jupyter-user';
+
+/** The API's tokens in tests: `testToken` (operator), `pluginToken` and `jupyterToken`. */
 export const testTokens = new TokenRegistry({ tokens: [
   { name: 'integration-test', sha256: hashToken(testToken), scopes: ['*'] },
   { name: 'integration-test-plugin', sha256: hashToken(pluginToken), scopes: ['spark-jobs', 'kernels', 'clusters'] },
+  { name: 'integration-test-jupyter', sha256: hashToken(jupyterToken), scopes: ['kernels'], user: jupyterUser },
 ] });
 
 /** A real worker and a real API on the shared stack, on a task queue of the test file's own; `env` configures both. */

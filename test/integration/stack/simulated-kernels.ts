@@ -4,12 +4,13 @@ import { defaultKernelSpecs, type KernelSpec, type KernelSpecsFile } from '../..
 
 /**
  * The operators' catalogue with every image under `simulate.invalid/`, so that the local stack's
- * admission policy sends these kernels to the kwok node (their real images are not on the real node).
+ * admission policy sends these kernels to the kwok node (their real images are not on the real
+ * node); a simulated pod runs no launcher, so they are `pod-only`.
  */
 export function simulatedKernelSpecs(extra: KernelSpec[] = []): KernelSpecsFile {
   return {
     ...defaultKernelSpecs,
-    kernels: [...defaultKernelSpecs.kernels.map((spec) => ({ ...spec, image: `simulate.invalid/${spec.image}` })), ...extra],
+    kernels: [...defaultKernelSpecs.kernels.map((spec) => ({ ...spec, image: `simulate.invalid/${spec.image}`, launch: 'pod-only' as const })), ...extra],
   };
 }
 

@@ -19,6 +19,8 @@ export interface StackInfo {
   realNode?: string;
   /** Why there is no real node. */
   kwokOnlyReason?: string;
+  /** Where the real node's kernels send their connection information. */
+  kernelResponseHost?: string;
   /** The payload keys every worker, client and CLI of the run shares. */
   codecKeysFile: string;
 }
@@ -37,5 +39,6 @@ export function stackEnv(): Record<string, string> {
     JANITOR_INTERVAL_SECONDS: '0',
     // Kernels run simulated on the kwok node unless a test names a kernel with a real image.
     KERNEL_SPECS_FILE: writeKernelSpecs(testStateDir, 'kernel-specs-simulated'),
+    ...(info.kernelResponseHost ? { KERNEL_RESPONSE_HOST: info.kernelResponseHost } : {}),
   };
 }

@@ -4,7 +4,7 @@ import { afterAll, beforeAll } from '@jest/globals';
 import { createWriteStream, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashToken } from '../../../src/api/auth.js';
+import { hashToken, type TokenEntry } from '../../../src/api/auth.js';
 import { repoRoot } from '../../../src/local/paths.js';
 import { freePort } from '../../../src/local/ports.js';
 import { connectTemporal, type TemporalHandle } from '../../../src/client/temporal.js';
@@ -39,6 +39,7 @@ export async function killWorker(child: ChildProcess): Promise<void> {
 /** The worker and API processes a test starts, each logging to `<logDir>/<name>.log`, all killed at its end. */
 export class OrchestratorProcesses {
   private readonly started: ChildProcess[] = [];
+  private readonly apis = new Map<number, ChildProcess>();
 
   constructor(readonly logDir: string) {}
 
@@ -49,17 +50,27 @@ export class OrchestratorProcesses {
   }
 
   /**
-   * An API process on a free port that accepts `testToken` (every scope); `env` gives at least its
-   * task queue. Resolves with its URL once its /healthz is 200: Temporal reached, a worker polling.
+   * An API process on a free port (or `port`) that accepts `testToken` (every scope) and `tokens`;
+   * `env` gives at least its task queue. Resolves with its URL once its /healthz is 200: Temporal
+   * reached, a worker polling.
    */
-  async startApi(name: string, env: Record<string, string>): Promise<string> {
+  async startApi(name: string, env: Record<string, string>, options: { port?: number; tokens?: TokenEntry[] } = {}): Promise<string> {
     const tokensFile = join(this.logDir, 'api-tokens.json');
-    writeFileSync(tokensFile, JSON.stringify({ tokens: [{ name: 'operator', sha256: hashToken(testToken), scopes: ['*'] }] }));
-    const port = await freePort();
-    this.started.push(startOrchestratorProcess(join('api', 'main.js'), join(this.logDir, `${name}.log`), { ...env, API_PORT: String(port), API_TOKENS_FILE: tokensFile }));
+    writeFileSync(tokensFile, JSON.stringify({ tokens: [{ name: 'operator', sha256: hashToken(testToken), scopes: ['*'] }, ...options.tokens ?? []] }));
+    const port = options.port ?? await freePort();
+    const api = startOrchestratorProcess(join('api', 'main.js'), join(this.logDir, `${name}.log`), { ...env, API_PORT: String(port), API_TOKENS_FILE: tokensFile });
+    this.started.push(api);
+    this.apis.set(port, api);
     const url = `http://127.0.0.1:${port}`;
     await eventually(() => callApi(url, 'GET', '/healthz').catch(() => ({ statusCode: 0 })), (answer) => answer.statusCode === 200, 90_000);
     return url;
+  }
+
+  /** SIGKILLs the API process serving `url`: a crash, as a node failure would make it. */
+  async killApi(url: string): Promise<void> {
+    const api = this.apis.get(Number(new URL(url).port));
+    if (!api) throw new Error(`no API process of this test serves ${url}`);
+    await killWorker(api);
   }
 
   killAll(): Promise<void[]> {

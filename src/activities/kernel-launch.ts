@@ -1,0 +1,128 @@
+import { CoreV1Api } from '@kubernetes/client-node';
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { renderKernelPod, type LaunchCallback } from '../domain/kernel-pod.js';
+import { connectsBack, type KernelSpec } from '../domain/kernel-specs.js';
+import { ownershipMarks } from '../domain/labels.js';
+import type { KernelConnectionInfo } from '../jupyter/connection-info.js';
+import { KernelClient, KernelTimeoutError } from '../jupyter/kernel-client.js';
+import { newLaunchKeyPair } from '../jupyter/launch-keys.js';
+import { listenForConnectBack } from '../jupyter/response-listener.js';
+import {
+  awaitKernelPodRunning, failIfPodCannotRun, launchPollMs, launchTimedOut, podEventsReporter, readKernelPod,
+} from './kernel-pod-wait.js';
+import type { KernelTarget } from './kernel-pods.js';
+import { asFailure, isNotFound } from './kubernetes/api-errors.js';
+import type { ClusterConnector } from './kubernetes/cluster-connector.js';
+import { saveKernelConnection } from './kubernetes/kernel-connection-secret.js';
+import { createOwned } from './kubernetes/owned-objects.js';
+
+export interface KernelLaunch {
+  podIP: string;
+  podUid?: string;
+}
+
+/**
+ * `responseHost`: the address at which pods reach this worker (KERNEL_RESPONSE_HOST); without it,
+ * only `pod-only` kernels can be launched.
+ */
+export function kernelLaunchActivities(clusters: ClusterConnector, temporal: Client, responseHost: string | undefined) {
+  const core = async (cluster: string) => (await clusters.access(cluster)).config.makeApiClient(CoreV1Api);
+
+  const createPod = async (api: CoreV1Api, { plan }: KernelTarget, spec: KernelSpec, callback?: LaunchCallback): Promise<void> => {
+    const body = renderKernelPod(plan, spec, ownershipMarks('kernel', plan.workflowId), callback);
+    await createOwned(`pod ${plan.namespace}/${plan.podName}`, plan.workflowId,
+      () => api.createNamespacedPod({ namespace: plan.namespace, body }),
+      () => api.readNamespacedPod({ name: plan.podName, namespace: plan.namespace }));
+  };
+
+  /** A pod of an earlier attempt carries the public key of a private key that died with that attempt: it goes first. */
+  const removeEarlierPod = async (api: CoreV1Api, { plan }: KernelTarget): Promise<void> => {
+    const context = Context.current();
+    for (let deleted = false; ;) {
+      try {
+        if (!deleted) await api.deleteNamespacedPod({ name: plan.podName, namespace: plan.namespace, gracePeriodSeconds: 0 });
+        deleted = true;
+        await api.readNamespacedPod({ name: plan.podName, namespace: plan.namespace });
+      } catch (error) {
+        if (isNotFound(error)) return;
+        throw asFailure(error, `replace pod ${plan.namespace}/${plan.podName}`);
+      }
+      context.heartbeat({ step: 'removing the pod of an earlier attempt' });
+      await context.sleep(launchPollMs);
+    }
+  };
+
+  /** The launcher's connection information, failing fast if the pod ends before it calls. */
+  const awaitConnectBack = async (
+    api: CoreV1Api, target: KernelTarget, connection: Promise<KernelConnectionInfo>, deadline: number,
+  ): Promise<KernelConnectionInfo> => {
+    const context = Context.current();
+    let received: KernelConnectionInfo | undefined;
+    let refused: Error | undefined;
+    connection.then((info) => (received = info), (error: unknown) => (refused = error instanceof Error ? error : new Error(String(error))));
+    for (;;) {
+      if (received) return received;
+      if (refused) throw refused;
+      failIfPodCannotRun(await readKernelPod(api, target.plan));
+      if (Date.now() >= deadline) throw launchTimedOut(target.plan, 'the kernel did not connect back with its connection information');
+      context.heartbeat({ step: 'waiting for the kernel to connect back' });
+      await Promise.race([connection.catch(() => undefined), context.sleep(launchPollMs)]);
+    }
+  };
+
+  /** RUNNING means usable: the kernel answers a kernel_info_request, not merely its pod runs. */
+  const awaitAnswer = async (target: KernelTarget, info: KernelConnectionInfo, podIP: string, deadline: number): Promise<void> => {
+    const context = Context.current();
+    const client = KernelClient.connect(info, podIP);
+    const beating = setInterval(() => context.heartbeat({ step: 'waiting for the kernel to answer' }), 2_000);
+    try {
+      await client.ready(Math.max(1, deadline - Date.now()));
+    } catch (error) {
+      if (error instanceof KernelTimeoutError) throw launchTimedOut(target.plan, 'the kernel did not answer a kernel_info_request');
+      throw error;
+    } finally {
+      clearInterval(beating);
+      client.close();
+    }
+  };
+
+  return {
+    /**
+     * Launches the kernel within the launch deadline (epoch ms, fixed by the workflow so that a
+     * retried attempt keeps it): its pod, and for a kernel that connects back, as Enterprise
+     * Gateway does, a listener for the launcher's encrypted connection information on the
+     * response address, the Secret that keeps it, and the kernel's first answer. The private key
+     * lives only in this attempt; the connection key never leaves it but in the Secret.
+     */
+    async launchKernel(input: KernelTarget & { spec: KernelSpec; deadline: number }): Promise<KernelLaunch> {
+      const { cluster, plan, spec, deadline } = input;
+      const context = Context.current();
+      const api = await core(cluster);
+      const reportEvents = podEventsReporter(api, plan, temporal);
+      if (!connectsBack(spec)) {
+        await createPod(api, input, spec);
+        return await awaitKernelPodRunning(api, plan, deadline, reportEvents);
+      }
+      if (!responseHost) {
+        throw ApplicationFailure.nonRetryable(`kernel '${spec.name}' connects back, and this worker has no KERNEL_RESPONSE_HOST that pods reach it at`, 'LaunchNotConfigured');
+      }
+      const keys = newLaunchKeyPair();
+      const listener = await listenForConnectBack(responseHost, keys, plan.kernelId, (reason) => {
+        context.log.warn('refused a connect-back', { reason });
+      });
+      try {
+        await removeEarlierPod(api, input);
+        await createPod(api, input, spec, { responseAddress: listener.address, publicKey: keys.publicKey });
+        const running = await awaitKernelPodRunning(api, plan, deadline, reportEvents);
+        const info = await awaitConnectBack(api, input, listener.connection, deadline);
+        await saveKernelConnection(api, plan, running.podUid ?? '', info);
+        await awaitAnswer(input, info, running.podIP, deadline);
+        return running;
+      } finally {
+        await listener.close();
+      }
+    },
+  };
+}

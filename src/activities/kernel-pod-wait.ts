@@ -1,0 +1,85 @@
+import type { CoreV1Api, CoreV1Event, V1Pod } from '@kubernetes/client-node';
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { KernelPlan } from '../domain/kernel-pod.js';
+import { kernelPodEventsSignalName, type KernelPodEvent } from '../domain/kernel-session.js';
+import { classifyPod } from '../domain/pod-state.js';
+import { asFailure, isNotFound } from './kubernetes/api-errors.js';
+
+/** How often a launching kernel's pod is read. */
+export const launchPollMs = 500;
+
+function asPodEvent(event: CoreV1Event): KernelPodEvent {
+  const at = event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata.creationTimestamp;
+  return {
+    uid: event.metadata.uid ?? `${event.reason}/${String(at)}`,
+    type: event.type ?? 'Normal',
+    reason: event.reason ?? '',
+    message: event.message ?? '',
+    at: new Date(at ?? Date.now()).toISOString(),
+  };
+}
+
+/**
+ * Signals the pod's Kubernetes events to the launching workflow as they appear, for its progress
+ * query; a retried attempt sends them again and the workflow keeps each once. Best effort: a
+ * failure to report never fails the launch.
+ */
+export function podEventsReporter(api: CoreV1Api, plan: KernelPlan, temporal: Client): (pod: V1Pod) => Promise<void> {
+  const context = Context.current();
+  const workflowId = context.info.workflowExecution?.workflowId;
+  const reported = new Set<string>();
+  return async (pod) => {
+    const podUid = pod.metadata?.uid;
+    if (!podUid || !workflowId) return;
+    try {
+      const { items } = await api.listNamespacedEvent({ namespace: plan.namespace, fieldSelector: `involvedObject.uid=${podUid}` });
+      const fresh = items.map(asPodEvent).filter((event) => !reported.has(event.uid));
+      if (fresh.length === 0) return;
+      await temporal.workflow.getHandle(workflowId).signal(kernelPodEventsSignalName, fresh);
+      for (const event of fresh) reported.add(event.uid);
+    } catch (error) {
+      context.log.warn('could not report pod events', { error: String(error) });
+    }
+  };
+}
+
+export async function readKernelPod(api: CoreV1Api, plan: KernelPlan): Promise<V1Pod> {
+  try {
+    return await api.readNamespacedPod({ name: plan.podName, namespace: plan.namespace });
+  } catch (error) {
+    if (isNotFound(error)) throw ApplicationFailure.nonRetryable(`kernel pod ${plan.podName} disappeared while launching`, 'PodDisappeared');
+    throw asFailure(error, `read pod ${plan.namespace}/${plan.podName}`);
+  }
+}
+
+/** Fails the launch when its pod cannot start or has ended: no retry changes either. */
+export function failIfPodCannotRun(pod: V1Pod): void {
+  const state = classifyPod(pod.status, 'kernel');
+  if (state.state === 'stuck') throw ApplicationFailure.nonRetryable(`kernel pod cannot start: ${state.reason}: ${state.message}`, 'PodCannotStart');
+  if (state.state === 'ended') throw ApplicationFailure.nonRetryable(`kernel pod ended while launching (exit code ${state.exitCode})`, 'PodCannotStart');
+}
+
+export const launchTimedOut = (plan: KernelPlan, what: string, detail?: string): ApplicationFailure =>
+  ApplicationFailure.nonRetryable(`${what} within the launch timeout of ${plan.launchTimeoutSeconds}s${detail ? ` (${detail})` : ''}`, 'LaunchTimeout');
+
+/**
+ * Waits until the kernel pod runs with an IP, failing fast on a pod that cannot start and at
+ * `deadline` (epoch ms, fixed by the workflow so a retried attempt keeps the same deadline).
+ */
+export async function awaitKernelPodRunning(
+  api: CoreV1Api, plan: KernelPlan, deadline: number, reportEvents: (pod: V1Pod) => Promise<void>,
+): Promise<{ podIP: string; podUid?: string }> {
+  const context = Context.current();
+  for (;;) {
+    const pod = await readKernelPod(api, plan);
+    await reportEvents(pod);
+    const state = classifyPod(pod.status, 'kernel');
+    if (state.state === 'running' && state.podIP) return { podIP: state.podIP, podUid: pod.metadata?.uid };
+    failIfPodCannotRun(pod);
+    if (Date.now() >= deadline) throw launchTimedOut(plan, 'kernel pod not running', `phase ${pod.status?.phase ?? 'unknown'}`);
+    context.heartbeat({ phase: pod.status?.phase });
+    await context.sleep(launchPollMs);
+  }
+}

@@ -1,0 +1,75 @@
+import { CoreV1Api } from '@kubernetes/client-node';
+import { Context } from '@temporalio/activity';
+import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { kernelWireSignalName, type KernelWireReport } from '../domain/kernel-session.js';
+import { KernelClient } from '../jupyter/kernel-client.js';
+import type { JupyterMessage } from '../jupyter/messages.js';
+import { isNotFound, kube } from './kubernetes/api-errors.js';
+import type { ClusterConnector } from './kubernetes/cluster-connector.js';
+import { readKernelConnection } from './kubernetes/kernel-connection-secret.js';
+import type { PodRef } from './pods.js';
+
+/** How often what the wire showed is looked at; a change of state is reported at the next look. */
+const lookMs = 5_000;
+/** Use alone (no change of state) is reported at most this often: enough for an idle timer counted in minutes. */
+const activeReportMs = 30_000;
+
+export function kernelWireActivities(clusters: ClusterConnector, temporal: Client) {
+  return {
+    /**
+     * Watches a kernel's IOPub channel, which carries every client's use of the kernel whichever
+     * gateway replica it came through, and signals its session whether the kernel is busy and
+     * whether it was used. The state at the start is learnt by asking the kernel for its info on
+     * the shell channel: the answer waits behind a running execution, so until it comes the
+     * kernel counts as busy. Our own requests are not use. Ends when cancelled, or when the kernel
+     * has no connection any more (its pod is gone).
+     */
+    async watchKernelWire(ref: PodRef & { kernelId: string }): Promise<void> {
+      const context = Context.current();
+      const api = (await clusters.access(ref.cluster)).config.makeApiClient(CoreV1Api);
+      const info = await readKernelConnection(api, { namespace: ref.namespace, podName: ref.name });
+      if (!info) return;
+      let podIP: string | undefined;
+      try {
+        podIP = (await kube(`read pod ${ref.namespace}/${ref.name}`, () => api.readNamespacedPod({ name: ref.name, namespace: ref.namespace }))).status?.podIP;
+      } catch (error) {
+        if (isNotFound(error)) return;
+        throw error;
+      }
+      if (!podIP) return;
+      const workflowId = context.info.workflowExecution?.workflowId;
+      if (!workflowId) throw ApplicationFailure.nonRetryable('watchKernelWire reports to the workflow that runs it', 'NoWorkflow');
+      const session = temporal.workflow.getHandle(workflowId);
+      const client = KernelClient.connect(info, podIP);
+      let busy = true;
+      let active = false;
+      client.onMessage((message: JupyterMessage) => {
+        if (message.channel !== 'iopub' || message.parent_header.session === client.session) return;
+        active = true;
+        if (message.header.msg_type === 'status') busy = message.content.execution_state !== 'idle';
+      });
+      client.ready(24 * 3600_000).then(() => {
+        busy = false;
+      }, () => undefined);
+      let reported: KernelWireReport | undefined;
+      let reportedAt = 0;
+      try {
+        for (;;) {
+          const now = Date.now();
+          const report = { busy, active };
+          if (reported?.busy !== busy || (active && now - reportedAt >= activeReportMs)) {
+            await session.signal<[KernelWireReport]>(kernelWireSignalName, report);
+            reported = report;
+            reportedAt = now;
+            active = false;
+          }
+          context.heartbeat();
+          await context.sleep(lookMs);
+        }
+      } finally {
+        client.close();
+      }
+    },
+  };
+}
