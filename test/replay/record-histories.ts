@@ -28,6 +28,7 @@ import { startWorker } from '../../src/worker.js';
 import { clusterUseSignal } from '../../src/workflows/cluster-use.js';
 import { writeKernelSpecs } from '../integration/stack/simulated-kernels.js';
 import { sparkPiApp } from '../integration/stack/spark-pi.js';
+import { writeLocalKernelSpecs } from '../../src/local/kernel-specs.js';
 
 const outDir = join(repoRoot, 'test', 'replay', 'histories');
 const stateDir = join(tmpdir(), `record-histories-${process.pid}`);
@@ -51,7 +52,9 @@ try {
     SPARK_SUBMIT: toolBinary('spark', 'spark-submit'), CODEC_KEYS_FILE: join(repoRoot, 'test', 'replay', 'codec-keys.json'),
     CLUSTER_PRESETS_FILE: presetsFile, JANITOR_INTERVAL_SECONDS: '0', KERNEL_MAX_PER_USER: '2', SPARK_MAX_IN_FLIGHT_PER_USER: '2',
     KERNEL_SPECS_FILE: writeKernelSpecs(stateDir, 'kernel-specs-simulated'),
+    ...(stack.kernelResponseHost ? { KERNEL_RESPONSE_HOST: stack.kernelResponseHost } : {}),
   });
+  if (!stack.realNode) throw new Error(`recording needs the real node (a kernel that connects back): ${stack.kwokOnlyReason}`);
   const worker = await startWorker(config, pino({ level: 'silent' }));
   const temporal = await connectTemporal(config);
   const { client } = temporal;
@@ -82,6 +85,20 @@ try {
   await client.workflow.getHandle(kernel.plan.workflowId).result();
   record('kernel-session-shutdown', kernel.plan.workflowId);
   record('user-quota-kernel', userQuotaWorkflowId('kernel', 'replay'));
+
+  // A kernel clients reach: launched by the protocol, used on the wire, leased, restarted, shut down.
+  const reachable = toKernelSessionInput({ kernelId: 'gateway', user: 'replay-gateway' }, {
+    ...kernelContext({ ...config, kernelSpecsFile: writeLocalKernelSpecs(join(stateDir, 'kernel-specs-real.json'), true) }), newKernelId: () => 'unused',
+  });
+  await kernels.start(reachable);
+  await until(() => kernels.status('gateway'), (status) => status.phase === 'RUNNING');
+  await kernels.holdLease('gateway', { connection: 'recorder', until: Date.now() + 60_000 });
+  await until(() => kernels.status('gateway'), (status) => status.executionState === 'idle');
+  await kernels.restart('gateway', { by: 'recorder' });
+  await kernels.holdLease('gateway', { connection: 'recorder', until: 0 });
+  await kernels.shutdown('gateway', { reason: 'recording', by: 'recorder' });
+  await client.workflow.getHandle(reachable.plan.workflowId).result();
+  record('kernel-session-gateway', reachable.plan.workflowId);
 
   const clusters = new ClustersClient(client, config.taskQueue);
   await clusters.create({ name: 'attached', provider: 'static', idleTtlSeconds: 3600 }, 'recorder');
