@@ -49,7 +49,9 @@ export function kernelWireActivities(clusters: ClusterConnector, temporal: Clien
         active = true;
         if (message.header.msg_type === 'status') busy = message.content.execution_state !== 'idle';
       });
-      client.ready(24 * 3600_000).then(() => {
+      // ready() may be answered on control, which answers while a cell runs; shell answers after it.
+      const day = 24 * 3600_000;
+      client.ready(day).then(() => client.request('shell', 'kernel_info_request', {}, day)).then(() => {
         busy = false;
       }, () => undefined);
       let reported: KernelWireReport | undefined;

@@ -73,6 +73,14 @@ export function registerKernelCommands(program: Command): void {
       console.log(`activity recorded for kernel ${kernelId}`);
     }));
 
+  kernel.command('restart')
+    .description('A new kernel in the same session (namespace, idle deadline), as Jupyter\'s restart; waits until it answers.')
+    .argument('<kernelId>')
+    .action((kernelId: string) => withTemporal(async ({ client }, config) => {
+      const status = await new KernelsClient(client, config.taskQueue).restart(kernelId, { by: `starter (${process.env.USER ?? 'unknown user'})` });
+      console.log(`RUNNING again  pod ${status.namespace}/${status.pod}  IP ${status.podIP ?? '-'}  launched ${status.launchedAt ?? '-'}`);
+    }));
+
   kernel.command('stop')
     .description('Shut a kernel down: pod, and the namespace and binding it created, are removed.')
     .argument('<kernelId>')
@@ -87,7 +95,9 @@ export function registerKernelCommands(program: Command): void {
     .option('--user <login>', 'only this user\'s')
     .action((options: { user?: string }) => withTemporal(async ({ client }, config) => {
       const kernels = await new KernelsClient(client, config.taskQueue).list({ user: options.user });
-      for (const status of kernels) console.log([status.kernelId, status.kernelName, status.phase, status.user, status.namespace, status.podIP ?? '-'].join('\t'));
+      for (const status of kernels) {
+        console.log([status.kernelId, status.kernelName, status.phase, status.executionState ?? '-', status.user, status.namespace, status.podIP ?? '-'].join('\t'));
+      }
       if (kernels.length === 0) console.log('no kernels');
     }));
 }

@@ -94,7 +94,11 @@ describe('the starter CLI (compiled, as a person runs it)', () => {
       listed = (await starter('kernel', 'list', '--user', user)).stdout;
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    expect(listed).toMatch(new RegExp(`^${kernelId}\\tir\\tRUNNING\\t${user}\\t`, 'm'));
+    // A simulated kernel has no execution state: nobody reaches it, nor can restart it.
+    expect(listed).toMatch(new RegExp(`^${kernelId}\\tir\\tRUNNING\\t-\\t${user}\\t`, 'm'));
+    const restart = await starter('kernel', 'restart', kernelId);
+    expect(restart.code).toBe(1);
+    expect(restart.stderr).toContain('cannot be restarted by a client: nobody can reach it');
     expect((await starter('kernel', 'stop', kernelId, '--reason', 'done')).stdout).toContain(`shutdown requested for kernel ${kernelId}`);
     for (let attempt = 0; attempt < 40; attempt++) {
       const answer = JSON.parse((await starter('kernel', 'status', kernelId)).stdout);
