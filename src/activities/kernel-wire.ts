@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { kernelWireSignalName, type KernelWireReport } from '../domain/kernel-session.js';
 import { KernelClient } from '../jupyter/kernel-client.js';
-import type { JupyterMessage } from '../jupyter/messages.js';
+import { newMessage, type JupyterMessage } from '../jupyter/messages.js';
 import { isNotFound, kube } from './kubernetes/api-errors.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
 import { readKernelConnection } from './kubernetes/kernel-connection-secret.js';
@@ -21,8 +21,8 @@ export function kernelWireActivities(clusters: ClusterConnector, temporal: Clien
      * Watches a kernel's IOPub channel, which carries every client's use of the kernel whichever
      * gateway replica it came through, and signals its session whether the kernel is busy and
      * whether it was used. The state at the start is learnt by asking the kernel for its info on
-     * the shell channel: the answer waits behind a running execution, so until it comes the
-     * kernel counts as busy. Our own requests are not use. Ends when cancelled, or when the kernel
+     * the shell channel: the request waits behind a running execution, so until its idle status
+     * comes the kernel counts as busy. Our own requests are not use. Ends when cancelled, or when the kernel
      * has no connection any more (its pod is gone).
      */
     async watchKernelWire(ref: PodRef & { kernelId: string }): Promise<void> {
@@ -44,16 +44,21 @@ export function kernelWireActivities(clusters: ClusterConnector, temporal: Clien
       const client = KernelClient.connect(info, podIP);
       let busy = true;
       let active = false;
+      // The probe: a kernel_info_request on shell, which waits behind a running cell. Its `idle`
+      // status, in IOPub's own order among everyone's statuses, says the kernel was idle then.
+      const probe = newMessage('kernel_info_request', {}, client.session);
       client.onMessage((message: JupyterMessage) => {
-        if (message.channel !== 'iopub' || message.parent_header.session === client.session) return;
+        if (message.channel !== 'iopub') return;
+        const status = message.header.msg_type === 'status' ? message.content.execution_state : undefined;
+        if (message.parent_header.session === client.session) {
+          if (message.parent_header.msg_id === probe.header.msg_id && status === 'idle') busy = false;
+          return;
+        }
         active = true;
-        if (message.header.msg_type === 'status') busy = message.content.execution_state !== 'idle';
+        if (status !== undefined) busy = status !== 'idle';
       });
-      // ready() may be answered on control, which answers while a cell runs; shell answers after it.
-      const day = 24 * 3600_000;
-      client.ready(day).then(() => client.request('shell', 'kernel_info_request', {}, day)).then(() => {
-        busy = false;
-      }, () => undefined);
+      // After ready(), so that IOPub is subscribed when the probe's status comes.
+      client.ready(24 * 3600_000).then(() => client.send('shell', probe), () => undefined).catch(() => undefined);
       let reported: KernelWireReport | undefined;
       let reportedAt = 0;
       try {
@@ -61,6 +66,7 @@ export function kernelWireActivities(clusters: ClusterConnector, temporal: Clien
           const now = Date.now();
           const report = { busy, active };
           if (reported?.busy !== busy || (active && now - reportedAt >= activeReportMs)) {
+            context.log.debug('kernel wire report', { ...report });
             await session.signal<[KernelWireReport]>(kernelWireSignalName, report);
             reported = report;
             reportedAt = now;

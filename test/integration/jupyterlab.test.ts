@@ -49,8 +49,9 @@ describeOnRealNode('JupyterLab in Chromium on a kernel of the gateway', () => {
 
     const page = browser.pages()[0] ?? await browser.newPage();
     await page.goto(`${lab.url}/lab/tree/gateway.ipynb?token=${lab.token}`);
-    await page.locator('.jp-Notebook .jp-Cell .jp-InputArea-editor').first().click({ timeout: 60_000 });
-    // Run: JupyterLab sends the cell once the gateway's kernel is connected.
+    // The status bar says so once the gateway's kernel answers on its channels.
+    await page.getByText('Python 3 | Idle').waitFor({ timeout: 120_000 });
+    await page.locator('.jp-Notebook .jp-Cell .cm-content').first().click();
     await page.keyboard.press('Shift+Enter');
     const output = page.locator('.jp-OutputArea-output').first();
     await output.waitFor({ timeout: 120_000 });
