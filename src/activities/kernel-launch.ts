@@ -2,9 +2,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { renderKernelPod, type LaunchCallback } from '../domain/kernel-pod.js';
 import { connectsBack, type KernelSpec } from '../domain/kernel-specs.js';
-import { ownershipMarks } from '../domain/labels.js';
 import type { KernelConnectionInfo } from '../jupyter/connection-info.js';
 import { KernelClient, KernelTimeoutError } from '../jupyter/kernel-client.js';
 import { newLaunchKeyPair } from '../jupyter/launch-keys.js';
@@ -12,11 +10,10 @@ import { listenForConnectBack } from '../jupyter/response-listener.js';
 import {
   awaitKernelPodRunning, failIfPodCannotRun, launchPollMs, launchTimedOut, podEventsReporter, readKernelPod,
 } from './kernel-pod-wait.js';
-import type { KernelTarget } from './kernel-pods.js';
-import { asFailure, isNotFound } from './kubernetes/api-errors.js';
+import { createKernelPodObject, type KernelTarget } from './kernel-pods.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
 import { saveKernelConnection } from './kubernetes/kernel-connection-secret.js';
-import { createOwned } from './kubernetes/owned-objects.js';
+import { deletePodUntilGone } from './pods.js';
 
 export interface KernelLaunch {
   podIP: string;
@@ -29,30 +26,6 @@ export interface KernelLaunch {
  */
 export function kernelLaunchActivities(clusters: ClusterConnector, temporal: Client, responseHost: string | undefined) {
   const core = async (cluster: string) => (await clusters.access(cluster)).config.makeApiClient(CoreV1Api);
-
-  const createPod = async (api: CoreV1Api, { plan }: KernelTarget, spec: KernelSpec, callback?: LaunchCallback): Promise<void> => {
-    const body = renderKernelPod(plan, spec, ownershipMarks('kernel', plan.workflowId), callback);
-    await createOwned(`pod ${plan.namespace}/${plan.podName}`, plan.workflowId,
-      () => api.createNamespacedPod({ namespace: plan.namespace, body }),
-      () => api.readNamespacedPod({ name: plan.podName, namespace: plan.namespace }));
-  };
-
-  /** A pod of an earlier attempt carries the public key of a private key that died with that attempt: it goes first. */
-  const removeEarlierPod = async (api: CoreV1Api, { plan }: KernelTarget): Promise<void> => {
-    const context = Context.current();
-    for (let deleted = false; ;) {
-      try {
-        if (!deleted) await api.deleteNamespacedPod({ name: plan.podName, namespace: plan.namespace, gracePeriodSeconds: 0 });
-        deleted = true;
-        await api.readNamespacedPod({ name: plan.podName, namespace: plan.namespace });
-      } catch (error) {
-        if (isNotFound(error)) return;
-        throw asFailure(error, `replace pod ${plan.namespace}/${plan.podName}`);
-      }
-      context.heartbeat({ step: 'removing the pod of an earlier attempt' });
-      await context.sleep(launchPollMs);
-    }
-  };
 
   /** The launcher's connection information, failing fast if the pod ends before it calls. */
   const awaitConnectBack = async (
@@ -102,7 +75,7 @@ export function kernelLaunchActivities(clusters: ClusterConnector, temporal: Cli
       const api = await core(cluster);
       const reportEvents = podEventsReporter(api, plan, temporal);
       if (!connectsBack(spec)) {
-        await createPod(api, input, spec);
+        await createKernelPodObject(api, plan, spec);
         return await awaitKernelPodRunning(api, plan, deadline, reportEvents);
       }
       if (!responseHost) {
@@ -113,8 +86,9 @@ export function kernelLaunchActivities(clusters: ClusterConnector, temporal: Cli
         context.log.warn('refused a connect-back', { reason });
       });
       try {
-        await removeEarlierPod(api, input);
-        await createPod(api, input, spec, { responseAddress: listener.address, publicKey: keys.publicKey });
+        // A pod of an earlier attempt carries the public key of a private key that died with that attempt: it goes first.
+        await deletePodUntilGone(api, { namespace: plan.namespace, name: plan.podName }, { pollMs: launchPollMs, gracePeriodSeconds: 0 });
+        await createKernelPodObject(api, plan, spec, { responseAddress: listener.address, publicKey: keys.publicKey });
         const running = await awaitKernelPodRunning(api, plan, deadline, reportEvents);
         const info = await awaitConnectBack(api, input, listener.connection, deadline);
         await saveKernelConnection(api, plan, running.podUid ?? '', info);

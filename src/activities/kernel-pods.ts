@@ -1,6 +1,6 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
-import { renderKernelPod, type KernelPlan } from '../domain/kernel-pod.js';
+import { renderKernelPod, type KernelPlan, type LaunchCallback } from '../domain/kernel-pod.js';
 import type { KernelSpec } from '../domain/kernel-specs.js';
 import { createdNamespaceLabel, ownershipMarks } from '../domain/labels.js';
 import { awaitKernelPodRunning, podEventsReporter } from './kernel-pod-wait.js';
@@ -10,6 +10,14 @@ import { createOwned, deleteIfPresent } from './kubernetes/owned-objects.js';
 export interface KernelTarget {
   cluster: string;
   plan: KernelPlan;
+}
+
+/** The kernel's pod, create-if-absent (see renderKernelPod for when it takes a launch callback). */
+export async function createKernelPodObject(api: CoreV1Api, plan: KernelPlan, spec: KernelSpec, callback?: LaunchCallback): Promise<void> {
+  const body = renderKernelPod(plan, spec, ownershipMarks('kernel', plan.workflowId), callback);
+  await createOwned(`pod ${plan.namespace}/${plan.podName}`, plan.workflowId,
+    () => api.createNamespacedPod({ namespace: plan.namespace, body }),
+    () => api.readNamespacedPod({ name: plan.podName, namespace: plan.namespace }));
 }
 
 export function kernelActivities(clusters: ClusterConnector, temporal: Client) {
@@ -32,11 +40,7 @@ export function kernelActivities(clusters: ClusterConnector, temporal: Client) {
 
     /** Launch of the sessions started before kernels connected back: their pods take no callback. */
     async createKernelPod({ cluster, plan, spec }: KernelTarget & { spec: KernelSpec }): Promise<void> {
-      const api = await core(cluster);
-      const body = renderKernelPod(plan, { ...spec, launch: 'pod-only' }, ownershipMarks('kernel', plan.workflowId));
-      await createOwned(`pod ${plan.namespace}/${plan.podName}`, plan.workflowId,
-        () => api.createNamespacedPod({ namespace: plan.namespace, body }),
-        () => api.readNamespacedPod({ name: plan.podName, namespace: plan.namespace }));
+      await createKernelPodObject(await core(cluster), plan, { ...spec, launch: 'pod-only' });
     },
 
     async waitForKernelPod({ cluster, plan, deadline }: KernelTarget & { deadline: number }): Promise<{ podIP: string; podUid?: string }> {

@@ -22,8 +22,8 @@ export function kernelWireActivities(clusters: ClusterConnector, temporal: Clien
      * gateway replica it came through, and signals its session whether the kernel is busy and
      * whether it was used. The state at the start is learnt by asking the kernel for its info on
      * the shell channel: the request waits behind a running execution, so until its idle status
-     * comes the kernel counts as busy. Our own requests are not use. Ends when cancelled, or when the kernel
-     * has no connection any more (its pod is gone).
+     * comes the kernel counts as busy. Our own requests are not use. Ends when cancelled, or when
+     * the kernel has no connection any more (its pod is gone).
      */
     async watchKernelWire(ref: PodRef & { kernelId: string }): Promise<void> {
       const context = Context.current();

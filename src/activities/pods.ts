@@ -23,6 +23,27 @@ const pollMs = 1_000;
 /** Well under the watch's heartbeat timeout; the SDK sends at most one per 80% of that timeout. */
 const heartbeatEveryMs = 5_000;
 
+/**
+ * Deletes a pod (gracefully unless `gracePeriodSeconds` says otherwise) and returns once it is
+ * gone, heartbeating its activity while it waits.
+ */
+export async function deletePodUntilGone(api: CoreV1Api, ref: Omit<PodRef, 'cluster'>, options: { pollMs: number; gracePeriodSeconds?: number }): Promise<void> {
+  const context = Context.current();
+  await deleteIfPresent(`pod ${ref.namespace}/${ref.name}`, () => api.deleteNamespacedPod({
+    name: ref.name, namespace: ref.namespace, ...(options.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {}),
+  }));
+  for (;;) {
+    try {
+      await api.readNamespacedPod({ name: ref.name, namespace: ref.namespace });
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw asFailure(error, `read pod ${ref.namespace}/${ref.name}`);
+    }
+    context.heartbeat();
+    await context.sleep(options.pollMs);
+  }
+}
+
 export function podActivities(clusters: ClusterConnector, watches: PodWatchHub) {
   const core = async (cluster: string) => (await clusters.access(cluster)).config.makeApiClient(CoreV1Api);
   const readPod = async (ref: PodRef) => (await core(ref.cluster)).readNamespacedPod({ name: ref.name, namespace: ref.namespace });
@@ -71,19 +92,7 @@ export function podActivities(clusters: ClusterConnector, watches: PodWatchHub) 
      * old one's deletion.
      */
     async deletePodAndWait(ref: PodRef): Promise<void> {
-      const context = Context.current();
-      const api = await core(ref.cluster);
-      await deleteIfPresent(`pod ${ref.namespace}/${ref.name}`, () => api.deleteNamespacedPod({ name: ref.name, namespace: ref.namespace }));
-      for (;;) {
-        try {
-          await api.readNamespacedPod({ name: ref.name, namespace: ref.namespace });
-        } catch (error) {
-          if (isNotFound(error)) return;
-          throw asFailure(error, `read pod ${ref.namespace}/${ref.name}`);
-        }
-        context.heartbeat();
-        await context.sleep(pollMs);
-      }
+      await deletePodUntilGone(await core(ref.cluster), ref, { pollMs });
     },
   };
 }

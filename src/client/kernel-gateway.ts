@@ -91,8 +91,7 @@ export class KernelGateway {
     const user = env.KERNEL_USERNAME ?? actor.user;
     if (user === undefined) throw validationError('env.KERNEL_USERNAME', 'env.KERNEL_USERNAME is required: the user the kernel runs for');
     this.requireActsFor(actor, user);
-    const spec = request.name === undefined ? undefined : this.context.catalog.all().kernels.find((candidate) => candidate.name === request.name);
-    if (request.name !== undefined && (!spec || !connectsBack(spec))) throw notFoundError(`no kernel spec '${request.name}'`);
+    if (request.name !== undefined) this.spec(request.name);
     const input = toKernelSessionInput({ user, ...(request.name !== undefined ? { kernelName: request.name } : {}), env }, { ...this.context, newKernelId: randomUUID });
     await this.kernels.start(input);
     const giveUpAt = Date.now() + (input.plan.launchTimeoutSeconds + 60) * 1000;

@@ -75,10 +75,10 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
     kernelId: plan.kernelId, user: plan.user, cluster, kernelName: input.spec.name, phase: resume ? 'RUNNING' : 'STARTING', namespace: plan.namespace,
     pod: plan.podName, ...(resume ? { podIP: resume.podIP } : {}), restarts: resume?.restarts ?? 0, cleanedUp: false,
   };
-  const liveLeases = (): number[] => {
-    const now = Date.now();
-    for (const [connection, until] of leases) if (until <= now) leases.delete(connection);
-    return [...leases.values()];
+  // Read-only, for queries too; the run itself drops expired leases (pruneLeases).
+  const liveLeases = (): number[] => [...leases.values()].filter((until) => until > Date.now());
+  const pruneLeases = (): void => {
+    for (const [connection, until] of leases) if (until <= Date.now()) leases.delete(connection);
   };
   // lastActivity moves with every signal: it is kept as a number and rendered when asked for.
   const snapshot = (): KernelStatus => ({
@@ -192,7 +192,8 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
   const idleDeadline = (): number => {
     if (busy) return Infinity;
     const idleAt = lastActivity + input.cullIdleTimeoutSeconds * 1000;
-    const held = input.cullConnected ? [] : liveLeases();
+    pruneLeases();
+    const held = input.cullConnected ? [] : [...leases.values()];
     return held.length === 0 ? idleAt : Math.max(idleAt, Math.min(...held));
   };
 

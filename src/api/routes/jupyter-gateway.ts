@@ -2,15 +2,15 @@ import { Type } from '@sinclair/typebox';
 import type {} from '@fastify/websocket';
 import type { FastifyRequest } from 'fastify';
 import { KernelGateway, type GatewayActor, type KernelEndpoint, type KernelEndpoints } from '../../client/kernel-gateway.js';
-import { kernelIdPattern, type KernelRequestContext } from '../../client/kernel-request.js';
+import type { KernelRequestContext } from '../../client/kernel-request.js';
 import { KernelsClient } from '../../client/kernels.js';
 import type { KernelStatus } from '../../domain/kernel-session.js';
 import { kernelWebSocketV1 } from '../../jupyter/websocket-protocol.js';
 import type { Api, ApiDeps } from '../app.js';
 import { HttpError } from '../errors.js';
 import { bridgeChannels } from '../jupyter-channels.js';
+import { KernelParams } from './kernels.js';
 
-const KernelParams = Type.Object({ kernelId: Type.String({ pattern: kernelIdPattern }) });
 const SpecParams = Type.Object({ name: Type.String({ maxLength: 64 }) });
 const KernelModel = Type.Object({
   id: Type.String(), name: Type.String(),
@@ -45,6 +45,7 @@ export function jupyterGatewayRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue
   const gateway = new KernelGateway(kernels, deps.kernels, deps.kernelEndpoints);
   return async function register(app: Api): Promise<void> {
     const config = { scope: 'kernels' as const, computeKind: 'kernel' as const };
+    // Routes that name no kernel in their path: nothing to add to their log lines.
     const specConfig = { scope: 'kernels' as const };
     const tags = ['jupyter'];
 

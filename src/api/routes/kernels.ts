@@ -8,7 +8,7 @@ import type { Api, ApiDeps } from '../app.js';
 import { errorResponse } from '../errors.js';
 import { logWorkflow } from '../request-log.js';
 
-const KernelParams = Type.Object({ kernelId: Type.String({ pattern: kernelIdPattern }) });
+export const KernelParams = Type.Object({ kernelId: Type.String({ pattern: kernelIdPattern }) });
 const Status = Type.Object({
   kernelId: Type.String(), user: Type.String(), cluster: Type.String(), kernelName: Type.String(),
   phase: Type.Unsafe<KernelPhase>({ type: 'string', enum: [...kernelPhases], description: 'STARTING → RUNNING → CULLED | STOPPED | FAILED' }),
