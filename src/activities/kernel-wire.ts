@@ -63,6 +63,9 @@ export function kernelWireActivities(clusters: ClusterConnector, temporal: Clien
       let reportedAt = 0;
       try {
         for (;;) {
+          // Looks after waiting, so that the first report is the probe's answer, not the unknown state before it.
+          context.heartbeat();
+          await context.sleep(lookMs);
           const now = Date.now();
           const report = { busy, active };
           if (reported?.busy !== busy || (active && now - reportedAt >= activeReportMs)) {
@@ -72,8 +75,6 @@ export function kernelWireActivities(clusters: ClusterConnector, temporal: Clien
             reportedAt = now;
             active = false;
           }
-          context.heartbeat();
-          await context.sleep(lookMs);
         }
       } finally {
         client.close();
