@@ -13,7 +13,7 @@ import { KernelChannels } from './stack/jupyter-client.js';
 import { startJupyterServer, type JupyterServer } from './stack/jupyter-server.js';
 import { adminKubeConfig, eventually, statusOf, uniqueName } from './stack/kube.js';
 import { testToken } from './stack/orchestrator.js';
-import { containersOf, describeOnRealNode } from './stack/real-node.js';
+import { containersGone, describeOnRealNode } from './stack/real-node.js';
 import { testStateDir } from './stack/stack-info.js';
 import { writeKernelSpecs } from './stack/simulated-kernels.js';
 import { killWorker, workerProcessSuite } from './stack/worker-process.js';
@@ -177,8 +177,8 @@ describeOnRealNode("Jupyter's gateway API on real kernels", () => {
     await eventually(() => api('GET', `/v1/kernels/${kernelId}`), (answer) => answer.json().cleanedUp === true, 90_000);
     expect((await api('GET', `/v1/kernels/${kernelId}`)).json().phase).toBe('STOPPED');
     await eventually(() => statusOf(core.readNamespace({ name: namespace })), (code) => code === 404, 60_000);
-    await eventually(() => containersOf(namespace), (containers) => containers.length === 0, 60_000);
-  }, 120_000);
+    await containersGone(namespace);
+  }, 330_000);
 
   test('culling from the wire: an idle kernel is culled with no client touching it; a busy one is not', async () => {
     const start = async (user: string) => (await api('POST', '/v1/kernels', { user, kernelName: 'python3', cullIdleTimeoutSeconds: 30 })).json().kernelId as string;
@@ -206,6 +206,6 @@ describeOnRealNode("Jupyter's gateway API on real kernels", () => {
     const ended = await eventually(() => api('GET', `/v1/kernels/${id}`), (status) => status.json().cleanedUp === true, 120_000);
     expect(ended.json()).toMatchObject({ phase: 'FAILED', error: 'the kernel did not connect back with its connection information within the launch timeout of 15s' });
     await eventually(() => statusOf(core.readNamespace({ name: ended.json().namespace })), (code) => code === 404, 60_000);
-    await eventually(() => containersOf(ended.json().namespace), (containers) => containers.length === 0, 60_000);
-  }, 180_000);
+    await containersGone(ended.json().namespace);
+  }, 330_000);
 });

@@ -5,7 +5,7 @@ import { SparkJobsClient } from '../../src/client/spark-jobs.js';
 import { sparkJobNames, type SparkJobInput } from '../../src/domain/spark-job.js';
 import { adminKubeConfig, eventually, statusOf, uniqueName } from './stack/kube.js';
 import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
-import { auditEvents, containersOf, describeOnRealNode, watchPods } from './stack/real-node.js';
+import { auditEvents, containersGone, describeOnRealNode, watchPods } from './stack/real-node.js';
 import { killWorker, workerProcessSuite } from './stack/worker-process.js';
 
 const admin = adminKubeConfig();
@@ -83,8 +83,8 @@ describeOnRealNode('Spark jobs on the real node (real spark-submit, real contain
     expect((await core.listNamespacedPod({ namespace })).items).toEqual([]);
     expect(await statusOf(core.readNamespacedServiceAccount({ name: names.serviceAccount, namespace }))).toBe(404);
     expect(await statusOf(rbac.readNamespacedRoleBinding({ name: names.roleBinding, namespace }))).toBe(404);
-    await eventually(() => containersOf(namespace), (containers) => containers.length === 0, 60_000);
-  }, 300_000);
+    await containersGone(namespace);
+  }, 420_000);
 
   test('an application that fails (a class that does not exist): FAILED with the container\'s exit code and the end of its log', async () => {
     const user = uniqueName('fail');
@@ -168,6 +168,6 @@ describeOnRealNode('a worker killed (SIGKILL) while a real driver runs', () => {
     expect(await jobs.log(input.jobId)).toMatch(/Pi is roughly 3\.14/);
     expect((await core.listNamespacedPod({ namespace: input.namespace })).items).toEqual([]);
     expect(await statusOf(core.readNamespacedServiceAccount({ name: names.serviceAccount, namespace: input.namespace }))).toBe(404);
-    await eventually(() => containersOf(input.namespace), (containers) => containers.length === 0, 60_000);
-  }, 360_000);
+    await containersGone(input.namespace);
+  }, 480_000);
 });

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { nodePaths } from '../../../src/local/node/settings.js';
+import { eventually } from './kube.js';
 import { readStackInfo, testStateDir } from './stack-info.js';
 
 const run = promisify(execFile);
@@ -27,6 +28,15 @@ export async function containersOf(namespace: string): Promise<string[]> {
   const { stdout } = await run('ctr', ['--address', nodePaths(testStateDir).containerdSocket, '-n', 'k8s.io', 'containers', 'list', '--quiet',
     `labels."io.kubernetes.pod.namespace"==${namespace}`]);
   return stdout.split('\n').filter(Boolean);
+}
+
+/**
+ * Waits until the node holds no container of `namespace`. The kubelet removes the exited
+ * containers of deleted pods in its container GC, which runs once a minute (a constant of the
+ * kubelet), so a wait shorter than two periods fails whenever a pod ends just after a pass.
+ */
+export async function containersGone(namespace: string): Promise<void> {
+  await eventually(() => containersOf(namespace), (containers) => containers.length === 0, 150_000);
 }
 
 export interface AuditEvent {
