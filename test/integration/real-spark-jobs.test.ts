@@ -5,7 +5,7 @@ import { SparkJobsClient } from '../../src/client/spark-jobs.js';
 import { sparkJobNames, type SparkJobInput } from '../../src/domain/spark-job.js';
 import { adminKubeConfig, eventually, statusOf, uniqueName } from './stack/kube.js';
 import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
-import { auditEvents, containersGone, describeOnRealNode, watchPods } from './stack/real-node.js';
+import { auditEvents, containersGone, describeOnRealNode, expectPiEstimate, watchPods } from './stack/real-node.js';
 import { killWorker, workerProcessSuite } from './stack/worker-process.js';
 
 const admin = adminKubeConfig();
@@ -78,7 +78,7 @@ describeOnRealNode('Spark jobs on the real node (real spark-submit, real contain
 
     const log = await orchestrator.call('GET', `/v1/spark-jobs/${request.jobId}/log`);
     expect(log.statusCode).toBe(200);
-    expect(log.text).toMatch(/Pi is roughly 3\.14/);
+    expectPiEstimate(log.text);
 
     expect((await core.listNamespacedPod({ namespace })).items).toEqual([]);
     expect(await statusOf(core.readNamespacedServiceAccount({ name: names.serviceAccount, namespace }))).toBe(404);
@@ -165,7 +165,7 @@ describeOnRealNode('a worker killed (SIGKILL) while a real driver runs', () => {
     suite.workers.start(taskQueue, 'second');
     const done = await eventually(() => jobs.status(input.jobId), (status) => status.cleanedUp, 240_000);
     expect(done).toMatchObject({ phase: 'SUCCEEDED', exitCode: 0 });
-    expect(await jobs.log(input.jobId)).toMatch(/Pi is roughly 3\.14/);
+    expectPiEstimate(await jobs.log(input.jobId));
     expect((await core.listNamespacedPod({ namespace: input.namespace })).items).toEqual([]);
     expect(await statusOf(core.readNamespacedServiceAccount({ name: names.serviceAccount, namespace: input.namespace }))).toBe(404);
     await containersGone(input.namespace);

@@ -1,4 +1,4 @@
-import { describe } from '@jest/globals';
+import { describe, expect } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -79,4 +79,14 @@ export function watchPods(core: CoreV1Api, namespace: string): { seen: Map<strin
     }
   })();
   return { seen, stop: () => (running = false) };
+}
+
+/**
+ * SparkPi's answer in a driver log, checked as an estimate: a Monte Carlo run of a few million
+ * samples lands within a few thousandths of pi, often below 3.14 (3.1396 is a correct run).
+ */
+export function expectPiEstimate(log: string): void {
+  const estimate = /Pi is roughly (\d+\.\d+)/.exec(log)?.[1];
+  expect(estimate).toBeDefined();
+  expect(Math.abs(Number(estimate) - Math.PI)).toBeLessThan(0.02);
 }
