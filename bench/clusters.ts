@@ -16,7 +16,7 @@ import { ClustersClient } from '../src/client/clusters.js';
 import { connectTemporal } from '../src/client/temporal.js';
 import { timestampMillis } from '../src/client/timestamps.js';
 import { loadRuntimeConfig } from '../src/config.js';
-import { clusterWorkflowId } from '../src/domain/cluster.js';
+import { clusterWorkflowId } from '../src/domain/workflow-ids.js';
 import { ensureLocalCodecKeys } from '../src/local/codec-keys.js';
 import { startLocalGkeApi } from '../src/local/gke-simulator-setup.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';

@@ -42,7 +42,7 @@ try {
   const worker = await startWorker(config, pino({ level: 'silent' }));
   const temporal = await connectTemporal(config);
   const kernels = new KernelsClient(temporal.client, config.taskQueue);
-  const context = { ...kernelContext(config), newKernelId: () => 'unused' };
+  const context = kernelContext(config);
   const admin = new KubeConfig();
   admin.loadFromFile(stack.kubeconfig);
   const core = admin.makeApiClient(CoreV1Api);

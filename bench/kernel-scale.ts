@@ -53,7 +53,7 @@ try {
   const config = loadRuntimeConfig(env);
   const temporal = await connectTemporal(config);
   const kernels = new KernelsClient(temporal.client, config.taskQueue, config.kernelMaxPerUser);
-  const context = { ...kernelContext(config), newKernelId: () => 'unused' };
+  const context = kernelContext(config);
   await sleep(10_000);
   const before = usage(worker.pid!);
   log(`worker started: ${before.rssMiB} MiB resident`);

@@ -3,7 +3,7 @@ import { clusterRoleApi, ensureClusterRoles } from './activities/cluster-roles.j
 import { createActivities } from './activities/index.js';
 import { activityLogContext } from './activities/log-context.js';
 import { GkeClients } from './activities/gke/client.js';
-import { clusterConnector } from './activities/kubernetes/cluster-resolver.js';
+import { clusterConnector } from './cluster-access.js';
 import { PodWatchHub } from './activities/kubernetes/pod-watch-hub.js';
 import { loadClusterPresets } from './client/cluster-presets-file.js';
 import { JanitorClient } from './client/janitor.js';

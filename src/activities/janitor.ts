@@ -1,9 +1,9 @@
 import { CoreV1Api, RbacAuthorizationV1Api, type V1ObjectMeta } from '@kubernetes/client-node';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { clusterName } from '../domain/cluster.js';
 import { objectsToRemove, type LabelledObject, type RemovedObject, type SweptKind } from '../domain/janitor.js';
 import { createdNamespaceLabel, kindLabel, managedByLabel, managedByValue, workflowIdAnnotation } from '../domain/labels.js';
+import { computeIdOf } from '../domain/workflow-ids.js';
 import { kube } from './kubernetes/api-errors.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
 import { deleteIfPresent } from './kubernetes/owned-objects.js';
@@ -33,7 +33,10 @@ export function janitorActivities(clusters: ClusterConnector, temporal: Client) 
     async janitorClusters(): Promise<string[]> {
       const names = new Set(clusters.names());
       const query = `WorkflowType="cluster" AND ExecutionStatus="Running" AND TaskQueue=${JSON.stringify(Context.current().info.taskQueue)}`;
-      for await (const execution of temporal.workflow.list({ query })) names.add(clusterName(execution.workflowId));
+      for await (const execution of temporal.workflow.list({ query })) {
+        const name = computeIdOf('cluster', execution.workflowId);
+        if (name) names.add(name);
+      }
       return [...names];
     },
 

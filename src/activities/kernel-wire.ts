@@ -1,6 +1,6 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { kernelWireSignalName, type KernelWireReport } from '../domain/kernel-session.js';
 import { KernelClient } from '../jupyter/kernel-client.js';
@@ -14,6 +14,19 @@ import type { PodRef } from './pods.js';
 const lookMs = 5_000;
 /** Use alone (no change of state) is reported at most this often: enough for an idle timer counted in minutes. */
 const activeReportMs = 30_000;
+
+/**
+ * Waits, heartbeating, until the activity is cancelled. An activity whose workflow has ended must
+ * end this way: the worker learns of the end only from a heartbeat's answer, and then cancels it
+ * without telling the server; ending on its own first, it would report to an activity the server
+ * no longer has ("Activity not found on completion").
+ */
+async function untilCancelled(context: Context): Promise<never> {
+  for (;;) {
+    context.heartbeat();
+    await context.sleep(lookMs);
+  }
+}
 
 export function kernelWireActivities(clusters: ClusterConnector, temporal: Client) {
   return {
@@ -70,7 +83,13 @@ export function kernelWireActivities(clusters: ClusterConnector, temporal: Clien
           const report = { busy, active };
           if (reported?.busy !== busy || (active && now - reportedAt >= activeReportMs)) {
             context.log.debug('kernel wire report', { ...report });
-            await session.signal<[KernelWireReport]>(kernelWireSignalName, report);
+            try {
+              await session.signal<[KernelWireReport]>(kernelWireSignalName, report);
+            } catch (error) {
+              // The session ended without waiting for this watch, which it had cancelled.
+              if (!(error instanceof WorkflowNotFoundError)) throw error;
+              return await untilCancelled(context);
+            }
             reported = report;
             reportedAt = now;
             active = false;

@@ -2,14 +2,9 @@ import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
 import { readFileSync } from 'node:fs';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { ClusterPresets } from '../domain/cluster-presets.js';
-import type { KernelEndpoints } from '../client/kernel-gateway.js';
-import type { KernelRequestContext } from '../client/kernel-request.js';
-import type { TemporalHandle } from '../client/temporal.js';
-import Fastify, { type FastifyInstance, type FastifyBaseLogger, type RawServerDefault, type RawRequestDefaultExpression, type RawReplyDefaultExpression } from 'fastify';
-import type { ComputeKind } from '../domain/labels.js';
-import type { Logger } from '../logger.js';
-import { allows, type Principal, type Scope, type TokenRegistry } from './auth.js';
+import Fastify, { type FastifyBaseLogger, type RawServerDefault, type RawRequestDefaultExpression, type RawReplyDefaultExpression } from 'fastify';
+import type { Api, ApiDeps } from './api-types.js';
+import { allows, type TokenRegistry } from './auth.js';
 import { ErrorBody, HttpError, installErrorHandling, isJupyterRoute, JupyterErrorBody, sharedErrorResponses } from './errors.js';
 import { installMetrics } from './metrics.js';
 import { logAbout, logRequestSubject } from './request-log.js';
@@ -22,20 +17,6 @@ import { jupyterGatewayRoutes } from './routes/jupyter-gateway.js';
 import { kernelRoutes } from './routes/kernels.js';
 import { kernelWebSocketV1 } from '../jupyter/websocket-protocol.js';
 import { sparkJobRoutes } from './routes/spark-jobs.js';
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Open to anyone (health, OpenAPI); every other route needs a bearer token. */
-    public?: boolean;
-    /** The scope a token needs; a route without one is for `*` (operator) tokens only. */
-    scope?: Scope;
-    /** What the route acts on: its log lines name the workflow and user (src/api/request-log.ts). */
-    computeKind?: ComputeKind;
-  }
-  interface FastifyRequest {
-    principal: Principal | null;
-  }
-}
 
 // The document's version is the package's, so that a client generated from it names the release it was made from.
 const packageVersion = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -51,25 +32,6 @@ const tags = [
   { name: 'codec', description: "Temporal's codec server protocol, for the Web UI and the Temporal CLI (payload decryption)" },
   { name: 'metrics', description: 'Prometheus metrics of this API replica and the workflows it serves (operators, scrapers)' },
 ];
-
-export type Api = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
-
-export interface ApiDeps {
-  temporal: Pick<TemporalHandle, 'client' | 'connection' | 'codec'>;
-  taskQueue: string;
-  tokens: TokenRegistry;
-  bodyLimitBytes: number;
-  orchestratorNamespace: string;
-  kernels: Omit<KernelRequestContext, 'newKernelId'>;
-  /** Where the channels of a running kernel are reached. */
-  kernelEndpoints: KernelEndpoints;
-  sparkMaxInFlightPerUser: number;
-  clusterPresets: ClusterPresets;
-  janitorGraceSeconds: number;
-  /** Browser origins allowed to call the codec endpoint. */
-  codecCorsOrigins: string[];
-  logger: Logger;
-}
 
 function authenticate(app: Api, tokens: TokenRegistry): void {
   app.decorateRequest('principal', null);
@@ -94,6 +56,22 @@ function authenticate(app: Api, tokens: TokenRegistry): void {
 }
 
 /**
+ * An empty body sent as `application/json` is no body: HTTP clients set up for a JSON API send
+ * the header with every request, bodiless ones too. A route that needs a body still refuses none
+ * ("body must be object"), and a body that is not JSON stays a 400.
+ */
+function acceptEmptyJsonBodies(app: Api): void {
+  // Fastify's own defaults for JSON's __proto__ and constructor keys.
+  const parseJson = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser<string>('application/json', { parseAs: 'string' }, (request, body, done) => {
+    if (body.length === 0) done(null, undefined);
+    // Fastify's parser answers through `done` and returns nothing.
+    else void parseJson(request, body, done);
+  });
+}
+
+/**
  * The REST API of DESIGN.md. Routes register themselves as plugins; this function owns what
  * every route shares: authentication, validation settings, body limit, error shape, OpenAPI.
  */
@@ -101,12 +79,14 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   const app: Api = Fastify<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger>({
     loggerInstance: deps.logger,
     bodyLimit: deps.bodyLimitBytes,
-    // Unknown fields are refused, never silently dropped, and types are never coerced.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false } },
+    // Unknown fields are refused, never silently dropped, and types are never coerced. Verbose
+    // errors carry their schema, from which a message names the values a field allows.
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false, verbose: true } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // JSON only: anything else is answered 415 rather than parsed as a string.
   app.removeContentTypeParser('text/plain');
+  acceptEmptyJsonBodies(app);
   installErrorHandling(app);
   app.addSchema(ErrorBody);
   app.addSchema(JupyterErrorBody);

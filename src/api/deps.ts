@@ -3,7 +3,7 @@ import { kernelContext } from '../client/kernel-catalog.js';
 import type { TemporalHandle } from '../client/temporal.js';
 import type { RuntimeConfig } from '../config.js';
 import type { Logger } from '../logger.js';
-import type { ApiDeps } from './app.js';
+import type { ApiDeps } from './api-types.js';
 import type { TokenRegistry } from './auth.js';
 import { kernelEndpoints } from './kernel-endpoints.js';
 

@@ -2,6 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { DomainError, type ErrorCode } from '../domain/errors.js';
+import { allowedValues, mustBeOneOf } from '../domain/schema-problem.js';
 
 /** Every `error.code` the API answers with; HttpError takes only these, so the OpenAPI enum cannot miss one. */
 export const apiErrorCodes = [
@@ -51,6 +52,7 @@ export function sharedErrorResponses(schema: { body?: unknown; params?: unknown;
       415: response('Body not JSON (UNSUPPORTED_MEDIA_TYPE)'),
     } : {}),
     500: response('Internal error, the server log has the details (INTERNAL)'),
+    503: response("Temporal, or the worker a workflow's answer needs, cannot answer now: try again (UNAVAILABLE)"),
   };
 }
 
@@ -83,6 +85,8 @@ interface AjvError {
   keyword: string;
   message?: string;
   params: Record<string, unknown>;
+  /** The schema object holding the keyword (Ajv's `verbose` option). */
+  parentSchema?: unknown;
 }
 
 /** `/app/image` plus a missing `mainClass` → `app.mainClass`: the field a person has to fix. */
@@ -93,12 +97,28 @@ export function fieldOf(error: AjvError): string {
   return path.join('.');
 }
 
-function describeValidation(error: AjvError, context: string | undefined): HttpError {
-  const field = fieldOf(error);
+const valueKeywords = new Set(['const', 'enum', 'type', 'anyOf']);
+
+/**
+ * The values a field allows, when its schema lists them. A union fails in each of its branches
+ * before it fails itself (`must be equal to constant` for each literal, then `anyOf`): the union
+ * at the same place, if any, is what names them all.
+ */
+function allowedAt(errors: AjvError[], first: AjvError): unknown[] | undefined {
+  if (!valueKeywords.has(first.keyword)) return undefined;
+  const union = errors.find((error) => error.keyword === 'anyOf' && error.instancePath === first.instancePath);
+  return allowedValues((union ?? first).parentSchema);
+}
+
+/** The first error of a validation, told with what the others add. */
+function describeValidation(first: AjvError, errors: AjvError[], context: string | undefined): HttpError {
+  const field = fieldOf(first);
   const where = field || context || 'body';
-  const message = error.keyword === 'required' ? `${where} is required`
-    : error.keyword === 'additionalProperties' ? `${where} is not a known field`
-      : `${where} ${error.message ?? 'is invalid'}`;
+  const allowed = allowedAt(errors, first);
+  const message = first.keyword === 'required' ? `${where} is required`
+    : first.keyword === 'additionalProperties' ? `${where} is not a known field`
+      : allowed ? `${where} ${mustBeOneOf(allowed)}`
+        : `${where} ${first.message ?? 'is invalid'}`;
   return new HttpError(400, 'VALIDATION', message, field || undefined);
 }
 
@@ -107,7 +127,7 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof DomainError) return new HttpError(domainStatus[error.code], error.code, error.message, error.field);
   const framework = error as FastifyError & { validation?: AjvError[] };
-  if (framework.validation?.[0]) return describeValidation(framework.validation[0], framework.validationContext);
+  if (framework.validation?.[0]) return describeValidation(framework.validation[0], framework.validation, framework.validationContext);
   const status = framework.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
     return new HttpError(status, frameworkCodes[status] ?? 'BAD_REQUEST', framework.message);

@@ -1,5 +1,5 @@
 import { CoreV1Api } from '@kubernetes/client-node';
-import { clusterConnector } from '../activities/kubernetes/cluster-resolver.js';
+import { clusterConnector } from '../cluster-access.js';
 import { readKernelConnection } from '../activities/kubernetes/kernel-connection-secret.js';
 import type { KernelEndpoints } from '../client/kernel-gateway.js';
 import type { TemporalHandle } from '../client/temporal.js';

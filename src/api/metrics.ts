@@ -1,6 +1,6 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { countWorkflows, type WorkflowCount } from '../client/workflow-counts.js';
-import type { Api, ApiDeps } from './app.js';
+import type { Api, ApiDeps } from './api-types.js';
 
 /** Scrapes within this window share one set of visibility counts, so no scrape rate can hammer Temporal. */
 const countsTtlMs = 5_000;

@@ -5,7 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { loadRuntimeConfig } from '../config.js';
 import { isMain } from '../process-lifecycle.js';
-import { buildApi, type Api } from './app.js';
+import type { Api } from './api-types.js';
+import { buildApi } from './app.js';
 import { TokenRegistry } from './auth.js';
 import { apiDeps } from './deps.js';
 

@@ -1,5 +1,6 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { computeWorkflowId, type ComputeKind } from '../domain/labels.js';
+import type { ComputeKind } from '../domain/labels.js';
+import { computeWorkflowId } from '../domain/workflow-ids.js';
 import { computeLogContext } from '../domain/log-context.js';
 
 /** The path parameter naming the job, kernel or cluster a route acts on. */

@@ -1,10 +1,13 @@
 import type { Client } from '@temporalio/client';
-import { builtInCluster, clusterName, clusterWorkflowId, type ClusterInput, type ClusterStatus } from '../domain/cluster.js';
+import { builtInCluster, type ClusterInput, type ClusterStatus } from '../domain/cluster.js';
+import { clusterWorkflowId, computeIdOf } from '../domain/workflow-ids.js';
 import { DomainError, validationError } from '../domain/errors.js';
-import { clusterStatusQuery, destroyClusterSignal, type DestroyRequest } from '../workflows/cluster.js';
+import { clusterStatusQuery, destroyClusterSignal } from '../workflows/cluster.js';
+import type { StopRequest } from '../workflows/ending.js';
 import { buildListQuery } from './visibility-query.js';
-import { forWorkflow, signalRunning } from './workflow-errors.js';
+import { signalRunning } from './workflow-errors.js';
 import { startOnce } from './workflow-start.js';
+import { readWorkflowStatus, type ReadOptions } from './workflow-status.js';
 
 export class ClustersClient {
   constructor(private readonly client: Client, private readonly taskQueue: string) {}
@@ -19,8 +22,8 @@ export class ClustersClient {
     return { name: input.name, workflowId, existing };
   }
 
-  status(name: string): Promise<ClusterStatus> {
-    return forWorkflow(`cluster '${name}'`, () => this.client.workflow.getHandle(clusterWorkflowId(name)).query(clusterStatusQuery));
+  status(name: string, options?: ReadOptions): Promise<ClusterStatus> {
+    return readWorkflowStatus(this.client, clusterWorkflowId(name), `cluster '${name}'`, clusterStatusQuery, options);
   }
 
   /** Jobs and kernels run on the built-in cluster or on a RUNNING one; anything else is a 400 naming `field`. */
@@ -33,14 +36,15 @@ export class ClustersClient {
     if (status.phase !== 'RUNNING') throw validationError(field, `cluster '${name}' is ${status.phase}, not RUNNING`);
   }
 
-  destroy(name: string, request: DestroyRequest): Promise<void> {
+  destroy(name: string, request: StopRequest): Promise<void> {
     return signalRunning(this.client, clusterWorkflowId(name), `cluster '${name}'`, destroyClusterSignal, request);
   }
 
   async list(limit = 100): Promise<ClusterStatus[]> {
     const clusters: ClusterStatus[] = [];
     for await (const execution of this.client.workflow.list({ query: buildListQuery({ kind: 'cluster' }) })) {
-      const status = await this.status(clusterName(execution.workflowId)).catch(() => undefined);
+      const name = computeIdOf('cluster', execution.workflowId);
+      const status = name === undefined ? undefined : await this.status(name, { patienceMs: 0 }).catch(() => undefined);
       if (status && !clusters.some((known) => known.name === status.name)) clusters.push(status);
       if (clusters.length >= limit) break;
     }

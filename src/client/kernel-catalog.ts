@@ -12,7 +12,7 @@ export function loadKernelCatalog(file: string | undefined): KernelCatalog {
 /** What the API and the CLI check kernel requests against, from the runtime configuration. */
 export function kernelContext(
   config: Pick<RuntimeConfig, 'kernelSpecsFile' | 'prohibitedUids' | 'prohibitedGids' | 'orchestratorNamespace' | 'kernelMaxPerUser' | 'kernelHistoryEventLimit' | 'kernelCullConnected'>,
-): Omit<KernelRequestContext, 'newKernelId'> {
+): KernelRequestContext {
   return {
     cullConnected: config.kernelCullConnected,
     maxPerUser: config.kernelMaxPerUser,

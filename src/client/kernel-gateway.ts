@@ -1,12 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { DomainError, notFoundError, validationError } from '../domain/errors.js';
 import type { KernelStatus } from '../domain/kernel-session.js';
 import { connectsBack, type KernelSpec } from '../domain/kernel-specs.js';
 import type { KernelConnectionInfo } from '../jupyter/connection-info.js';
 import { sendLauncherCommand } from '../jupyter/launcher-commands.js';
 import { KernelClient } from '../jupyter/kernel-client.js';
-import { toKernelSessionInput, type KernelRequestContext } from './kernel-request.js';
-import type { KernelsClient } from './kernels.js';
+import { KernelsClient } from './kernels.js';
+import { startKernel, type KernelStart } from './start-kernel.js';
 
 /** Who asks: a token bound to one user acts for that user only. */
 export interface GatewayActor {
@@ -59,15 +58,18 @@ export const isLive = (status: KernelStatus): boolean => status.phase === 'START
  * one is not found. A token bound to a user sees and starts that user's kernels only.
  */
 export class KernelGateway {
+  private readonly kernels: KernelsClient;
+
   constructor(
-    private readonly kernels: KernelsClient,
-    private readonly context: Omit<KernelRequestContext, 'newKernelId'>,
+    private readonly starting: KernelStart,
     private readonly endpoints: KernelEndpoints,
     private readonly startPollMs = 250,
-  ) {}
+  ) {
+    this.kernels = new KernelsClient(starting.temporal, starting.taskQueue);
+  }
 
   specs(): { default: string; kernelspecs: Record<string, JupyterKernelSpec> } {
-    const { defaultKernel, kernels } = this.context.catalog.all();
+    const { defaultKernel, kernels } = this.starting.kernels.catalog.all();
     const reachable = kernels.filter(connectsBack);
     return {
       default: reachable.some((spec) => spec.name === defaultKernel) ? defaultKernel : reachable[0]?.name ?? defaultKernel,
@@ -76,7 +78,7 @@ export class KernelGateway {
   }
 
   spec(name: string): JupyterKernelSpec {
-    const found = this.context.catalog.all().kernels.find((spec) => spec.name === name && connectsBack(spec));
+    const found = this.starting.kernels.catalog.all().kernels.find((spec) => spec.name === name && connectsBack(spec));
     if (!found) throw notFoundError(`no kernel spec '${name}'`);
     return this.asSpec(found);
   }
@@ -92,11 +94,10 @@ export class KernelGateway {
     if (user === undefined) throw validationError('env.KERNEL_USERNAME', 'env.KERNEL_USERNAME is required: the user the kernel runs for');
     this.requireActsFor(actor, user);
     if (request.name !== undefined) this.spec(request.name);
-    const input = toKernelSessionInput({ user, ...(request.name !== undefined ? { kernelName: request.name } : {}), env }, { ...this.context, newKernelId: randomUUID });
-    await this.kernels.start(input);
-    const giveUpAt = Date.now() + (input.plan.launchTimeoutSeconds + 60) * 1000;
+    const started = await startKernel(this.starting, { user, ...(request.name !== undefined ? { kernelName: request.name } : {}), env });
+    const giveUpAt = Date.now() + (started.plan.launchTimeoutSeconds + 60) * 1000;
     for (;;) {
-      const status = await this.kernels.status(input.plan.kernelId);
+      const status = await this.kernels.status(started.kernelId);
       if (status.phase === 'RUNNING') return asModel(status);
       if (!isLive(status)) throw new DomainError('UNAVAILABLE', `kernel ${status.kernelId} did not start: ${status.error ?? status.phase}`);
       if (Date.now() > giveUpAt) throw new DomainError('UNAVAILABLE', `kernel ${status.kernelId} is still starting; it stays a session of /v1/kernels`);

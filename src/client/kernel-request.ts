@@ -1,8 +1,10 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { randomUUID } from 'node:crypto';
 import { checkAgainst } from './schema-check.js';
 import { planKernel, type KernelPolicy } from '../domain/kernel-pod.js';
 import { defaultCullIdleTimeoutSeconds, defaultMaxKernelRestarts, type KernelSessionInput } from '../domain/kernel-session.js';
 import type { KernelCatalog } from '../domain/kernel-specs.js';
+import { checkClientId } from '../domain/workflow-ids.js';
 
 export const kernelIdPattern = '^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$';
 
@@ -26,13 +28,13 @@ export interface KernelRequestContext {
   historyEventLimit: number;
   /** Whether idle kernels with a client connected are culled too. */
   cullConnected: boolean;
-  newKernelId: () => string;
 }
 
-/** The workflow's input: kernel resolved, plan validated (400/403 naming the field). */
+/** The workflow's input: kernel resolved, plan validated (400/403 naming the field); a new kernel id when the request has none. */
 export function toKernelSessionInput(request: KernelRequest, context: KernelRequestContext): KernelSessionInput {
+  if (request.kernelId !== undefined) checkClientId('kernelId', request.kernelId);
   const spec = context.catalog.resolve(request.kernelName);
-  const plan = planKernel({ kernelId: request.kernelId ?? context.newKernelId(), user: request.user, env: request.env ?? {} }, context.policy);
+  const plan = planKernel({ kernelId: request.kernelId ?? randomUUID(), user: request.user, env: request.env ?? {} }, context.policy);
   return {
     cluster: request.cluster ?? 'local',
     plan,

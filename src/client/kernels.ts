@@ -2,13 +2,15 @@ import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { conflictError } from '../domain/errors.js';
 import type { KernelClientLease, KernelProgressStep, KernelSessionInput, KernelStatus } from '../domain/kernel-session.js';
-import { kernelWorkflowId } from '../domain/kernel-workflow-ids.js';
+import { computeIdOf, kernelWorkflowId } from '../domain/workflow-ids.js';
 import {
-  kernelActivitySignal, kernelClientSignal, kernelProgressQuery, kernelStatusQuery, restartKernelUpdate, shutdownKernelSignal, type ShutdownRequest,
+  kernelActivitySignal, kernelClientSignal, kernelProgressQuery, kernelStatusQuery, restartKernelUpdate, shutdownKernelSignal,
 } from '../workflows/kernel-session.js';
+import type { StopRequest } from '../workflows/ending.js';
 import { forWorkflow, signalRunning } from './workflow-errors.js';
 import { startWithinQuota } from './user-quota.js';
 import { buildListQuery } from './visibility-query.js';
+import { queryWorkflow, readWorkflowStatus, type ReadOptions } from './workflow-status.js';
 
 export class KernelsClient {
   /** `maxPerUser`: concurrent kernels a user may hold; 0, no limit. */
@@ -24,13 +26,13 @@ export class KernelsClient {
     return { kernelId: plan.kernelId, workflowId: plan.workflowId, existing };
   }
 
-  status(kernelId: string): Promise<KernelStatus> {
-    return forWorkflow(`kernel '${kernelId}'`, () => this.client.workflow.getHandle(kernelWorkflowId(kernelId)).query(kernelStatusQuery));
+  status(kernelId: string, options?: ReadOptions): Promise<KernelStatus> {
+    return readWorkflowStatus(this.client, kernelWorkflowId(kernelId), `kernel '${kernelId}'`, kernelStatusQuery, options);
   }
 
   /** The launch steps so far (and restarts), oldest first. */
   progress(kernelId: string): Promise<KernelProgressStep[]> {
-    return forWorkflow(`kernel '${kernelId}'`, () => this.client.workflow.getHandle(kernelWorkflowId(kernelId)).query(kernelProgressQuery));
+    return queryWorkflow(this.client, kernelWorkflowId(kernelId), `kernel '${kernelId}'`, kernelProgressQuery);
   }
 
   /** Marks use: resets the idle timer. */
@@ -44,7 +46,7 @@ export class KernelsClient {
   }
 
   /** A new kernel in the same session; resolves once it answers. A kernel that is not running is a conflict. */
-  async restart(kernelId: string, request: ShutdownRequest): Promise<KernelStatus> {
+  async restart(kernelId: string, request: StopRequest): Promise<KernelStatus> {
     return await forWorkflow(`kernel '${kernelId}'`, async () => {
       try {
         return await this.client.workflow.getHandle(kernelWorkflowId(kernelId)).executeUpdate(restartKernelUpdate, { args: [request] });
@@ -55,7 +57,7 @@ export class KernelsClient {
     });
   }
 
-  shutdown(kernelId: string, request: ShutdownRequest): Promise<void> {
+  shutdown(kernelId: string, request: StopRequest): Promise<void> {
     return signalRunning(this.client, kernelWorkflowId(kernelId), `kernel '${kernelId}'`, shutdownKernelSignal, request);
   }
 
@@ -64,7 +66,8 @@ export class KernelsClient {
     const kernels: KernelStatus[] = [];
     const query = buildListQuery({ user: filter.user, kind: 'kernel', ...(filter.running ? { status: 'Running' } : {}) });
     for await (const execution of this.client.workflow.list({ query })) {
-      const status = await this.status(execution.workflowId.replace(/^kernel-/, '')).catch(() => undefined);
+      const kernelId = computeIdOf('kernel', execution.workflowId);
+      const status = kernelId === undefined ? undefined : await this.status(kernelId, { patienceMs: 0 }).catch(() => undefined);
       if (status) kernels.push(status);
       if (kernels.length >= limit) break;
     }

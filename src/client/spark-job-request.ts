@@ -1,9 +1,11 @@
 import { Type, type Static } from '@sinclair/typebox';
+import { randomUUID } from 'node:crypto';
 import { checkAgainst } from './schema-check.js';
 import { defaultNamespaceTemplate, resolveNamespace } from '../domain/namespace-template.js';
 import type { SparkJobInput } from '../domain/spark-job.js';
 import { checkImageReference } from '../domain/image-reference.js';
 import { checkUserConf } from '../domain/spark-submit.js';
+import { checkClientId } from '../domain/workflow-ids.js';
 
 const Memory = Type.String({ pattern: '^[0-9]+[kmgtKMGT]?$', maxLength: 16, description: 'JVM size, e.g. 512m or 4g' });
 const Resources = { cores: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 })), memory: Type.Optional(Memory) };
@@ -31,8 +33,9 @@ export const SparkJobRequest = Type.Object({
 }, { additionalProperties: false });
 export type SparkJobRequest = Static<typeof SparkJobRequest>;
 
-/** The workflow's input from a schema-valid request: namespace resolved, conf checked. */
-export function toSparkJobInput(request: SparkJobRequest, context: { newJobId: () => string; orchestratorNamespace: string }): SparkJobInput {
+/** The workflow's input from a schema-valid request: namespace resolved, conf checked, a new job id when the request has none. */
+export function toSparkJobInput(request: SparkJobRequest, context: { orchestratorNamespace: string }): SparkJobInput {
+  if (request.jobId !== undefined) checkClientId('jobId', request.jobId);
   const template = request.namespace?.template ?? defaultNamespaceTemplate;
   const namespace = resolveNamespace(template, {
     dssUserLogin: request.user,
@@ -42,7 +45,7 @@ export function toSparkJobInput(request: SparkJobRequest, context: { newJobId: (
   checkImageReference('app.image', request.app.image);
   checkUserConf(request.app.conf ?? {});
   return {
-    jobId: request.jobId ?? context.newJobId(),
+    jobId: request.jobId ?? randomUUID(),
     user: request.user,
     cluster: request.cluster ?? 'local',
     namespace,

@@ -2,7 +2,8 @@ import { WithStartWorkflowOperation, WorkflowUpdateFailedError, type Client } fr
 import { ApplicationFailure } from '@temporalio/common';
 import { DomainError } from '../domain/errors.js';
 import { searchAttributeKeys } from '../domain/search-attributes.js';
-import { userQuotaWorkflowId, type QuotaOwner } from '../domain/user-quota.js';
+import type { QuotaOwner } from '../domain/user-quota.js';
+import { userQuotaWorkflowId } from '../domain/workflow-ids.js';
 import { acquireSlot, releaseSlot } from '../workflows/user-quota.js';
 import { startOnce, type StartOnce } from './workflow-start.js';
 

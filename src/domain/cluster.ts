@@ -1,5 +1,4 @@
 import type { NodePoolPreset } from './cluster-presets.js';
-import { computeWorkflowId } from './labels.js';
 
 export const clusterPhases = ['PROVISIONING', 'RUNNING', 'DELETING', 'DELETED', 'FAILED'] as const;
 export type ClusterPhase = (typeof clusterPhases)[number];
@@ -9,8 +8,6 @@ export type ClusterProvider = 'gke' | 'static';
 export const builtInCluster = 'local';
 /** Where Kubernetes puts a pod's service-account token, CA certificate and namespace. */
 export const podServiceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
-export const clusterWorkflowId = (name: string): string => computeWorkflowId('cluster', name);
-export const clusterName = (workflowId: string): string => workflowId.replace(/^cluster-/, '');
 
 /** What the API hands the cluster workflow: presets resolved, no credentials. */
 export interface ClusterInput {

@@ -1,6 +1,6 @@
 import { DomainError, validationError } from './errors.js';
 import { connectsBack, type KernelSpec } from './kernel-specs.js';
-import { kernelWorkflowId } from './kernel-workflow-ids.js';
+import { kernelWorkflowId } from './workflow-ids.js';
 import type { Marks } from './labels.js';
 import { isProtectedNamespace } from './namespace-template.js';
 import { toDnsLabel } from './naming.js';

@@ -11,9 +11,6 @@ export const workflowIdAnnotation = 'compute-orchestrator/workflow-id';
 export const computeKinds = ['spark-job', 'kernel', 'cluster'] as const;
 export type ComputeKind = (typeof computeKinds)[number];
 
-/** Every job's, kernel's and cluster's workflow id: `<kind>-<id>` (log lines and the API parse it back). */
-export const computeWorkflowId = (kind: ComputeKind, id: string): string => `${kind}-${id}`;
-
 export interface Marks {
   labels: Record<string, string>;
   annotations: Record<string, string>;

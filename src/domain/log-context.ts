@@ -1,4 +1,5 @@
-import { computeKinds, type ComputeKind } from './labels.js';
+import type { ComputeKind } from './labels.js';
+import { parseWorkflowId } from './workflow-ids.js';
 
 /** The field naming a workflow's job, kernel or cluster in log lines, as clients know it. */
 const idFields: Record<ComputeKind, string> = { 'spark-job': 'jobId', kernel: 'kernelId', cluster: 'cluster' };
@@ -10,10 +11,10 @@ const idFields: Record<ComputeKind, string> = { 'spark-job': 'jobId', kernel: 'k
  */
 export function computeLogContext(workflowId: string, kind: string | undefined, user: string | undefined): Record<string, string> {
   const context: Record<string, string> = user ? { dssUser: user } : {};
-  const known = computeKinds.find((candidate) => candidate === kind);
-  if (known && workflowId.startsWith(`${known}-`)) {
-    context.computeKind = known;
-    context[idFields[known]] = workflowId.slice(known.length + 1);
+  const named = parseWorkflowId(workflowId);
+  if (named && named.kind !== 'quota' && named.kind === kind) {
+    context.computeKind = named.kind;
+    context[idFields[named.kind]] = named.id;
   }
   return context;
 }

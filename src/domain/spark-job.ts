@@ -1,4 +1,4 @@
-import { computeWorkflowId } from './labels.js';
+import { sparkJobWorkflowId } from './workflow-ids.js';
 import { toDnsLabel } from './naming.js';
 
 export const sparkJobPhases = ['PENDING', 'SUBMITTING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
@@ -59,7 +59,7 @@ export const sparkDriverClusterRole = 'compute-orchestrator-spark-driver';
 export function sparkJobNames(jobId: string): SparkJobNames {
   const slug = toDnsLabel(jobId, 63 - 'spark-'.length - '-driver'.length);
   return {
-    workflowId: computeWorkflowId('spark-job', jobId),
+    workflowId: sparkJobWorkflowId(jobId),
     serviceAccount: `spark-${slug}`,
     roleBinding: `spark-${slug}`,
     driverPod: `spark-${slug}-driver`,

@@ -1,8 +1,4 @@
-/** What a user holds a bounded number of at once. */
-export type QuotaKind = 'kernel' | 'spark-job';
-
-/** One quota workflow per user and kind: `kernel-quota-alice`, `spark-job-quota-alice`. */
-export const userQuotaWorkflowId = (kind: QuotaKind, user: string): string => `${kind}-quota-${user}`;
+import type { QuotaKind } from './workflow-ids.js';
 
 export interface QuotaOwner {
   kind: QuotaKind;

@@ -16,11 +16,12 @@ export function toolsCacheRoot(): string {
   return join(base, 'tools');
 }
 
-export type ToolName = 'temporal' | 'temporal-server' | 'kubernetes' | 'kubernetes-node' | 'etcd' | 'kwok' | 'coredns' | 'spark' | 'compose-check';
+export type ToolName = 'temporal' | 'temporal-server' | 'temporal-test-server' | 'kubernetes' | 'kubernetes-node' | 'etcd' | 'kwok' | 'coredns' | 'spark' | 'compose-check';
 
 const versionKeys: Record<ToolName, string> = {
   temporal: 'TEMPORAL_CLI_VERSION',
   'temporal-server': 'TEMPORAL_SERVER_VERSION',
+  'temporal-test-server': 'TEMPORAL_TEST_SERVER_VERSION',
   kubernetes: 'KUBERNETES_VERSION',
   'kubernetes-node': 'KUBERNETES_VERSION',
   etcd: 'ETCD_VERSION',

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkClusterRequest, toClusterInput } from '../client/cluster-request.js';
 import { loadClusterPresets } from '../client/cluster-presets-file.js';
 import { ClustersClient } from '../client/clusters.js';
+import { createCluster } from '../client/create-cluster.js';
 import { withTemporal } from './connection.js';
 import { clusterProgressLine } from './progress-bar.js';
 
@@ -29,12 +29,11 @@ export function registerClusterCommands(program: Command): void {
     .option('--idle-ttl <seconds>', 'destroy it once no job or kernel has used it for this long', Number)
     .option('--detach', 'return once the workflow has started')
     .action((name: string, options: CreateOptions) => withTemporal(async ({ client }, config) => {
-      const request = checkClusterRequest({
+      const started = await createCluster({ temporal: client, taskQueue: config.taskQueue, presets: loadClusterPresets(config.clusterPresetsFile) }, {
         name, provider: options.provider, ...(options.idleTtl !== undefined ? { idleTtlSeconds: options.idleTtl } : {}),
         ...(options.provider === 'gke' ? { gke: { connection: options.connection ?? '', nodePools: options.nodePool ?? [] } } : {}),
-      });
+      }, who());
       const clusters = new ClustersClient(client, config.taskQueue);
-      const started = await clusters.create(toClusterInput(request, loadClusterPresets(config.clusterPresetsFile)), who());
       console.log(`cluster ${name}${started.existing ? ' (already exists)' : ''}  workflow ${started.workflowId}`);
       if (options.detach) return;
       // On a terminal the line is redrawn in place; in a log, a line per change.

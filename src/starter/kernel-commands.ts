@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kernelContext } from '../client/kernel-catalog.js';
-import { checkKernelRequest, toKernelSessionInput } from '../client/kernel-request.js';
 import { KernelsClient } from '../client/kernels.js';
+import { startKernel } from '../client/start-kernel.js';
 import { withTemporal } from './connection.js';
 import { keyValue, positiveInteger } from './options.js';
 
@@ -30,7 +29,7 @@ export function registerKernelCommands(program: Command): void {
     .option('--cull-idle-timeout <seconds>', 'cull after this long without activity', positiveInteger)
     .option('--detach', 'print the kernel id and return at once')
     .action((options: StartOptions) => withTemporal(async ({ client }, config) => {
-      const request = checkKernelRequest({
+      const started = await startKernel({ temporal: client, taskQueue: config.taskQueue, kernels: kernelContext(config) }, {
         user: options.user,
         ...(options.kernel ? { kernelName: options.kernel } : {}),
         ...(options.kernelId ? { kernelId: options.kernelId } : {}),
@@ -38,11 +37,9 @@ export function registerKernelCommands(program: Command): void {
         ...(options.env ? { env: options.env } : {}),
         ...(options.cullIdleTimeout ? { cullIdleTimeoutSeconds: options.cullIdleTimeout } : {}),
       });
-      const input = toKernelSessionInput(request, { ...kernelContext(config), newKernelId: randomUUID });
-      const kernels = new KernelsClient(client, config.taskQueue, config.kernelMaxPerUser);
-      const started = await kernels.start(input);
-      console.log(`kernel ${started.kernelId}${started.existing ? ' (already started)' : ''}  workflow ${started.workflowId}  namespace ${input.plan.namespace}`);
+      console.log(`kernel ${started.kernelId}${started.existing ? ' (already started)' : ''}  workflow ${started.workflowId}  namespace ${started.plan.namespace}`);
       if (options.detach) return;
+      const kernels = new KernelsClient(client, config.taskQueue);
       for (;;) {
         const status = await kernels.status(started.kernelId);
         if (status.phase === 'RUNNING') {

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
-import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { checkSparkJobRequest, toSparkJobInput } from '../client/spark-job-request.js';
 import { SparkJobsClient } from '../client/spark-jobs.js';
+import { submitSparkJob } from '../client/submit-spark-job.js';
 import type { SparkJobStatus } from '../domain/spark-job.js';
 import { withTemporal } from './connection.js';
 import { keyValue, positiveInteger } from './options.js';
@@ -73,7 +72,9 @@ export function registerSparkJobCommands(program: Command): void {
     .option('--timeout <seconds>', 'kill the job after this long', positiveInteger)
     .option('--detach', 'print the job id and return at once')
     .action((mainApplicationFile: string, args: string[], options: SubmitOptions) => withTemporal(async ({ client }, config) => {
-      const request = checkSparkJobRequest({
+      const submitted = await submitSparkJob({
+        temporal: client, taskQueue: config.taskQueue, orchestratorNamespace: config.orchestratorNamespace, maxInFlightPerUser: config.sparkMaxInFlightPerUser,
+      }, {
         ...(options.jobId ? { jobId: options.jobId } : {}),
         user: options.user,
         cluster: options.cluster,
@@ -93,12 +94,9 @@ export function registerSparkJobCommands(program: Command): void {
         },
         ...(options.timeout ? { timeoutSeconds: options.timeout } : {}),
       });
-      const input = toSparkJobInput(request, { newJobId: randomUUID, orchestratorNamespace: config.orchestratorNamespace });
-      const jobs = new SparkJobsClient(client, config.taskQueue, config.sparkMaxInFlightPerUser);
-      const started = await jobs.start(input);
-      console.log(`job ${started.jobId}${started.existing ? ' (already submitted: following it)' : ''}  workflow ${started.workflowId}  namespace ${input.namespace}`);
+      console.log(`job ${submitted.jobId}${submitted.existing ? ' (already submitted: following it)' : ''}  workflow ${submitted.workflowId}  namespace ${submitted.namespace}`);
       if (options.detach) return;
-      conclude(await follow(jobs, started.jobId));
+      conclude(await follow(new SparkJobsClient(client, config.taskQueue), submitted.jobId));
     }));
 
   program.command('status')

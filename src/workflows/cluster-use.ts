@@ -1,5 +1,6 @@
 import { defineSignal } from '@temporalio/workflow';
-import { builtInCluster, clusterWorkflowId, type ClusterUse } from '../domain/cluster.js';
+import { builtInCluster, type ClusterUse } from '../domain/cluster.js';
+import { clusterWorkflowId } from '../domain/workflow-ids.js';
 import { signalIfRunning } from './external-signal.js';
 
 /** Jobs and kernels tell their cluster's workflow when they start and stop using it (idle TTL). */

@@ -1,22 +1,17 @@
 import {
-  ApplicationFailure, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, isCancellation,
-  proxyActivities, setHandler, workflowInfo,
+  ApplicationFailure, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import {
   gkeProgressSignalName, type ClusterInput, type ClusterOperationProgress, type ClusterResume, type ClusterStatus,
 } from '../domain/cluster.js';
 import { clusterUseSignal } from './cluster-use.js';
-import { failureMessage, failureType } from './failure-message.js';
+import { handleStopSignal, settle, type StopRequest } from './ending.js';
+import { failureType } from './failure-message.js';
 import { historyIsLong } from './history-length.js';
 import { enterPhase } from './phase.js';
 
-export interface DestroyRequest {
-  reason?: string;
-  by?: string;
-}
-
-export const destroyClusterSignal = defineSignal<[DestroyRequest]>('destroy');
+export const destroyClusterSignal = defineSignal<[StopRequest]>('destroy');
 /** Sent by the operation poller each time the operation's status or percentage moves. */
 export const gkeProgressSignal = defineSignal<[ClusterOperationProgress]>(gkeProgressSignalName);
 export const clusterStatusQuery = defineQuery<ClusterStatus>('status');
@@ -86,12 +81,7 @@ export async function cluster(input: ClusterInput): Promise<ClusterStatus> {
     ...(status.phase === 'RUNNING' ? { inUseBy: users.size, lastUsedAt: new Date(lastUsedAt).toISOString() } : {}),
   }));
   const life = new CancellationScope();
-  let destroyedBy: string | undefined;
-  setHandler(destroyClusterSignal, ({ reason, by }) => {
-    if (destroyedBy !== undefined) return;
-    destroyedBy = `destroyed by ${by ?? 'a client'}${reason ? `: ${reason}` : ''}`;
-    life.cancel();
-  });
+  const destroy = handleStopSignal(destroyClusterSignal, life, { bySignal: 'destroyed', byTemporal: 'destroyed' });
 
   const historyEventLimit = input.historyEventLimit ?? defaultHistoryEventLimit;
   /** RUNNING until destroyed, idle for the TTL (→ 'idle'), or the history is long (→ 'continue'). */
@@ -152,23 +142,23 @@ export async function cluster(input: ClusterInput): Promise<ClusterStatus> {
       status.error = `destroyed after ${idleTtlSeconds}s without a job or kernel using it`;
     });
   } catch (error) {
-    if (isCancellation(error)) {
-      status.error = destroyedBy ?? 'destroyed through Temporal';
-      cancellation = destroyedBy === undefined ? (error as Error) : undefined;
-    } else {
+    const interruption = destroy.interruption(error);
+    status.error = interruption.error;
+    cancellation = interruption.cancellation;
+    // A destroyed cluster keeps its phase until it is deleted.
+    if (!interruption.stopped) {
       enterPhase(status, 'FAILED');
-      status.error = failureMessage(error);
       // Someone else's cluster of that name is never ours to delete.
       if (failureType(error) === 'GkeClusterNotOurs') mayExist = false;
     }
   }
 
   // Built last, so a use reported in the same workflow task is carried over; a destroy is not lost.
-  if (continuing && destroyedBy === undefined) {
+  if (continuing && destroy.requestedBy() === undefined) {
     const next: ClusterResume = { createdAt: status.createdAt, endpoint: status.endpoint, caCertificatePem: status.caCertificatePem, users: Object.fromEntries(users), lastUsedAt };
     return await continueAsNew<typeof cluster>({ ...input, resume: next });
   }
-  if (continuing) status.error = destroyedBy;
+  if (continuing) status.error = destroy.requestedBy();
 
   const failed = status.phase === 'FAILED';
   enterPhase(status, 'DELETING');
@@ -185,7 +175,5 @@ export async function cluster(input: ClusterInput): Promise<ClusterStatus> {
   enterPhase(status, failed ? 'FAILED' : 'DELETED');
   delete status.endpoint;
   progress = undefined;
-  if (cancellation) throw cancellation;
-  if (failed) throw ApplicationFailure.nonRetryable(status.error ?? 'the cluster failed', 'ClusterFailed', status);
-  return status;
+  return settle(status, cancellation, { type: 'ClusterFailed', otherwise: 'the cluster failed' });
 }

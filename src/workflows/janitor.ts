@@ -1,9 +1,7 @@
-import { defineQuery, proxyActivities, setHandler } from '@temporalio/workflow';
+import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { JanitorInput, JanitorReport } from '../domain/janitor.js';
 import { failureMessage } from './failure-message.js';
-
-export const janitorReportQuery = defineQuery<JanitorReport>('report');
 
 const calls = proxyActivities<Activities>({
   startToCloseTimeout: '1 minute',
@@ -27,7 +25,6 @@ const sweeps = proxyActivities<Activities>({
  */
 export async function janitor(input: JanitorInput): Promise<JanitorReport> {
   const report: JanitorReport = { startedAt: new Date(Date.now()).toISOString(), clusters: [], checked: 0, removed: [], failures: [] };
-  setHandler(janitorReportQuery, () => report);
   report.clusters = await calls.janitorClusters();
   for (const cluster of report.clusters) {
     try {

@@ -14,24 +14,20 @@ import {
   kubernetesCalls as quick, kubernetesCleanupCalls as quickCleanup, launchActivities as launching, podCleanup, podWatches,
 } from './activity-proxies.js';
 import { reportClusterUse } from './cluster-use.js';
+import { handleStopSignal, settle, type StopRequest } from './ending.js';
 import { failureMessage } from './failure-message.js';
 import { historyIsLong } from './history-length.js';
 import { recordEnding } from './outcome-metrics.js';
 import { enterPhase } from './phase.js';
 import { releaseUserSlot } from './user-quota.js';
 
-export interface ShutdownRequest {
-  reason?: string;
-  by?: string;
-}
-
 export const kernelActivitySignal = defineSignal('activity');
-export const shutdownKernelSignal = defineSignal<[ShutdownRequest]>('shutdown');
+export const shutdownKernelSignal = defineSignal<[StopRequest]>('shutdown');
 export const kernelPodEventsSignal = defineSignal<[KernelPodEvent[]]>(kernelPodEventsSignalName);
 export const kernelWireSignal = defineSignal<[KernelWireReport]>(kernelWireSignalName);
 export const kernelClientSignal = defineSignal<[KernelClientLease]>('client');
 /** A client's restart: a new kernel in the same session (namespace, idle deadline); answers once it runs. */
-export const restartKernelUpdate = defineUpdate<KernelStatus, [ShutdownRequest]>('restart');
+export const restartKernelUpdate = defineUpdate<KernelStatus, [StopRequest]>('restart');
 export const kernelStatusQuery = defineQuery<KernelStatus>('status');
 export const kernelProgressQuery = defineQuery<KernelProgressStep[]>('progress');
 
@@ -45,6 +41,7 @@ type Wake = 'idle' | 'pod-ended' | 'continue' | 'restart';
 
 /** Kernels launched by the protocol (connect-back, answer, watched on the wire); earlier runs keep the pod-only launch. */
 const launchProtocolPatch = 'kernel-launch-protocol';
+const idleFromLaunchPatch = 'kernel-idle-from-launch';
 /** Bounds the clients a session tracks, for its history and queries. */
 const maxClientLeases = 1_000;
 
@@ -131,12 +128,7 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
     },
   });
   const session = new CancellationScope();
-  let shutdownBy: string | undefined;
-  setHandler(shutdownKernelSignal, ({ reason, by }) => {
-    if (shutdownBy !== undefined) return;
-    shutdownBy = `shut down by ${by ?? 'a client'}${reason ? `: ${reason}` : ''}`;
-    session.cancel();
-  });
+  const shutdown = handleStopSignal(shutdownKernelSignal, session, { bySignal: 'shut down', byTemporal: 'stopped' });
 
   // A resumed run inherits what the first run created.
   const created = new Set<Created>(resume
@@ -235,6 +227,9 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
         await reportClusterUse(cluster, { workflowId: workflowInfo().workflowId, kind: 'kernel', inUse: true });
         await prepareNamespace();
         await launch();
+        // As Jupyter's: the idle timer counts from when the kernel runs, not from the request (a
+        // slow image pull must not use up the idle timeout). Earlier runs counted from the request.
+        if (patched(idleFromLaunchPatch)) lastActivity = Date.now();
       }
       for (;;) {
         const { wake, podEnd } = await stayAlive();
@@ -271,14 +266,10 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
       }
     });
   } catch (error) {
-    if (isCancellation(error)) {
-      enterPhase(status, 'STOPPED');
-      status.error = shutdownBy ?? 'stopped through Temporal';
-      cancellation = shutdownBy === undefined ? (error as Error) : undefined;
-    } else {
-      enterPhase(status, 'FAILED');
-      status.error = failureMessage(error);
-    }
+    const interruption = shutdown.interruption(error);
+    enterPhase(status, interruption.stopped ? 'STOPPED' : 'FAILED');
+    status.error = interruption.error;
+    cancellation = interruption.cancellation;
   }
   if (next && status.phase === 'RUNNING') {
     await condition(allHandlersFinished);
@@ -298,8 +289,6 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
   // and the slot signal is delivered before its request reaches the user's quota.
   status.cleanedUp = true;
   recordEnding('kernel', status.phase, Date.now() - cleanupStartedAt);
-  if (cancellation) throw cancellation;
-  if (status.phase === 'FAILED') throw ApplicationFailure.nonRetryable(status.error ?? 'the kernel failed', 'KernelFailed', snapshot());
-  return snapshot();
+  return settle(snapshot(), cancellation, { type: 'KernelFailed', otherwise: 'the kernel failed' });
 
 }

@@ -1,5 +1,5 @@
 import {
-  ApplicationFailure, CancellationScope, defineQuery, defineSignal, isCancellation, log, patched, proxyActivities, setHandler, sleep, workflowInfo,
+  ApplicationFailure, CancellationScope, defineQuery, defineSignal, log, patched, proxyActivities, setHandler, sleep, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { PodRef } from '../activities/pods.js';
@@ -7,17 +7,13 @@ import type { DriverLog } from '../domain/driver-log.js';
 import { sparkDriverClusterRole, sparkJobNames, type SparkJobInput, type SparkJobStatus } from '../domain/spark-job.js';
 import { kubernetesCalls as setup, kubernetesCleanupCalls as quickCleanup, logReads, podCleanup, podWatches } from './activity-proxies.js';
 import { reportClusterUse } from './cluster-use.js';
-import { failureMessage, shortFailureMessage, timedOut } from './failure-message.js';
+import { handleStopSignal, settle, type StopRequest } from './ending.js';
+import { shortFailureMessage, timedOut } from './failure-message.js';
 import { recordEnding } from './outcome-metrics.js';
 import { enterPhase } from './phase.js';
 import { releaseUserSlot } from './user-quota.js';
 
-export interface CancelRequest {
-  reason?: string;
-  by?: string;
-}
-
-export const cancelSparkJobSignal = defineSignal<[CancelRequest]>('cancel');
+export const cancelSparkJobSignal = defineSignal<[StopRequest]>('cancel');
 export const sparkJobStatusQuery = defineQuery<SparkJobStatus>('status');
 /** The end of the driver's log once the job has ended: user data, answered only as a (codec-encrypted) payload. */
 export const sparkJobDriverLogQuery = defineQuery<DriverLog>('driverLog');
@@ -92,12 +88,7 @@ export async function sparkJob(input: SparkJobInput): Promise<SparkJobStatus> {
   setHandler(sparkJobDriverLogQuery, () => driverLog);
 
   const job = new CancellationScope();
-  let cancelledBySignal: string | undefined;
-  setHandler(cancelSparkJobSignal, ({ reason, by }) => {
-    if (cancelledBySignal !== undefined || status.phase === 'SUCCEEDED' || status.phase === 'FAILED') return;
-    cancelledBySignal = `cancelled by ${by ?? 'a client'}${reason ? `: ${reason}` : ''}`;
-    job.cancel();
-  });
+  const cancel = handleStopSignal(cancelSparkJobSignal, job, { bySignal: 'cancelled', byTemporal: 'cancelled' }, () => status.phase === 'SUCCEEDED' || status.phase === 'FAILED');
 
   const created = new Set<Created>();
   const target = { cluster: input.cluster, namespace: input.namespace };
@@ -125,14 +116,10 @@ export async function sparkJob(input: SparkJobInput): Promise<SparkJobStatus> {
       }
     });
   } catch (error) {
-    if (isCancellation(error)) {
-      enterPhase(status, 'CANCELLED');
-      status.error = cancelledBySignal ?? 'cancelled through Temporal';
-      cancellation = cancelledBySignal === undefined ? (error as Error) : undefined;
-    } else {
-      enterPhase(status, 'FAILED');
-      status.error = failureMessage(error);
-    }
+    const interruption = cancel.interruption(error);
+    enterPhase(status, interruption.stopped ? 'CANCELLED' : 'FAILED');
+    status.error = interruption.error;
+    cancellation = interruption.cancellation;
   }
 
   const cleanupStartedAt = Date.now();
@@ -152,10 +139,5 @@ export async function sparkJob(input: SparkJobInput): Promise<SparkJobStatus> {
   });
   status.cleanedUp = true;
   recordEnding('spark-job', status.phase, Date.now() - cleanupStartedAt);
-
-  // A Temporal cancel ends the execution as Canceled and a failed job as Failed, so operators can
-  // filter on ExecutionStatus; the status query answers in every case.
-  if (cancellation) throw cancellation;
-  if (status.phase === 'FAILED') throw ApplicationFailure.nonRetryable(status.error ?? 'the job failed', 'SparkJobFailed', status);
-  return status;
+  return settle(status, cancellation, { type: 'SparkJobFailed', otherwise: 'the job failed' });
 }

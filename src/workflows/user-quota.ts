@@ -2,7 +2,8 @@ import {
   ApplicationFailure, allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import { limitMessage, userQuotaWorkflowId, type QuotaOwner } from '../domain/user-quota.js';
+import { limitMessage, type QuotaOwner } from '../domain/user-quota.js';
+import { userQuotaWorkflowId } from '../domain/workflow-ids.js';
 import { signalIfRunning } from './external-signal.js';
 import { historyIsLong } from './history-length.js';
 

@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Type } from '@sinclair/typebox';
 import { pino } from 'pino';
-import { buildApi, type Api } from '../../src/api/app.js';
+import type { Api } from '../../src/api/api-types.js';
+import { buildApi } from '../../src/api/app.js';
 import { hashToken, TokenRegistry } from '../../src/api/auth.js';
 import { apiDeps } from '../../src/api/deps.js';
 import { loadRuntimeConfig } from '../../src/config.js';

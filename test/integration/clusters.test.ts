@@ -3,7 +3,7 @@ import { status } from '@grpc/grpc-js';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { clusterWorkflowId } from '../../src/domain/cluster.js';
+import { clusterWorkflowId } from '../../src/domain/workflow-ids.js';
 import { ownerResourceLabels } from '../../src/domain/cluster-presets.js';
 import type { GkeSimulator } from '../../src/local/gke-simulator/index.js';
 import { clusterUseSignal } from '../../src/workflows/cluster-use.js';

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { janitorScheduleId, type JanitorReport } from '../../src/domain/janitor.js';
-import { kernelWorkflowId } from '../../src/domain/kernel-workflow-ids.js';
+import { kernelWorkflowId } from '../../src/domain/workflow-ids.js';
 import { sparkJobNames } from '../../src/domain/spark-job.js';
 import { repoRoot } from '../../src/local/paths.js';
 import { adminKubeConfig, eventually, statusOf, uniqueName } from './stack/kube.js';

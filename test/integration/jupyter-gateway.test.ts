@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { hashToken } from '../../src/api/auth.js';
 import { buildListQuery } from '../../src/client/visibility-query.js';
 import { kernelConnectionSecretName } from '../../src/domain/kernel-pod.js';
-import { kernelWorkflowId } from '../../src/domain/kernel-workflow-ids.js';
+import { kernelWorkflowId } from '../../src/domain/workflow-ids.js';
 import { localKernelSpecs } from '../../src/local/kernel-specs.js';
 import { freePort } from '../../src/local/ports.js';
 import { callApi } from './stack/http.js';

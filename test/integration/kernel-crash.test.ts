@@ -20,7 +20,6 @@ describe('a kernel session whose worker is killed during launch and while runnin
       maxPerUser: 0,
       cullConnected: false,
       historyEventLimit: 2_000,
-      newKernelId: () => 'unused',
     });
     const { plan } = input;
     const start = (name: string) => suite.workers.start(taskQueue, name);

@@ -75,6 +75,13 @@ describe('the starter CLI (compiled, as a person runs it)', () => {
     expect(system.stderr).toContain("resolves to the protected namespace 'kube-system'");
     const reserved = await starter('submit', '--user', 'u', '--image', 'x', '--conf', 'spark.master=local', 'local:///a.jar');
     expect(reserved.stderr).toContain('app.conf.spark.master is set by the orchestrator');
+    // The CLI starts a job as the API does: the same checks, the same words.
+    const noCluster = await starter('submit', '--user', 'u', '--image', 'x', '--cluster', 'no-such', 'local:///a.jar');
+    expect(noCluster.code).toBe(2);
+    expect(noCluster.stderr.trim()).toBe("starter: no cluster 'no-such'");
+    const reservedId = await starter('submit', '--user', 'u', '--image', 'x', '--job-id', 'quota-u', 'local:///a.jar');
+    expect(reservedId.code).toBe(2);
+    expect(reservedId.stderr.trim()).toBe("starter: jobId must not start with 'quota-': such ids are the user quotas' own");
     const unknown = await starter('status', 'no-such-job');
     expect(unknown.code).toBe(1);
     expect(unknown.stderr.trim()).toBe("starter: no spark job 'no-such-job'");
@@ -115,6 +122,9 @@ describe('the starter CLI (compiled, as a person runs it)', () => {
     const root = await starter('kernel', 'start', '--user', 'u', '--env', 'KERNEL_UID=0');
     expect(root.code).toBe(1);
     expect(root.stderr.trim()).toBe('starter: env.KERNEL_UID 0 is prohibited');
+    const noCluster = await starter('kernel', 'start', '--user', 'u', '--cluster', 'no-such');
+    expect(noCluster.code).toBe(2);
+    expect(noCluster.stderr.trim()).toBe("starter: no cluster 'no-such'");
     const unknown = await starter('kernel', 'start', '--user', 'u', '--kernel', 'cobol');
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain("unknown kernel 'cobol'");

@@ -19,8 +19,7 @@ import { toSparkJobInput } from '../../src/client/spark-job-request.js';
 import { SparkJobsClient } from '../../src/client/spark-jobs.js';
 import { connectTemporal } from '../../src/client/temporal.js';
 import { loadRuntimeConfig } from '../../src/config.js';
-import { clusterWorkflowId } from '../../src/domain/cluster.js';
-import { userQuotaWorkflowId } from '../../src/domain/user-quota.js';
+import { clusterWorkflowId, userQuotaWorkflowId } from '../../src/domain/workflow-ids.js';
 import { startLocalGkeApi } from '../../src/local/gke-simulator-setup.js';
 import { repoRoot, toolBinary } from '../../src/local/paths.js';
 import { freePorts, startLocalStack } from '../../src/local/stack.js';
@@ -65,7 +64,7 @@ try {
   const job = (jobId: string, runSeconds: number) => toSparkJobInput({
     jobId, user: 'replay',
     app: sparkPiApp(runSeconds),
-  }, { newJobId: () => jobId, orchestratorNamespace: config.orchestratorNamespace });
+  }, { orchestratorNamespace: config.orchestratorNamespace });
   const succeeded = await jobs.start(job('succeeds', 1));
   await client.workflow.getHandle(succeeded.workflowId).result();
   record('spark-job-succeeded', succeeded.workflowId);
@@ -77,7 +76,7 @@ try {
   record('user-quota-spark-job', userQuotaWorkflowId('spark-job', 'replay'));
 
   const kernels = new KernelsClient(client, config.taskQueue, config.kernelMaxPerUser);
-  const kernel = toKernelSessionInput({ kernelId: 'shut-down', user: 'replay' }, { ...kernelContext(config), newKernelId: () => 'unused' });
+  const kernel = toKernelSessionInput({ kernelId: 'shut-down', user: 'replay' }, kernelContext(config));
   await kernels.start(kernel);
   await until(() => kernels.status('shut-down'), (status) => status.phase === 'RUNNING');
   await kernels.touch('shut-down');
@@ -87,9 +86,8 @@ try {
   record('user-quota-kernel', userQuotaWorkflowId('kernel', 'replay'));
 
   // A kernel clients reach: launched by the protocol, used on the wire, leased, restarted, shut down.
-  const reachable = toKernelSessionInput({ kernelId: 'gateway', user: 'replay-gateway' }, {
-    ...kernelContext({ ...config, kernelSpecsFile: writeLocalKernelSpecs(join(stateDir, 'kernel-specs-real.json'), true) }), newKernelId: () => 'unused',
-  });
+  const reachable = toKernelSessionInput({ kernelId: 'gateway', user: 'replay-gateway' },
+    kernelContext({ ...config, kernelSpecsFile: writeLocalKernelSpecs(join(stateDir, 'kernel-specs-real.json'), true) }));
   await kernels.start(reachable);
   await until(() => kernels.status('gateway'), (status) => status.phase === 'RUNNING');
   await kernels.holdLease('gateway', { connection: 'recorder', until: Date.now() + 60_000 });

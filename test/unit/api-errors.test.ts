@@ -38,3 +38,32 @@ describe('toHttpError maps each error once', () => {
     expect(toHttpError(Object.assign(new Error('Request body is too large'), { statusCode: 413 }))).toMatchObject({ status: 413, code: 'PAYLOAD_TOO_LARGE' });
   });
 });
+
+describe('validation errors name the values a field allows', () => {
+  const validation = (...errors: object[]) => Object.assign(new Error('validation'), { statusCode: 400, validation: errors, validationContext: 'body' });
+  const union = { anyOf: [{ const: 'gke', type: 'string' }, { const: 'static', type: 'string' }] };
+
+  test("a union of literals, whose branches fail first ('must be equal to constant')", () => {
+    const error = validation(
+      { instancePath: '/provider', keyword: 'const', message: 'must be equal to constant', params: { allowedValue: 'gke' }, parentSchema: union.anyOf[0] },
+      { instancePath: '/provider', keyword: 'const', message: 'must be equal to constant', params: { allowedValue: 'static' }, parentSchema: union.anyOf[1] },
+      { instancePath: '/provider', keyword: 'anyOf', message: 'must match a schema in anyOf', params: {}, parentSchema: union },
+    );
+    expect(toHttpError(error)).toMatchObject({ status: 400, message: 'provider must be one of: gke, static', field: 'provider' });
+  });
+
+  test('an enum', () => {
+    const error = validation({ instancePath: '/kind', keyword: 'enum', message: 'must be equal to one of the allowed values', params: { allowedValues: ['pod', 'namespace'] }, parentSchema: { type: 'string', enum: ['pod', 'namespace'] } });
+    expect(toHttpError(error).message).toBe('kind must be one of: pod, namespace');
+  });
+
+  test('a union of other types keeps the first message', () => {
+    const sizes = { anyOf: [{ type: 'string', pattern: '^[0-9]+$' }, { type: 'integer' }] };
+    const error = validation(
+      { instancePath: '/size', keyword: 'type', message: 'must be string', params: { type: 'string' }, parentSchema: sizes.anyOf[0] },
+      { instancePath: '/size', keyword: 'type', message: 'must be integer', params: { type: 'integer' }, parentSchema: sizes.anyOf[1] },
+      { instancePath: '/size', keyword: 'anyOf', message: 'must match a schema in anyOf', params: {}, parentSchema: sizes },
+    );
+    expect(toHttpError(error).message).toBe('size must be string');
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import { KernelGateway } from '../../src/client/kernel-gateway.js';
-import type { KernelsClient } from '../../src/client/kernels.js';
+import type { Client } from '@temporalio/client';
 import { defaultKernelSpecs, KernelCatalog } from '../../src/domain/kernel-specs.js';
 import { domainFailure } from '../support/domain-errors.js';
 
@@ -16,8 +16,8 @@ const context = {
   policy: { prohibitedUids: [0], prohibitedGids: [0], orchestratorNamespace: 'compute-orchestrator' },
 };
 /** Whatever reaches Temporal fails the test: these requests must be refused before. */
-const untouchable = new Proxy({}, { get: (_target, name) => () => { throw new Error(`${String(name)} was called`); } }) as KernelsClient;
-const gateway = new KernelGateway(untouchable, context, () => Promise.reject(new Error('no endpoint read expected')));
+const untouchable = new Proxy({}, { get: (_target, name) => { throw new Error(`Temporal's ${String(name)} was used`); } }) as Client;
+const gateway = new KernelGateway({ temporal: untouchable, taskQueue: 'unused', kernels: context }, () => Promise.reject(new Error('no endpoint read expected')));
 const start = (actor: { name: string; user?: string }, body: { name?: string; env?: Record<string, string> }) =>
   gateway.start(actor, body).then(() => undefined, (error: unknown) => error);
 

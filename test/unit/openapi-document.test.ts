@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Api } from '../../src/api/app.js';
+import type { Api } from '../../src/api/api-types.js';
 import { hashToken, TokenRegistry } from '../../src/api/auth.js';
 import { apiErrorCodes } from '../../src/api/errors.js';
 import { apiWithoutTemporal, openapiDocumentFile, openapiDocumentText } from '../../src/api/openapi-document.js';

@@ -1,9 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import { ClusterRequest, clusterNamePattern, toClusterInput } from '../../client/cluster-request.js';
+import { ClusterRequest, clusterNamePattern } from '../../client/cluster-request.js';
 import { ClustersClient } from '../../client/clusters.js';
+import { createCluster } from '../../client/create-cluster.js';
 import { clusterPhases, type ClusterPhase } from '../../domain/cluster.js';
 import type { ClusterPresets } from '../../domain/cluster-presets.js';
-import type { Api, ApiDeps } from '../app.js';
+import type { Api, ApiDeps } from '../api-types.js';
 import { errorResponse } from '../errors.js';
 import { logWorkflow } from '../request-log.js';
 
@@ -34,7 +35,7 @@ export function clusterRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue'> & { 
         response: { 202: Type.Object({ name: Type.String(), workflowId: Type.String() }, { description: 'The cluster is being created or attached, or already exists under this name' }) },
       },
     }, async (request, reply) => {
-      const started = await clusters.create(toClusterInput(request.body, deps.clusterPresets), request.principal?.name ?? 'unknown');
+      const started = await createCluster({ temporal: deps.temporal.client, taskQueue: deps.taskQueue, presets: deps.clusterPresets }, request.body, request.principal?.name ?? 'unknown');
       logWorkflow(request, reply, 'cluster', started.workflowId);
       return reply.status(202).send({ name: started.name, workflowId: started.workflowId });
     });

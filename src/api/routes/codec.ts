@@ -3,7 +3,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { PayloadDecryptionError } from '../../codec/errors.js';
 import { validationError } from '../../domain/errors.js';
-import type { Api, ApiDeps } from '../app.js';
+import type { Api, ApiDeps } from '../api-types.js';
 import { codecCors } from '../codec-cors.js';
 
 const Base64 = Type.String({ pattern: '^[A-Za-z0-9+/_-]*={0,2}$' });

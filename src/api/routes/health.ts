@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { checkHealth } from '../../client/health.js';
-import type { Api, ApiDeps } from '../app.js';
+import type { Api, ApiDeps } from '../api-types.js';
 
 const Component = Type.Object({ ok: Type.Boolean(), error: Type.Optional(Type.String()) });
 const Health = Type.Object({

@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox';
 import { JanitorClient } from '../../client/janitor.js';
 import { notFoundError } from '../../domain/errors.js';
 import { sweepOrder } from '../../domain/janitor.js';
-import type { Api, ApiDeps } from '../app.js';
+import type { Api, ApiDeps } from '../api-types.js';
 import { errorResponse } from '../errors.js';
 
 const Report = Type.Object({

@@ -1,12 +1,12 @@
 import { Type } from '@sinclair/typebox';
 import type {} from '@fastify/websocket';
 import type { FastifyRequest } from 'fastify';
+import { KernelsClient } from '../../client/kernels.js';
 import { KernelGateway, type GatewayActor, type KernelEndpoint, type KernelEndpoints } from '../../client/kernel-gateway.js';
 import type { KernelRequestContext } from '../../client/kernel-request.js';
-import { KernelsClient } from '../../client/kernels.js';
 import type { KernelStatus } from '../../domain/kernel-session.js';
 import { kernelWebSocketV1 } from '../../jupyter/websocket-protocol.js';
-import type { Api, ApiDeps } from '../app.js';
+import type { Api, ApiDeps } from '../api-types.js';
 import { HttpError } from '../errors.js';
 import { bridgeChannels } from '../jupyter-channels.js';
 import { KernelParams } from './kernels.js';
@@ -40,9 +40,9 @@ const actorOf = (request: FastifyRequest): GatewayActor => ({ name: request.prin
  * the same kernel sessions as /v1/kernels: kernel specs, kernels, interrupt, restart and the
  * channels WebSocket. Tokens are the API's, presented as `Authorization: token …`.
  */
-export function jupyterGatewayRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue'> & { kernels: Omit<KernelRequestContext, 'newKernelId'>; kernelEndpoints: KernelEndpoints }) {
-  const kernels = new KernelsClient(deps.temporal.client, deps.taskQueue, deps.kernels.maxPerUser);
-  const gateway = new KernelGateway(kernels, deps.kernels, deps.kernelEndpoints);
+export function jupyterGatewayRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue'> & { kernels: KernelRequestContext; kernelEndpoints: KernelEndpoints }) {
+  const gateway = new KernelGateway({ temporal: deps.temporal.client, taskQueue: deps.taskQueue, kernels: deps.kernels }, deps.kernelEndpoints);
+  const kernels = new KernelsClient(deps.temporal.client, deps.taskQueue);
   return async function register(app: Api): Promise<void> {
     const config = { scope: 'kernels' as const, computeKind: 'kernel' as const };
     // Routes that name no kernel in their path: nothing to add to their log lines.

@@ -1,10 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import { randomUUID } from 'node:crypto';
-import { KernelRequest, kernelIdPattern, toKernelSessionInput, type KernelRequestContext } from '../../client/kernel-request.js';
-import { ClustersClient } from '../../client/clusters.js';
+import { KernelRequest, kernelIdPattern, type KernelRequestContext } from '../../client/kernel-request.js';
 import { KernelsClient } from '../../client/kernels.js';
+import { startKernel } from '../../client/start-kernel.js';
 import { kernelPhases, type KernelPhase } from '../../domain/kernel-session.js';
-import type { Api, ApiDeps } from '../app.js';
+import type { Api, ApiDeps } from '../api-types.js';
 import { errorResponse } from '../errors.js';
 import { logWorkflow } from '../request-log.js';
 
@@ -24,9 +23,8 @@ const Status = Type.Object({
 const UserFilter = Type.Object({ user: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Only the kernels of this DSS login' })) }, { additionalProperties: false });
 const ended = errorResponse('The kernel has already ended (CONFLICT)');
 
-export function kernelRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue'> & { kernels: Omit<KernelRequestContext, 'newKernelId'> }) {
-  const kernels = new KernelsClient(deps.temporal.client, deps.taskQueue, deps.kernels.maxPerUser);
-  const clusters = new ClustersClient(deps.temporal.client, deps.taskQueue);
+export function kernelRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue'> & { kernels: KernelRequestContext }) {
+  const kernels = new KernelsClient(deps.temporal.client, deps.taskQueue);
   return async function register(app: Api): Promise<void> {
     const config = { scope: 'kernels' as const, computeKind: 'kernel' as const };
     const tags = ['kernels'];
@@ -44,9 +42,7 @@ export function kernelRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue'> & { k
         },
       },
     }, async (request, reply) => {
-      const input = toKernelSessionInput(request.body, { ...deps.kernels, newKernelId: randomUUID });
-      await clusters.requireRunning(input.cluster, 'cluster');
-      const started = await kernels.start(input);
+      const started = await startKernel({ temporal: deps.temporal.client, taskQueue: deps.taskQueue, kernels: deps.kernels }, request.body);
       logWorkflow(request, reply, 'kernel', started.workflowId);
       return reply.status(202).send({ kernelId: started.kernelId, workflowId: started.workflowId });
     });

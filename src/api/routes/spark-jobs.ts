@@ -1,13 +1,12 @@
 import { Type } from '@sinclair/typebox';
-import { randomUUID } from 'node:crypto';
-import { ClustersClient } from '../../client/clusters.js';
 import { SparkJobsClient } from '../../client/spark-jobs.js';
 import { driverLogKeptBytes } from '../../domain/driver-log.js';
 import { sparkJobPhases, type SparkJobPhase } from '../../domain/spark-job.js';
-import type { Api, ApiDeps } from '../app.js';
+import type { Api, ApiDeps } from '../api-types.js';
 import { errorResponse } from '../errors.js';
 import { logWorkflow } from '../request-log.js';
-import { SparkJobRequest, toSparkJobInput } from '../../client/spark-job-request.js';
+import { SparkJobRequest } from '../../client/spark-job-request.js';
+import { submitSparkJob } from '../../client/submit-spark-job.js';
 
 const JobParams = Type.Object({ jobId: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$' }) });
 const Accepted = Type.Object({ jobId: Type.String(), workflowId: Type.String() }, { description: 'The job is starting, or already exists under this jobId' });
@@ -26,8 +25,7 @@ const Summary = Type.Object({
 });
 
 export function sparkJobRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue' | 'orchestratorNamespace' | 'sparkMaxInFlightPerUser'>) {
-  const jobs = new SparkJobsClient(deps.temporal.client, deps.taskQueue, deps.sparkMaxInFlightPerUser);
-  const clusters = new ClustersClient(deps.temporal.client, deps.taskQueue);
+  const jobs = new SparkJobsClient(deps.temporal.client, deps.taskQueue);
   return async function register(app: Api): Promise<void> {
     const config = { scope: 'spark-jobs' as const, computeKind: 'spark-job' as const };
     const tags = ['spark-jobs'];
@@ -42,9 +40,9 @@ export function sparkJobRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue' | 'o
         response: { 202: Accepted, 409: errorResponse('The user has the maximum of Spark jobs in flight (LIMIT_EXCEEDED)') },
       },
     }, async (request, reply) => {
-      const input = toSparkJobInput(request.body, { newJobId: randomUUID, orchestratorNamespace: deps.orchestratorNamespace });
-      await clusters.requireRunning(input.cluster, 'cluster');
-      const started = await jobs.start(input);
+      const started = await submitSparkJob({
+        temporal: deps.temporal.client, taskQueue: deps.taskQueue, orchestratorNamespace: deps.orchestratorNamespace, maxInFlightPerUser: deps.sparkMaxInFlightPerUser,
+      }, request.body);
       logWorkflow(request, reply, 'spark-job', started.workflowId);
       return reply.status(202).send({ jobId: started.jobId, workflowId: started.workflowId });
     });

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
-import { buildApi, type Api } from '../../../src/api/app.js';
+import type { Api } from '../../../src/api/api-types.js';
+import { buildApi } from '../../../src/api/app.js';
 import { hashToken, TokenRegistry } from '../../../src/api/auth.js';
 import { apiDeps } from '../../../src/api/deps.js';
 import { loadRuntimeConfig } from '../../../src/config.js';

@@ -1,8 +1,12 @@
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { builtInCluster, clusterWorkflowId, type ClusterStatus } from '../../domain/cluster.js';
-import type { ClusterPresets } from '../../domain/cluster-presets.js';
-import { accessFromPresets } from '../cluster-setup.js';
-import { ClusterConnector, type BuiltInClusterSource, type ClusterResolver } from './cluster-connector.js';
+import { ClusterConnector, type BuiltInClusterSource, type ClusterResolver } from './activities/kubernetes/cluster-connector.js';
+import { accessFromPresets } from './activities/kubernetes/preset-access.js';
+import { builtInCluster, type ClusterStatus } from './domain/cluster.js';
+import type { ClusterPresets } from './domain/cluster-presets.js';
+import { clusterWorkflowId } from './domain/workflow-ids.js';
+import { clusterStatusQuery } from './workflows/cluster.js';
+
+// Wiring shared by the worker and the API: it asks cluster workflows, which activities may not know of.
 
 /** Short enough that a destroyed cluster stops being used soon, long enough to spare the queries. */
 const resolveAgainAfterMs = 60_000;
@@ -11,11 +15,11 @@ const resolveAgainAfterMs = 60_000;
  * Clusters of cluster workflows: a job or kernel may run on one only while its workflow reports
  * it RUNNING; its access is built from the presets and the public facts the workflow keeps.
  */
-export function clusterResolver(temporal: Client, presets: ClusterPresets): ClusterResolver {
+function clusterResolver(temporal: Client, presets: ClusterPresets): ClusterResolver {
   return async (name) => {
     let status: ClusterStatus;
     try {
-      status = await temporal.workflow.getHandle(clusterWorkflowId(name)).query<ClusterStatus>('status');
+      status = await temporal.workflow.getHandle(clusterWorkflowId(name)).query(clusterStatusQuery);
     } catch (error) {
       if (error instanceof WorkflowNotFoundError) return undefined;
       throw error;
