@@ -13,9 +13,13 @@ Exit status 0 when every step ended as expected, 1 otherwise.
 """
 
 import argparse
+import os
 import sys
 
-from compute_orchestrator_client import ApiError, Client, DeadlineExceeded, Unreachable, ValidationError
+# The client is the DSS plugin's library; DSS puts python-lib on the path, here it is done by hand.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "dss-plugin", "python-lib"))
+
+from compute_orchestrator import ApiError, Client, DeadlineExceeded, Unreachable, ValidationError  # noqa: E402
 
 SIMULATE_RUN_SECONDS = "spark.kubernetes.driver.annotation.compute-orchestrator/simulate-run-seconds"
 
@@ -112,7 +116,7 @@ def main(argv=None):
                         help="run only these steps (repeatable); all by default")
     options = parser.parse_args(argv)
     conf = {SIMULATE_RUN_SECONDS: str(options.simulate_run_seconds)} if options.simulate_run_seconds else {}
-    client = Client.from_settings()  # in a plugin: Client.from_settings(get_plugin_config())
+    client = Client.from_settings()  # in the plugin: Client.from_settings(config["connection"]), the connection preset
     steps = {
         "spark-job": lambda: run_spark_job(client, options.user, conf),
         "kernel": lambda: run_kernel(client, options.user),

@@ -1,5 +1,6 @@
 import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { ownershipMarks, type ComputeKind } from '../domain/labels.js';
+import { kube } from './kubernetes/api-errors.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
 import { createOwned, deleteIfPresent } from './kubernetes/owned-objects.js';
 
@@ -19,6 +20,20 @@ export interface RoleBindingRequest extends OwnedIdentityRef {
   serviceAccount: string;
   /** The account's namespace when it is not the binding's (the orchestrator's own). */
   serviceAccountNamespace?: string;
+}
+
+/**
+ * A bound token of a service account from the TokenRequest API, valid for the API server's
+ * audience for `seconds` (600 at least: the API server's floor). Deleting the account revokes it.
+ * The caller keeps it inside its activity (or seals it): it is never logged nor returned in the clear.
+ */
+export async function requestServiceAccountToken(api: CoreV1Api, account: { namespace: string; name: string }, seconds: number): Promise<{ token: string; expiresAt: string }> {
+  const answer = await kube(`request a token for ${account.namespace}/${account.name}`, () => api.createNamespacedServiceAccountToken({
+    name: account.name, namespace: account.namespace, body: { spec: { audiences: [], expirationSeconds: seconds } },
+  }));
+  const token = answer.status?.token;
+  if (!token || !answer.status) throw new Error(`the API server answered the token request for ${account.namespace}/${account.name} without a token`);
+  return { token, expiresAt: new Date(answer.status.expirationTimestamp).toISOString() };
 }
 
 /** Temporary identities: a service account and the role binding that scopes it to one namespace. */

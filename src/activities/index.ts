@@ -3,11 +3,13 @@ import type { ClusterPresets } from '../domain/cluster-presets.js';
 import { clusterSetupActivities } from './cluster-setup.js';
 import type { GkeClients } from './gke/client.js';
 import { gkeClusterActivities } from './gke/clusters.js';
+import { gkeNodePoolActivities } from './gke/node-pools.js';
 import { identityActivities } from './identity.js';
 import { janitorActivities } from './janitor.js';
 import { kernelLaunchActivities } from './kernel-launch.js';
 import { kernelActivities } from './kernel-pods.js';
 import { kernelWireActivities } from './kernel-wire.js';
+import { leaseTokenActivities } from './lease-tokens.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
 import type { PodWatchHub } from './kubernetes/pod-watch-hub.js';
 import { namespaceActivities } from './namespaces.js';
@@ -41,12 +43,14 @@ export function createActivities(deps: ActivityDeps) {
     ...podActivities(deps.clusters, deps.podWatches),
     ...podLogActivities(deps.clusters),
     ...sparkSubmitActivities(deps.clusters, deps.sparkSubmit),
+    ...leaseTokenActivities(deps.clusters),
     ...kernelActivities(deps.clusters, deps.temporal),
     ...kernelLaunchActivities(deps.clusters, deps.temporal, deps.kernelResponseHost),
     ...kernelWireActivities(deps.clusters, deps.temporal),
     ...workflowLookupActivities(deps.temporal),
     ...janitorActivities(deps.clusters, deps.temporal),
     ...gkeClusterActivities(deps.gkeClients, deps.temporal, deps.gkePollMs),
+    ...gkeNodePoolActivities(deps.gkeClients),
     ...clusterSetupActivities(deps.clusterPresets),
   };
 }

@@ -3,7 +3,7 @@ import type { FastifyBaseLogger, FastifyInstance, RawReplyDefaultExpression, Raw
 import type { KernelEndpoints } from '../client/kernel-gateway.js';
 import type { KernelRequestContext } from '../client/kernel-request.js';
 import type { TemporalHandle } from '../client/temporal.js';
-import type { ClusterPresets } from '../domain/cluster-presets.js';
+import type { KnownClusters } from '../client/known-clusters.js';
 import type { ComputeKind } from '../domain/labels.js';
 import type { Logger } from '../logger.js';
 import type { Principal, Scope, TokenRegistry } from './auth.js';
@@ -36,7 +36,8 @@ export interface ApiDeps {
   /** Where the channels of a running kernel are reached. */
   kernelEndpoints: KernelEndpoints;
   sparkMaxInFlightPerUser: number;
-  clusterPresets: ClusterPresets;
+  /** The operators' cluster presets, and `local` when this API reaches one. */
+  knownClusters: KnownClusters;
   janitorGraceSeconds: number;
   /** Browser origins allowed to call the codec endpoint. */
   codecCorsOrigins: string[];

@@ -1,4 +1,4 @@
-import { loadClusterPresets } from '../client/cluster-presets-file.js';
+import { knownClustersOf } from '../client/known-clusters.js';
 import { kernelContext } from '../client/kernel-catalog.js';
 import type { TemporalHandle } from '../client/temporal.js';
 import type { RuntimeConfig } from '../config.js';
@@ -9,7 +9,7 @@ import { kernelEndpoints } from './kernel-endpoints.js';
 
 /** The API's dependencies from the runtime configuration; the kernel catalogue and cluster presets are checked here, at start-up. */
 export function apiDeps(config: RuntimeConfig, temporal: TemporalHandle, tokens: TokenRegistry, logger: Logger): ApiDeps {
-  const clusterPresets = loadClusterPresets(config.clusterPresetsFile);
+  const knownClusters = knownClustersOf(config);
   return {
     temporal,
     taskQueue: config.taskQueue,
@@ -17,9 +17,9 @@ export function apiDeps(config: RuntimeConfig, temporal: TemporalHandle, tokens:
     bodyLimitBytes: config.apiBodyLimitBytes,
     orchestratorNamespace: config.orchestratorNamespace,
     kernels: kernelContext(config),
-    kernelEndpoints: kernelEndpoints(config, temporal, clusterPresets),
+    kernelEndpoints: kernelEndpoints(config, temporal, knownClusters.presets),
     sparkMaxInFlightPerUser: config.sparkMaxInFlightPerUser,
-    clusterPresets,
+    knownClusters,
     janitorGraceSeconds: config.janitorGraceSeconds,
     codecCorsOrigins: config.codecCorsOrigins,
     logger,

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { KernelPlan } from '../domain/kernel-pod.js';
 import { ClustersClient } from './clusters.js';
+import type { KnownClusters } from './known-clusters.js';
 import { checkKernelRequest, toKernelSessionInput, type KernelRequestContext } from './kernel-request.js';
 import { KernelsClient } from './kernels.js';
 
@@ -8,6 +9,8 @@ export interface KernelStart {
   temporal: Client;
   taskQueue: string;
   kernels: KernelRequestContext;
+  /** Static presets a kernel may name: one not attached now is attached for it. */
+  knownClusters: KnownClusters;
 }
 
 export interface StartedKernel {
@@ -26,7 +29,7 @@ export interface StartedKernel {
  */
 export async function startKernel(using: KernelStart, request: unknown): Promise<StartedKernel> {
   const input = toKernelSessionInput(checkKernelRequest(request), using.kernels);
-  await new ClustersClient(using.temporal, using.taskQueue).requireRunning(input.cluster, 'cluster');
+  await new ClustersClient(using.temporal, using.taskQueue, using.knownClusters).requireRunning(input.cluster, 'cluster', `a kernel of ${input.plan.user}`);
   const started = await new KernelsClient(using.temporal, using.taskQueue, using.kernels.maxPerUser).start(input);
   return { ...started, plan: input.plan };
 }

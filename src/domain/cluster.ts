@@ -32,6 +32,75 @@ export interface ClusterResume {
   users: Record<string, string>;
   /** Epoch ms of the last start or end of a use (or of RUNNING). */
   lastUsedAt: number;
+  /** GKE: the pools as they are, and the node pool operations kept (see NodePoolOperation). */
+  nodePools?: NodePoolStatus[];
+  nodePoolOperations?: NodePoolOperation[];
+  /** The settings of pools asked for and not added yet, by pool name. */
+  nodePoolAdditions?: Record<string, NodePoolPreset>;
+}
+
+/** GKE's limit of nodes per pool and zone: the most a fixed-size pool may be resized to. */
+export const maxNodesPerPool = 1000;
+
+/** A GKE cluster's node pool as its workflow knows it: from the create, then each operation's end. */
+export interface NodePoolStatus {
+  name: string;
+  machineType: string;
+  /** Nodes per zone of the cluster's location, as GKE counts them. */
+  nodeCount: number;
+  /** The most it may be resized to: the autoscaler's maximum, or GKE's limit. */
+  maxNodes: number;
+  autoscaling?: { minNodes: number; maxNodes: number };
+  /** RUNNING, under an operation, or ERROR (an addition that failed: GKE keeps the pool until it is deleted). */
+  state: 'RUNNING' | 'RESIZING' | 'ADDING' | 'ERROR';
+}
+
+/** A resize or an added pool: asked by a client, run one at a time (GKE refuses two at once on a cluster). */
+export interface NodePoolOperation {
+  id: string;
+  kind: 'resize' | 'add';
+  pool: string;
+  /** resize: the size asked for. */
+  nodeCount?: number;
+  /** add: the node pool preset. */
+  preset?: string;
+  state: 'PENDING' | 'RUNNING' | 'DONE' | 'FAILED';
+  error?: string;
+  requestedAt: string;
+  requestedBy?: string;
+  endedAt?: string;
+}
+
+/** What a client asks the cluster workflow (update `resizeNodePool`). */
+export interface NodePoolResize {
+  pool: string;
+  nodeCount: number;
+  by?: string;
+}
+
+/** What a client asks the cluster workflow (update `addNodePool`): the preset resolved by the client. */
+export interface NodePoolAddition {
+  pool: string;
+  preset: string;
+  settings: NodePoolPreset;
+  by?: string;
+}
+
+/** The node pools a cluster starts with, from their presets. */
+export function initialNodePools(presets: Record<string, NodePoolPreset>): NodePoolStatus[] {
+  return Object.entries(presets).map(([name, preset]) => nodePoolStatus(name, preset));
+}
+
+export function nodePoolStatus(name: string, preset: NodePoolPreset, state: NodePoolStatus['state'] = 'RUNNING'): NodePoolStatus {
+  return {
+    name, machineType: preset.machineType, nodeCount: initialNodeCount(preset),
+    maxNodes: preset.autoscaling?.maxNodes ?? maxNodesPerPool, ...(preset.autoscaling ? { autoscaling: preset.autoscaling } : {}), state,
+  };
+}
+
+/** An autoscaled pool still starts with nodes: GKE needs some to schedule its system pods. */
+export function initialNodeCount(preset: NodePoolPreset): number {
+  return preset.nodeCount ?? Math.max(1, preset.autoscaling?.minNodes ?? 1);
 }
 
 /** A job or kernel starting (`inUse`) or ending its use of a cluster. */
@@ -67,5 +136,12 @@ export interface ClusterStatus {
   /** While RUNNING: jobs and kernels using it now, and when the last one started or ended. */
   inUseBy?: number;
   lastUsedAt?: string;
+  /** GKE clusters once RUNNING. */
+  nodePools?: NodePoolStatus[];
+  /** The latest node pool operations, oldest first (at most maxKeptNodePoolOperations). */
+  nodePoolOperations?: NodePoolOperation[];
   error?: string;
 }
+
+/** How many ended node pool operations a cluster's status keeps. */
+export const maxKeptNodePoolOperations = 20;

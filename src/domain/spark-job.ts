@@ -1,8 +1,12 @@
 import { sparkJobWorkflowId } from './workflow-ids.js';
 import { toDnsLabel } from './naming.js';
+import type { SealedBox } from './sealed-box.js';
 
 export const sparkJobPhases = ['PENDING', 'SUBMITTING', 'RUNNING', 'SUCCEEDED', 'FAILED', 'CANCELLED'] as const;
 export type SparkJobPhase = (typeof sparkJobPhases)[number];
+/** Where the driver runs: a pod the orchestrator submits (cluster), or the caller's host, which holds a lease on the identity (client). */
+export const sparkDeployModes = ['cluster', 'client'] as const;
+export type SparkDeployMode = (typeof sparkDeployModes)[number];
 
 export interface SparkResources {
   cores?: number;
@@ -36,10 +40,74 @@ export interface SparkJobStatus {
   phase: SparkJobPhase;
   namespace: string;
   serviceAccount: string;
+  /** Empty in client mode: the driver runs on the caller's host. */
   driverPod: string;
   exitCode?: number;
   error?: string;
   cleanedUp: boolean;
+  /** Set by client-mode jobs; a cluster-mode job's status (and those recorded before) lacks it. */
+  deployMode?: SparkDeployMode;
+  lease?: SparkLease;
+}
+
+/** Bounds of a lease's renewal timeout, in seconds. */
+export const leaseSecondsRange = { min: 10, max: 3600, default: 120 } as const;
+
+/**
+ * A client-mode job: its namespace and temporary identity live while the caller renews the lease
+ * within `leaseSeconds`; the caller runs spark-submit itself with a kubeconfig of the identity.
+ */
+export interface SparkLeaseInput {
+  jobId: string;
+  user: string;
+  cluster: string;
+  namespace: string;
+  autoCreateNamespace: boolean;
+  leaseSeconds: number;
+  /** The longest the job may live, renewed or not. */
+  timeoutSeconds?: number;
+  /** Continue as new once the history has this many events (default 2000; tests lower it). */
+  historyEventLimit?: number;
+  /** Set by continue-as-new: the identity exists, this is what the previous run knew. */
+  resume?: SparkLeaseResume;
+}
+
+export interface SparkLeaseResume {
+  /** Epoch ms. */
+  startedAt: number;
+  leaseExpiresAt: number;
+}
+
+/** The lease as the status shows it. */
+export interface SparkLease {
+  expiresAt: string;
+  leaseSeconds: number;
+}
+
+/** The caller's end of a client-mode job: 0 (or none) is success, anything else its failure. */
+export interface SparkJobEnd {
+  exitCode?: number;
+  /** Who ends it, shown in the status. */
+  by?: string;
+}
+
+/** A request for a token of the lease's account, sealed to `publicKey` (src/codec/sealed-box.ts). */
+export interface LeaseTokenRequest {
+  /** X25519 SPKI DER, base64: one request's one-time key. */
+  publicKey: string;
+}
+
+/** A kubeconfig's ingredients: public facts, and the token sealed so that only the requester can read it. */
+export interface IssuedLeaseToken {
+  sealedToken: SealedBox;
+  tokenExpiresAt: string;
+  /** The API server's URL and its CA's PEM, as the worker reaches the cluster. */
+  server: string;
+  caCert: string;
+  namespace: string;
+  serviceAccount: string;
+  /** The lease's new expiry: obtaining a token renews it. */
+  expiresAt: string;
 }
 
 export interface SparkJobNames {

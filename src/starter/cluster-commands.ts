@@ -1,8 +1,13 @@
+import type { Client } from '@temporalio/client';
 import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadClusterPresets } from '../client/cluster-presets-file.js';
 import { ClustersClient } from '../client/clusters.js';
 import { createCluster } from '../client/create-cluster.js';
+import { knownClustersOf } from '../client/known-clusters.js';
+import type { RuntimeConfig } from '../config.js';
+import type { NodePoolOperation } from '../domain/cluster.js';
 import { withTemporal } from './connection.js';
 import { clusterProgressLine } from './progress-bar.js';
 
@@ -16,6 +21,24 @@ interface CreateOptions {
 
 const who = (): string => `starter (${process.env.USER ?? 'unknown user'})`;
 const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+/** Clusters as the API sees them: with the presets and `local` of this configuration. */
+const clustersOf = (client: Client, config: RuntimeConfig): ClustersClient => new ClustersClient(client, config.taskQueue, knownClustersOf(config));
+
+/** Shows a node pool operation until it ends; a failure sets the exit code. */
+async function followNodePoolOperation(clusters: ClustersClient, name: string, operation: NodePoolOperation): Promise<void> {
+  console.log(`node pool ${operation.pool} of cluster ${name}: ${operation.kind} queued (operation ${operation.id})`);
+  let shown = operation.state;
+  for (;;) {
+    const current = (await clusters.status(name)).nodePoolOperations?.find((candidate) => candidate.id === operation.id);
+    if (!current) throw new Error(`operation ${operation.id} is no longer listed by cluster ${name}`);
+    if (current.state !== shown) console.log(`node pool ${operation.pool}: ${current.state}${current.error ? `: ${current.error}` : ''}`);
+    shown = current.state;
+    if (current.state === 'FAILED') process.exitCode = 1;
+    if (current.state === 'DONE' || current.state === 'FAILED') return;
+    await sleep(1_000);
+  }
+}
 
 export function registerClusterCommands(program: Command): void {
   const cluster = program.command('cluster').description('Clusters: GKE clusters created here, static clusters attached from presets.');
@@ -33,7 +56,7 @@ export function registerClusterCommands(program: Command): void {
         name, provider: options.provider, ...(options.idleTtl !== undefined ? { idleTtlSeconds: options.idleTtl } : {}),
         ...(options.provider === 'gke' ? { gke: { connection: options.connection ?? '', nodePools: options.nodePool ?? [] } } : {}),
       }, who());
-      const clusters = new ClustersClient(client, config.taskQueue);
+      const clusters = clustersOf(client, config);
       console.log(`cluster ${name}${started.existing ? ' (already exists)' : ''}  workflow ${started.workflowId}`);
       if (options.detach) return;
       // On a terminal the line is redrawn in place; in a log, a line per change.
@@ -62,7 +85,43 @@ export function registerClusterCommands(program: Command): void {
     .description('Show a cluster (JSON).')
     .argument('<name>')
     .action((name: string) => withTemporal(async ({ client }, config) => {
-      console.log(JSON.stringify(await new ClustersClient(client, config.taskQueue).status(name), null, 2));
+      console.log(JSON.stringify(await clustersOf(client, config).status(name), null, 2));
+    }));
+
+  cluster.command('kubeconfig')
+    .description('Write a kubeconfig for a RUNNING cluster (no secret in it: GKE clusters use gke-gcloud-auth-plugin).')
+    .argument('<name>')
+    .option('--output <file>', 'where to write it (default: standard output)')
+    .action((name: string, options: { output?: string }) => withTemporal(async ({ client }, config) => {
+      const kubeconfig = `${JSON.stringify(await clustersOf(client, config).kubeconfig(name), null, 2)}\n`;
+      if (options.output) writeFileSync(options.output, kubeconfig, { mode: 0o600 });
+      else process.stdout.write(kubeconfig);
+    }));
+
+  cluster.command('resize')
+    .description('Resize a node pool of a GKE cluster (nodes per zone) and show the operation until it ends.')
+    .argument('<name>')
+    .argument('<pool>')
+    .argument('<node-count>', 'nodes per zone', Number)
+    .option('--detach', 'return once the operation is queued')
+    .action((name: string, pool: string, nodeCount: number, options: { detach?: boolean }) => withTemporal(async ({ client }, config) => {
+      const clusters = clustersOf(client, config);
+      const operation = await clusters.resizeNodePool(name, { pool, nodeCount, by: who() });
+      if (!options.detach) await followNodePoolOperation(clusters, name, operation);
+      else console.log(`operation ${operation.id} queued`);
+    }));
+
+  cluster.command('add-pool')
+    .description('Add a node pool, from a node pool preset, to a GKE cluster and show the operation until it ends.')
+    .argument('<name>')
+    .argument('<pool>', 'the new pool\'s name')
+    .requiredOption('--preset <preset>', 'node pool preset')
+    .option('--detach', 'return once the operation is queued')
+    .action((name: string, pool: string, options: { preset: string; detach?: boolean }) => withTemporal(async ({ client }, config) => {
+      const clusters = clustersOf(client, config);
+      const operation = await clusters.addNodePool(name, { pool, preset: options.preset, by: who() });
+      if (!options.detach) await followNodePoolOperation(clusters, name, operation);
+      else console.log(`operation ${operation.id} queued`);
     }));
 
   cluster.command('delete')
@@ -70,15 +129,18 @@ export function registerClusterCommands(program: Command): void {
     .argument('<name>')
     .option('--reason <text>', 'why, kept in the cluster status')
     .action((name: string, options: { reason?: string }) => withTemporal(async ({ client }, config) => {
-      await new ClustersClient(client, config.taskQueue).destroy(name, { reason: options.reason, by: who() });
+      await clustersOf(client, config).destroy(name, { reason: options.reason, by: who() });
       console.log(`destroy requested for cluster ${name}`);
     }));
 
   cluster.command('list')
-    .description('Clusters, newest first.')
+    .description('Every cluster a job may use: cluster workflows newest first, then local and the unattached static presets.')
     .action(() => withTemporal(async ({ client }, config) => {
-      const clusters = await new ClustersClient(client, config.taskQueue).list();
-      for (const status of clusters) console.log([status.name, status.provider, status.phase, status.endpoint ?? '-'].join('\t'));
+      const clusters = await clustersOf(client, config).list();
+      for (const status of clusters) {
+        const pools = (status.nodePools ?? []).map((pool) => `${pool.name}=${pool.nodeCount}${pool.state === 'RUNNING' ? '' : `(${pool.state})`}`).join(',');
+        console.log([status.name, status.provider, status.phase, status.endpoint ?? '-', pools || '-'].join('\t'));
+      }
       if (clusters.length === 0) console.log('no clusters');
     }));
 }

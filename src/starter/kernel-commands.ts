@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { kernelContext } from '../client/kernel-catalog.js';
+import { knownClustersOf } from '../client/known-clusters.js';
 import { KernelsClient } from '../client/kernels.js';
 import { startKernel } from '../client/start-kernel.js';
 import { withTemporal } from './connection.js';
@@ -29,7 +30,7 @@ export function registerKernelCommands(program: Command): void {
     .option('--cull-idle-timeout <seconds>', 'cull after this long without activity', positiveInteger)
     .option('--detach', 'print the kernel id and return at once')
     .action((options: StartOptions) => withTemporal(async ({ client }, config) => {
-      const started = await startKernel({ temporal: client, taskQueue: config.taskQueue, kernels: kernelContext(config) }, {
+      const started = await startKernel({ temporal: client, taskQueue: config.taskQueue, kernels: kernelContext(config), knownClusters: knownClustersOf(config) }, {
         user: options.user,
         ...(options.kernel ? { kernelName: options.kernel } : {}),
         ...(options.kernelId ? { kernelId: options.kernelId } : {}),

@@ -1,5 +1,10 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
+import { randomBytes } from 'node:crypto';
+import { rename, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { knownClustersOf } from '../client/known-clusters.js';
+import { leaseKubeconfig } from '../client/lease-kubeconfig.js';
 import { SparkJobsClient } from '../client/spark-jobs.js';
 import { submitSparkJob } from '../client/submit-spark-job.js';
 import type { SparkJobStatus } from '../domain/spark-job.js';
@@ -8,7 +13,9 @@ import { keyValue, positiveInteger } from './options.js';
 
 interface SubmitOptions {
   user: string;
-  image: string;
+  deployMode: string;
+  leaseSeconds?: number;
+  image?: string;
   class?: string;
   jobId?: string;
   cluster?: string;
@@ -44,6 +51,27 @@ async function follow(jobs: SparkJobsClient, jobId: string): Promise<SparkJobSta
   }
 }
 
+/**
+ * Writes a file only its owner can read, replacing any earlier one whole: a kubeconfig holds a
+ * token. A new file is made 0600 and renamed over the old, so the token never sits in a file of
+ * looser mode, nor half-written.
+ */
+async function writePrivateFile(path: string, text: string): Promise<void> {
+  const temporary = join(dirname(path), `.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(temporary, text, { mode: 0o600, flag: 'wx' });
+    await rename(temporary, path);
+  } finally {
+    await rm(temporary, { force: true });
+  }
+}
+
+const exitCode = (raw: string): number => {
+  const value = Number(raw);
+  if (!Number.isInteger(value)) throw new InvalidArgumentError('must be an integer');
+  return value;
+};
+
 function conclude(status: SparkJobStatus): void {
   if (status.exitCode !== undefined) console.log(`driver exit code: ${status.exitCode}`);
   if (status.error) console.log(`error: ${status.error}`);
@@ -52,11 +80,14 @@ function conclude(status: SparkJobStatus): void {
 
 export function registerSparkJobCommands(program: Command): void {
   program.command('submit')
-    .description('Submit a Spark job and follow its phases until it has ended (unless --detach).')
-    .argument('<mainApplicationFile>', 'local:// path in the image, or a remote URL')
+    .description('Submit a Spark job and follow its phases until it has ended (unless --detach). '
+      + 'With --deploy-mode client: make the identity only, print the job id and return; then `lease kubeconfig`, `lease renew` and `lease end`.')
+    .argument('[mainApplicationFile]', 'local:// path in the image, or a remote URL (cluster mode)')
     .argument('[args...]', 'arguments of the application')
     .requiredOption('--user <login>', 'DSS login of the user the job runs for')
-    .requiredOption('--image <image>', 'container image of driver and executors')
+    .option('--deploy-mode <mode>', 'cluster: the orchestrator runs spark-submit; client: the caller runs the driver with a lease on the identity', 'cluster')
+    .option('--lease-seconds <n>', 'client mode: the identity is removed when the lease is not renewed for this long (default 120)', positiveInteger)
+    .option('--image <image>', 'container image of driver and executors (cluster mode)')
     .option('--class <mainClass>', 'main class of a JVM application')
     .option('--job-id <id>', 'idempotency key (default: a new UUID)')
     .option('--cluster <name>', 'target cluster', 'local')
@@ -71,9 +102,11 @@ export function registerSparkJobCommands(program: Command): void {
     .option('--executor-memory <size>', 'executor memory, e.g. 2g')
     .option('--timeout <seconds>', 'kill the job after this long', positiveInteger)
     .option('--detach', 'print the job id and return at once')
-    .action((mainApplicationFile: string, args: string[], options: SubmitOptions) => withTemporal(async ({ client }, config) => {
+    .action((mainApplicationFile: string | undefined, args: string[], options: SubmitOptions, command: Command) => withTemporal(async ({ client }, config) => {
+      const clientMode = options.deployMode === 'client';
+      if (!clientMode && (!mainApplicationFile || !options.image)) command.error('error: cluster mode needs <mainApplicationFile> and --image');
       const submitted = await submitSparkJob({
-        temporal: client, taskQueue: config.taskQueue, orchestratorNamespace: config.orchestratorNamespace, maxInFlightPerUser: config.sparkMaxInFlightPerUser,
+        temporal: client, taskQueue: config.taskQueue, orchestratorNamespace: config.orchestratorNamespace, maxInFlightPerUser: config.sparkMaxInFlightPerUser, knownClusters: knownClustersOf(config),
       }, {
         ...(options.jobId ? { jobId: options.jobId } : {}),
         user: options.user,
@@ -82,7 +115,9 @@ export function registerSparkJobCommands(program: Command): void {
           ? { namespace: { ...(options.namespaceTemplate ? { template: options.namespaceTemplate } : {}), ...(options.autoCreate === false ? { autoCreate: false } : {}) } }
           : {}),
         ...(options.adminProperty ? { adminProperties: options.adminProperty } : {}),
-        app: {
+        deployMode: options.deployMode,
+        ...(options.leaseSeconds !== undefined ? { leaseSeconds: options.leaseSeconds } : {}),
+        ...(clientMode ? {} : { app: {
           image: options.image,
           mainApplicationFile,
           ...(options.class ? { mainClass: options.class } : {}),
@@ -91,11 +126,12 @@ export function registerSparkJobCommands(program: Command): void {
           ...(options.driverCores || options.driverMemory ? { driver: { cores: options.driverCores, memory: options.driverMemory } } : {}),
           ...(options.executors || options.executorCores || options.executorMemory
             ? { executor: { instances: options.executors, cores: options.executorCores, memory: options.executorMemory } } : {}),
-        },
+        } }),
         ...(options.timeout ? { timeoutSeconds: options.timeout } : {}),
       });
       console.log(`job ${submitted.jobId}${submitted.existing ? ' (already submitted: following it)' : ''}  workflow ${submitted.workflowId}  namespace ${submitted.namespace}`);
-      if (options.detach) return;
+      // A client-mode job lives as long as its caller renews the lease: there is nothing to follow here.
+      if (options.detach || clientMode) return;
       conclude(await follow(new SparkJobsClient(client, config.taskQueue), submitted.jobId));
     }));
 
@@ -127,5 +163,33 @@ export function registerSparkJobCommands(program: Command): void {
     .action((jobId: string, options: { reason?: string }) => withTemporal(async ({ client }, config) => {
       await new SparkJobsClient(client, config.taskQueue).cancel(jobId, { reason: options.reason, by: `starter (${process.env.USER ?? 'unknown user'})` });
       console.log(`cancel requested for job ${jobId}`);
+    }));
+
+  const lease = program.command('lease').description("A client-mode Spark job's lease: kubeconfigs of its identity, renewal, end.");
+
+  lease.command('kubeconfig')
+    .description("Write a kubeconfig of the job's temporary account (fresh token) to a file of mode 0600; renews the lease.")
+    .argument('<jobId>')
+    .requiredOption('--output <file>', 'where to write it (replaced whole)')
+    .action((jobId: string, options: { output: string }) => withTemporal(async ({ client }, config) => {
+      const answer = await leaseKubeconfig(new SparkJobsClient(client, config.taskQueue), jobId);
+      await writePrivateFile(options.output, `${JSON.stringify(answer.kubeconfig, null, 2)}\n`);
+      console.log(`kubeconfig of ${answer.namespace}/${answer.serviceAccount} written to ${options.output}: token until ${answer.tokenExpiresAt}, lease until ${answer.expiresAt}`);
+    }));
+
+  lease.command('renew')
+    .description("Renew a client-mode job's lease; prints its new expiry.")
+    .argument('<jobId>')
+    .action((jobId: string) => withTemporal(async ({ client }, config) => {
+      console.log(`lease until ${(await new SparkJobsClient(client, config.taskQueue).renewLease(jobId)).expiresAt}`);
+    }));
+
+  lease.command('end')
+    .description('End a client-mode job: its identity is removed. Exit code 0 (default): SUCCEEDED; another: FAILED.')
+    .argument('<jobId>')
+    .option('--exit-code <n>', "the driver's exit code", exitCode)
+    .action((jobId: string, options: { exitCode?: number }) => withTemporal(async ({ client }, config) => {
+      await new SparkJobsClient(client, config.taskQueue).end(jobId, { exitCode: options.exitCode, by: `starter (${process.env.USER ?? 'unknown user'})` });
+      console.log(`end requested for job ${jobId}`);
     }));
 }

@@ -58,3 +58,19 @@ export const podCleanup = proxyActivities<Activities>({
   heartbeatTimeout: '10 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
+
+/**
+ * Single calls of a cluster's workflow (GKE, the cluster's set-up, Temporal look-ups): transient
+ * errors retried, GKE's refusals (permission, quota, bad request) not; a busy cluster for minutes.
+ */
+export const clusterCalls = proxyActivities<Activities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
+});
+
+/** Following a GKE operation: minutes; the heartbeat lets another worker take over a crashed poll. */
+export const gkeWaits = proxyActivities<Activities>({
+  startToCloseTimeout: '2 hours',
+  heartbeatTimeout: '30 seconds',
+  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});

@@ -5,32 +5,18 @@ import type { Activities } from '../activities/index.js';
 import {
   gkeProgressSignalName, type ClusterInput, type ClusterOperationProgress, type ClusterResume, type ClusterStatus,
 } from '../domain/cluster.js';
+import { clusterCalls as calls, gkeWaits } from './activity-proxies.js';
 import { clusterUseSignal } from './cluster-use.js';
 import { handleStopSignal, settle, type StopRequest } from './ending.js';
 import { failureType } from './failure-message.js';
 import { historyIsLong } from './history-length.js';
+import { nodePoolWork } from './node-pool-operations.js';
 import { enterPhase } from './phase.js';
 
 export const destroyClusterSignal = defineSignal<[StopRequest]>('destroy');
 /** Sent by the operation poller each time the operation's status or percentage moves. */
 export const gkeProgressSignal = defineSignal<[ClusterOperationProgress]>(gkeProgressSignalName);
 export const clusterStatusQuery = defineQuery<ClusterStatus>('status');
-
-/**
- * Single calls (GKE, the cluster's set-up, Temporal look-ups): transient errors retried, GKE's
- * refusals (permission, quota, bad request) not.
- */
-const calls = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10 },
-});
-
-/** Following a GKE operation: minutes; the heartbeat lets another worker take over a crashed poll. */
-const gkeWaits = proxyActivities<Activities>({
-  startToCloseTimeout: '2 hours',
-  heartbeatTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
 
 /** Deleting: never gives up (a busy cluster is retried until its create has ended). */
 const gkeCleanup = proxyActivities<Activities>({
@@ -75,8 +61,12 @@ export async function cluster(input: ClusterInput): Promise<ClusterStatus> {
     lastUsedAt = Date.now();
     uses++;
   });
+  const pools = nodePoolWork(input, status, () => {
+    progress = undefined;
+  });
   setHandler(clusterStatusQuery, () => ({
     ...status,
+    ...pools.view(),
     ...(progress ? { progress: { ...progress, elapsedSeconds: Math.round((Date.now() - operationStartedAt) / 1000) } } : {}),
     ...(status.phase === 'RUNNING' ? { inUseBy: users.size, lastUsedAt: new Date(lastUsedAt).toISOString() } : {}),
   }));
@@ -130,12 +120,18 @@ export async function cluster(input: ClusterInput): Promise<ClusterStatus> {
         status.caCertificatePem = described.caCertificatePem;
       }
       await calls.prepareCluster({ name, provider, ...(status.endpoint ? { endpoint: status.endpoint, caCertificatePem: status.caCertificatePem, connection } : {}) });
+      pools.created();
       enterPhase(status, 'RUNNING');
       lastUsedAt = Date.now();
       progress = undefined;
     });
     await life.run(async () => {
-      if (await keep() === 'continue') {
+      // A destroy cancels the operation under way (marked FAILED); the cancellation itself reaches keep().
+      const poolsWorking = pools.run().catch(() => undefined);
+      const kept = await keep();
+      pools.stop();
+      await poolsWorking;
+      if (kept === 'continue') {
         continuing = true;
         return;
       }
@@ -155,7 +151,9 @@ export async function cluster(input: ClusterInput): Promise<ClusterStatus> {
 
   // Built last, so a use reported in the same workflow task is carried over; a destroy is not lost.
   if (continuing && destroy.requestedBy() === undefined) {
-    const next: ClusterResume = { createdAt: status.createdAt, endpoint: status.endpoint, caCertificatePem: status.caCertificatePem, users: Object.fromEntries(users), lastUsedAt };
+    const next: ClusterResume = {
+      createdAt: status.createdAt, endpoint: status.endpoint, caCertificatePem: status.caCertificatePem, users: Object.fromEntries(users), lastUsedAt, ...pools.carried(),
+    };
     return await continueAsNew<typeof cluster>({ ...input, resume: next });
   }
   if (continuing) status.error = destroy.requestedBy();

@@ -4,14 +4,13 @@ import {
 import type { Activities } from '../activities/index.js';
 import type { PodRef } from '../activities/pods.js';
 import type { DriverLog } from '../domain/driver-log.js';
-import { sparkDriverClusterRole, sparkJobNames, type SparkJobInput, type SparkJobStatus } from '../domain/spark-job.js';
-import { kubernetesCalls as setup, kubernetesCleanupCalls as quickCleanup, logReads, podCleanup, podWatches } from './activity-proxies.js';
-import { reportClusterUse } from './cluster-use.js';
+import { sparkJobNames, type SparkJobInput, type SparkJobStatus } from '../domain/spark-job.js';
+import { logReads, podCleanup, podWatches } from './activity-proxies.js';
 import { handleStopSignal, settle, type StopRequest } from './ending.js';
 import { shortFailureMessage, timedOut } from './failure-message.js';
 import { recordEnding } from './outcome-metrics.js';
 import { enterPhase } from './phase.js';
-import { releaseUserSlot } from './user-quota.js';
+import { createSparkIdentity, removeSparkIdentity, type SparkIdentityPart } from './spark-identity.js';
 
 export const cancelSparkJobSignal = defineSignal<[StopRequest]>('cancel');
 export const sparkJobStatusQuery = defineQuery<SparkJobStatus>('status');
@@ -32,7 +31,7 @@ const submission = proxyActivities<Activities>({
   retry: { initialInterval: '2 seconds', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
-type Created = 'serviceAccount' | 'roleBinding' | 'driver';
+type Created = SparkIdentityPart | 'driver';
 
 /** Histories whose cleanup ran before this change replay without the log read, and keep no log. */
 const keepDriverLogPatch = 'spark-job-keeps-driver-log';
@@ -61,14 +60,16 @@ async function withinTimeout<T>(work: () => Promise<T>, timeoutSeconds: number |
   if (!timeoutSeconds) return work();
   const workScope = new CancellationScope();
   const timerScope = new CancellationScope();
-  const timedOut = timerScope.run(() => sleep(timeoutSeconds * 1000)).then(() => true as const, () => false as const);
+  // A cancel of the whole job cancels the timer too: its rejection is the job's cancellation, which
+  // the race must pass on (read as "work ended", it made a cancelled job FAILED).
+  const timedOut = timerScope.run(() => sleep(timeoutSeconds * 1000)).then(() => true as const);
   const result = await Promise.race([workScope.run(work), timedOut]);
   if (result === true) {
     workScope.cancel();
     throw ApplicationFailure.nonRetryable(`the job ran longer than its timeout of ${timeoutSeconds}s`, 'SparkJobTimeout');
   }
   timerScope.cancel();
-  return result as T;
+  return result;
 }
 
 /**
@@ -92,16 +93,10 @@ export async function sparkJob(input: SparkJobInput): Promise<SparkJobStatus> {
 
   const created = new Set<Created>();
   const target = { cluster: input.cluster, namespace: input.namespace };
-  const owner = { kind: 'spark-job' as const, workflowId };
   let cancellation: Error | undefined;
   try {
     await job.run(async () => {
-      await reportClusterUse(input.cluster, { workflowId, kind: 'spark-job', inUse: true });
-      await setup.ensureNamespace({ ...target, autoCreate: input.autoCreateNamespace, ...owner });
-      created.add('serviceAccount');
-      await setup.createServiceAccount({ ...target, name: names.serviceAccount, ...owner });
-      created.add('roleBinding');
-      await setup.createRoleBinding({ ...target, name: names.roleBinding, clusterRole: sparkDriverClusterRole, serviceAccount: names.serviceAccount, ...owner });
+      await createSparkIdentity(input, names, workflowId, created);
       enterPhase(status, 'SUBMITTING');
       created.add('driver');
       await submission.submitSparkJob(input);
@@ -132,10 +127,7 @@ export async function sparkJob(input: SparkJobInput): Promise<SparkJobStatus> {
     } else {
       driverLog = { state: 'NOT_KEPT', reason: 'the job ended before its driver was submitted' };
     }
-    if (created.has('roleBinding')) await quickCleanup.deleteRoleBinding({ ...target, name: names.roleBinding });
-    if (created.has('serviceAccount')) await quickCleanup.deleteServiceAccount({ ...target, name: names.serviceAccount });
-    await reportClusterUse(input.cluster, { workflowId, kind: 'spark-job', inUse: false });
-    await releaseUserSlot({ kind: 'spark-job', user: input.user });
+    await removeSparkIdentity(input, names, workflowId, created);
   });
   status.cleanedUp = true;
   recordEnding('spark-job', status.phase, Date.now() - cleanupStartedAt);

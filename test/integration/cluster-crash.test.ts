@@ -6,7 +6,7 @@ import { eventually, uniqueName } from './stack/kube.js';
 import { readStackInfo } from './stack/stack-info.js';
 import { killWorker, workerProcessSuite } from './stack/worker-process.js';
 
-describe('a GKE cluster whose worker is killed while it follows the create operation', () => {
+describe('a GKE cluster whose worker is killed while it follows an operation', () => {
   const suite = workerProcessSuite('cluster-crash');
   let fixture: GkeFixture;
   beforeAll(async () => {
@@ -16,7 +16,7 @@ describe('a GKE cluster whose worker is killed while it follows the create opera
     await fixture.stop();
   });
 
-  test('the next worker follows the same operation to RUNNING: one create call, no second cluster', async () => {
+  test('the next worker follows the same operation: the create to RUNNING (one create call), a resize to its end (one resize call)', async () => {
     const taskQueue = uniqueName('cluster-crash');
     const clusters = new ClustersClient(suite.temporal.client, taskQueue);
     const name = uniqueName('crash').slice(0, 30);
@@ -31,7 +31,7 @@ describe('a GKE cluster whose worker is killed while it follows the create opera
     await killWorker(first);
     const polledBeforeCrash = calls('GetOperation').length;
 
-    start('second');
+    const second = start('second');
     const running = await eventually(() => clusters.status(name), (cluster) => cluster.phase !== 'PROVISIONING', 90_000);
     expect(running).toMatchObject({ phase: 'RUNNING', endpoint: readStackInfo().apiserverUrl });
     expect(calls('CreateCluster').map((call) => call.code)).toEqual([status.OK]);
@@ -39,7 +39,16 @@ describe('a GKE cluster whose worker is killed while it follows the create opera
     expect(polled.length).toBeGreaterThan(polledBeforeCrash);
     expect(new Set(polled.map((call) => call.resource))).toEqual(new Set([operation]));
 
+    const resize = await clusters.resizeNodePool(name, { pool: 'small', nodeCount: 2, by: 'crash-test' });
+    await eventually(async () => calls('GetOperation').filter((call) => call.resource !== operation).length, (count) => count > 0, 60_000);
+    await killWorker(second);
+    start('third');
+    const resized = await eventually(() => clusters.status(name), (cluster) => cluster.nodePoolOperations?.[0]?.state !== 'PENDING' && cluster.nodePoolOperations?.[0]?.state !== 'RUNNING', 90_000);
+    expect(resized.nodePoolOperations).toEqual([expect.objectContaining({ id: resize.id, state: 'DONE' })]);
+    expect(resized.nodePools).toEqual([expect.objectContaining({ name: 'small', nodeCount: 2, state: 'RUNNING' })]);
+    expect(calls('SetNodePoolSize').map((call) => call.code)).toEqual([status.OK]);
+
     await clusters.destroy(name, { by: 'crash-test' });
     expect(await eventually(() => clusters.status(name), (cluster) => cluster.phase === 'DELETED', 90_000)).toMatchObject({ phase: 'DELETED' });
-  }, 240_000);
+  }, 360_000);
 });

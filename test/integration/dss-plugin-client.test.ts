@@ -7,7 +7,7 @@ import { pluginToken, startOrchestrator, type Orchestrator } from './stack/orche
 
 const exampleDir = join(repoRoot, 'examples', 'dss-plugin');
 
-/** The example as a DSS plugin runs it: python3, the API's URL and the plugin's token in the environment. */
+/** The example as a DSS plugin runs it: python3 with the plugin's library, the API's URL and the plugin's token in the environment. */
 function runExample(orchestrator: Orchestrator, args: string[], token = pluginToken): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     execFile('python3', [join(exampleDir, 'example.py'), ...args], {
@@ -27,7 +27,7 @@ function idsOf(output: string, kind: 'spark job' | 'kernel'): string[] {
   return [...new Set([...output.matchAll(new RegExp(`^${kind} (\\S+): started`, 'gm'))].map((match) => match[1]!))];
 }
 
-describe('the DSS plugin example against a real API and worker', () => {
+describe("the DSS plugin's client, by its example, against a real API and worker", () => {
   let orchestrator: Orchestrator;
   let run: { code: number; stdout: string; stderr: string };
   const user = uniqueName('dss');

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { CancelledFailure } from '@temporalio/activity';
-import { WorkflowFailedError } from '@temporalio/client';
+import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { ClusterInput } from '../../src/domain/cluster.js';
+import type { ClusterInput, ClusterStatus } from '../../src/domain/cluster.js';
 import { clusterWorkflowId } from '../../src/domain/workflow-ids.js';
 import { clusterUseSignal } from '../../src/workflows/cluster-use.js';
 import { cluster, clusterStatusQuery, destroyClusterSignal } from '../../src/workflows/cluster.js';
+import { addNodePoolUpdate, resizeNodePoolUpdate } from '../../src/workflows/node-pool-operations.js';
 import {
   activityScheduledAt, poll, runsUntilCancelled, WorkflowEnvironment, type ActivityMocks, type ExecuteOptions,
 } from './workflow-environment.js';
@@ -118,6 +119,86 @@ describe('cluster workflow (mocked activities, time-skipping test server)', () =
     const foundEnded = activityScheduledAt(history, 'workflowStates', 2);
     expect(foundEnded - activityScheduledAt(history, 'prepareCluster')).toBeGreaterThanOrEqual(3 * 300_000);
     expect(activityScheduledAt(history, 'deleteGkeCluster') - foundEnded).toBeGreaterThanOrEqual(idleTtlSeconds * 1000);
+  });
+
+  test('node pools: a resize and an added pool run one after the other, each followed to its end; the status lists them', async () => {
+    const resizeOperation = 'projects/p/locations/europe-west1/operations/resize-1';
+    const addOperation = 'projects/p/locations/europe-west1/operations/add-1';
+    let statusAfter: ClusterStatus | undefined;
+    const { calls } = await run(gkeCluster('pools'), {
+      resizeGkeNodePool: async () => ({ operation: resizeOperation }),
+      addGkeNodePool: async () => ({ operation: addOperation }),
+    }, async (handle) => {
+      await poll(async () => (await handle.query(clusterStatusQuery)).phase === 'RUNNING', () => `${handle.workflowId} RUNNING`);
+      expect((await handle.query(clusterStatusQuery)).nodePools).toEqual([{ name: 'default', machineType: 'e2-standard-4', nodeCount: 3, maxNodes: 1000, state: 'RUNNING' }]);
+      const resize = await handle.executeUpdate(resizeNodePoolUpdate, { args: [{ pool: 'default', nodeCount: 5, by: 'alice' }] });
+      expect(resize).toMatchObject({ kind: 'resize', pool: 'default', nodeCount: 5, state: 'PENDING', requestedBy: 'alice' });
+      const add = await handle.executeUpdate(addNodePoolUpdate, {
+        args: [{ pool: 'gpu', preset: 'gpu-pool', settings: { machineType: 'n1-standard-8', autoscaling: { minNodes: 0, maxNodes: 4 } } }],
+      });
+      await poll(async () => (await handle.query(clusterStatusQuery)).nodePoolOperations?.every((operation) => operation.state === 'DONE') ?? false,
+        () => 'both node pool operations DONE');
+      statusAfter = await handle.query(clusterStatusQuery);
+      expect(statusAfter.nodePoolOperations?.map((operation) => operation.id)).toEqual([resize.id, add.id]);
+      await handle.signal(destroyClusterSignal, { by: 'alice' });
+    });
+    expect(statusAfter?.nodePools).toEqual([
+      { name: 'default', machineType: 'e2-standard-4', nodeCount: 5, maxNodes: 1000, state: 'RUNNING' },
+      { name: 'gpu', machineType: 'n1-standard-8', nodeCount: 1, maxNodes: 4, autoscaling: { minNodes: 0, maxNodes: 4 }, state: 'RUNNING' },
+    ]);
+    expect(calls.inputsOf('resizeGkeNodePool')).toEqual([{ connection, clusterName: 'pools', pool: 'default', nodeCount: 5 }]);
+    expect(calls.inputsOf('addGkeNodePool')).toEqual([{ connection, clusterName: 'pools', pool: 'gpu', preset: { machineType: 'n1-standard-8', autoscaling: { minNodes: 0, maxNodes: 4 } } }]);
+    expect(calls.inputsOf('waitForGkeOperation').map((input: any) => input.operation)).toEqual([createOperation, resizeOperation, addOperation, deleteOperation]);
+  });
+
+  test('node pools: a resize below 0 or above the maximum, an unknown pool, a pool that exists are refused naming the field, and nothing runs', async () => {
+    const refusals: unknown[] = [];
+    const { calls } = await run(gkeCluster('refusing', { gke: { connection, nodePools: { auto: { machineType: 'e2-standard-4', autoscaling: { minNodes: 1, maxNodes: 3 } } } } }), {}, async (handle) => {
+      await poll(async () => (await handle.query(clusterStatusQuery)).phase === 'RUNNING', () => `${handle.workflowId} RUNNING`);
+      const refusal = async (update: Promise<unknown>) => {
+        const error = await update.then(() => undefined, (caught: unknown) => caught) as WorkflowUpdateFailedError;
+        expect(error).toBeInstanceOf(WorkflowUpdateFailedError);
+        const cause = error.cause as ApplicationFailure;
+        refusals.push({ type: cause.type, field: cause.details?.[0], message: cause.message });
+      };
+      await refusal(handle.executeUpdate(resizeNodePoolUpdate, { args: [{ pool: 'auto', nodeCount: -1 }] }));
+      await refusal(handle.executeUpdate(resizeNodePoolUpdate, { args: [{ pool: 'auto', nodeCount: 4 }] }));
+      await refusal(handle.executeUpdate(resizeNodePoolUpdate, { args: [{ pool: 'none', nodeCount: 1 }] }));
+      await refusal(handle.executeUpdate(addNodePoolUpdate, { args: [{ pool: 'auto', preset: 'small', settings: { machineType: 'e2-standard-4', nodeCount: 1 } }] }));
+      expect((await handle.query(clusterStatusQuery)).nodePoolOperations).toEqual([]);
+      await handle.signal(destroyClusterSignal, { by: 'alice' });
+    });
+    expect(refusals).toEqual([
+      { type: 'VALIDATION', field: 'nodeCount', message: "nodeCount must be an integer from 0 to 3 (node pool 'auto's maximum), got -1" },
+      { type: 'VALIDATION', field: 'nodeCount', message: "nodeCount must be an integer from 0 to 3 (node pool 'auto's maximum), got 4" },
+      { type: 'VALIDATION', field: 'pool', message: "cluster 'refusing' has no node pool 'none'; its pools: auto" },
+      { type: 'CONFLICT', field: undefined, message: "cluster 'refusing' already has a node pool 'auto'" },
+    ]);
+    expect(calls.names().filter((name) => name.includes('NodePool'))).toEqual([]);
+  });
+
+  test('node pools: a resize that GKE fails is FAILED with its message, the pool keeps its size, and the next operation still runs', async () => {
+    let resizes = 0;
+    let statusAfter: ClusterStatus | undefined;
+    await run(gkeCluster('failing-resize'), {
+      resizeGkeNodePool: async () => {
+        if (++resizes === 1) throw ApplicationFailure.nonRetryable('resize GKE node pool: quota exceeded', 'GkePermissionDenied');
+        return {};
+      },
+    }, async (handle) => {
+      await poll(async () => (await handle.query(clusterStatusQuery)).phase === 'RUNNING', () => `${handle.workflowId} RUNNING`);
+      await handle.executeUpdate(resizeNodePoolUpdate, { args: [{ pool: 'default', nodeCount: 9 }] });
+      await handle.executeUpdate(resizeNodePoolUpdate, { args: [{ pool: 'default', nodeCount: 2 }] });
+      await poll(async () => (await handle.query(clusterStatusQuery)).nodePoolOperations?.every((operation) => ['DONE', 'FAILED'].includes(operation.state)) ?? false,
+        () => 'both resizes ended');
+      statusAfter = await handle.query(clusterStatusQuery);
+      await handle.signal(destroyClusterSignal, { by: 'alice' });
+    });
+    expect(statusAfter?.nodePoolOperations?.map(({ state, error, nodeCount }) => ({ state, error, nodeCount }))).toEqual([
+      { state: 'FAILED', error: 'resize GKE node pool: quota exceeded', nodeCount: 9 },
+      { state: 'DONE', error: undefined, nodeCount: 2 },
+    ]);
+    expect(statusAfter?.nodePools?.[0]).toMatchObject({ name: 'default', nodeCount: 2, state: 'RUNNING' });
   });
 
   // Last: its workflow ends before the cancelled wait reports back, and the test server then never

@@ -235,6 +235,37 @@ describe('GKE simulator, through the real ClusterManagerClient', () => {
     expect(elsewhere).toEqual([]);
   });
 
+  test('SetNodePoolSize and CreateNodePool are operations followed like a create: the pool changes at their end, one at a time', async () => {
+    await waitForOperation((await createCluster('c1')).name!);
+    const poolName = `${clusterName('c1')}/nodePools/default-pool`;
+    const [resize] = await client.setNodePoolSize({ name: poolName, nodeCount: 3 });
+    expect(resize).toMatchObject({ operationType: 'SET_NODE_POOL_SIZE', targetLink: `https://container.googleapis.com/v1/${poolName}` });
+    const [resizing] = await client.getNodePool({ name: poolName });
+    expect(resizing).toMatchObject({ status: 'RECONCILING', initialNodeCount: 1 });
+    // GKE refuses a second operation on a busy cluster, in words the orchestrator retries on.
+    await expect(client.createNodePool({ parent: clusterName('c1'), nodePool: { name: 'gpu', initialNodeCount: 1 } })).rejects.toMatchObject({
+      code: status.FAILED_PRECONDITION, details: expect.stringMatching(/^Operation \S+ is currently resizing a node pool of cluster c1\. Please wait and try again once it is done\.$/),
+    });
+    expect((await waitForOperation(resize.name!)).done.error).toBeFalsy();
+    expect((await client.getNodePool({ name: poolName }))[0]).toMatchObject({ status: 'RUNNING', initialNodeCount: 3 });
+
+    const [add] = await client.createNodePool({ parent: clusterName('c1'), nodePool: { name: 'gpu', initialNodeCount: 2, config: { machineType: 'n1-standard-8' } } });
+    expect(add).toMatchObject({ operationType: 'CREATE_NODE_POOL', targetLink: `https://container.googleapis.com/v1/${clusterName('c1')}/nodePools/gpu` });
+    await waitForOperation(add.name!);
+    const [cluster] = await client.getCluster({ name: clusterName('c1') });
+    expect(cluster.status).toBe('RUNNING');
+    expect(cluster.nodePools?.map((pool) => [pool.name, pool.status, Number(pool.initialNodeCount)])).toEqual([['default-pool', 'RUNNING', 3], ['gpu', 'RUNNING', 2]]);
+  });
+
+  test('node pool refusals: a negative size, an unknown pool, a pool that exists', async () => {
+    await waitForOperation((await createCluster('c1')).name!);
+    await expect(client.setNodePoolSize({ name: `${clusterName('c1')}/nodePools/default-pool`, nodeCount: -1 })).rejects.toMatchObject({ code: status.INVALID_ARGUMENT });
+    await expect(client.setNodePoolSize({ name: `${clusterName('c1')}/nodePools/none`, nodeCount: 1 })).rejects.toMatchObject({ code: status.NOT_FOUND });
+    await expect(client.createNodePool({ parent: clusterName('c1'), nodePool: { name: 'default-pool', initialNodeCount: 1 } })).rejects.toMatchObject({ code: status.ALREADY_EXISTS });
+    const [{ operations }] = await client.listOperations({ parent });
+    expect(operations?.map((operation) => operation.operationType)).toEqual(['CREATE_CLUSTER']);
+  });
+
   test('methods the simulator does not implement answer UNIMPLEMENTED', async () => {
     await expect(client.setLabels({ name: clusterName('c1'), resourceLabels: {} })).rejects.toMatchObject({
       code: status.UNIMPLEMENTED, details: 'Method google.container.v1.ClusterManager/SetLabels is not implemented by the GKE simulator.',

@@ -2,6 +2,7 @@ import { describe, expect, test } from '@jest/globals';
 import { KernelGateway } from '../../src/client/kernel-gateway.js';
 import type { Client } from '@temporalio/client';
 import { defaultKernelSpecs, KernelCatalog } from '../../src/domain/kernel-specs.js';
+import { emptyClusterPresets } from '../../src/domain/cluster-presets.js';
 import { domainFailure } from '../support/domain-errors.js';
 
 const catalog = new KernelCatalog({
@@ -17,7 +18,7 @@ const context = {
 };
 /** Whatever reaches Temporal fails the test: these requests must be refused before. */
 const untouchable = new Proxy({}, { get: (_target, name) => { throw new Error(`Temporal's ${String(name)} was used`); } }) as Client;
-const gateway = new KernelGateway({ temporal: untouchable, taskQueue: 'unused', kernels: context }, () => Promise.reject(new Error('no endpoint read expected')));
+const gateway = new KernelGateway({ temporal: untouchable, taskQueue: 'unused', kernels: context, knownClusters: { presets: emptyClusterPresets } }, () => Promise.reject(new Error('no endpoint read expected')));
 const start = (actor: { name: string; user?: string }, body: { name?: string; env?: Record<string, string> }) =>
   gateway.start(actor, body).then(() => undefined, (error: unknown) => error);
 

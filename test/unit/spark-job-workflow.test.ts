@@ -217,6 +217,16 @@ describe('sparkJob workflow (mocked activities, real Temporal dev server)', () =
       expect(calls.slice(-4)).toEqual(['readPodLogTail', 'deletePodAndWait', 'deleteRoleBinding', 'deleteServiceAccount']);
     });
 
+    test('a job with a timeout that a client cancels ends CANCELLED, not FAILED', async () => {
+      const calls: Calls = [];
+      const { status } = await run(recording(calls, { watchPodUntilEnd: runsUntilCancelled }), { ...input, timeoutSeconds: 3600 }, async (handle) => {
+        await untilRunning(handle);
+        await handle.signal(cancelSparkJobSignal, { reason: 'aborted in DSS', by: 'test' });
+      });
+      expect(status).toMatchObject({ phase: 'CANCELLED', error: 'cancelled by test: aborted in DSS', cleanedUp: true });
+      expect(status.exitCode).toBeUndefined();
+    });
+
     test('is read when the job times out', async () => {
       const calls: Calls = [];
       const { status, driverLog } = await run(recording(calls, { watchPodUntilEnd: runsUntilCancelled }), { ...input, timeoutSeconds: 1 });

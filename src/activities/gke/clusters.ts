@@ -9,10 +9,10 @@ import {
 } from '../../domain/cluster-presets.js';
 import type { GkeClients } from './client.js';
 import { gke, gkeFailure, grpcCode } from './errors.js';
+import { nodePoolOf } from './node-pools.js';
 
 type Operation = protos.google.container.v1.IOperation;
 type Cluster = protos.google.container.v1.ICluster;
-type NodePool = protos.google.container.v1.INodePool;
 
 /** GKE's operations take minutes: a poll every 2 s notices the end ~1 s late on average (BENCHMARKS.md). */
 export const defaultGkePollMs = 2000;
@@ -32,17 +32,6 @@ export interface GkeOperationTarget {
 /** A wait gives up at `deadline` (epoch ms, fixed by the workflow so that a retried attempt keeps it). */
 export interface GkeWait {
   deadline?: number;
-}
-
-function nodePool(name: string, preset: NodePoolPreset): NodePool {
-  const { machineType, nodeCount, autoscaling, diskSizeGb } = preset;
-  return {
-    name,
-    config: { machineType, ...(diskSizeGb !== undefined && { diskSizeGb }) },
-    // An autoscaled pool still starts with nodes: GKE needs some to schedule its system pods.
-    initialNodeCount: nodeCount ?? Math.max(1, autoscaling?.minNodes ?? 1),
-    ...(autoscaling && { autoscaling: { enabled: true, minNodeCount: autoscaling.minNodes, maxNodeCount: autoscaling.maxNodes } }),
-  };
 }
 
 /**
@@ -110,7 +99,7 @@ export function gkeClusterActivities(clients: GkeClients, temporal: Client, poll
           parent: gkeParent(target),
           cluster: {
             name: clusterName,
-            nodePools: Object.entries(nodePools).map(([name, preset]) => nodePool(name, preset)),
+            nodePools: Object.entries(nodePools).map(([name, preset]) => nodePoolOf(name, preset)),
             resourceLabels: ownerResourceLabels(workflowId),
           },
         });

@@ -17,7 +17,7 @@ export function gkeMessage(error: unknown): string {
 // GKE allows one operation at a time on a cluster; its FAILED_PRECONDITION for a clash
 // ("Operation X is currently creating cluster C. Please wait and try again once it is done.",
 // "Cluster is running incompatible operation X.") passes once that operation has ended.
-const busyCluster = /currently (creating|deleting|upgrading|updating|repairing)|incompatible operation|please wait and try again/i;
+const busyCluster = /currently (creating|deleting|upgrading|updating|repairing|resizing)|incompatible operation|please wait and try again/i;
 
 export const isBusyCluster = (error: unknown): boolean =>
   grpcCode(error) === status.FAILED_PRECONDITION && busyCluster.test(gkeMessage(error));

@@ -40,8 +40,8 @@ const actorOf = (request: FastifyRequest): GatewayActor => ({ name: request.prin
  * the same kernel sessions as /v1/kernels: kernel specs, kernels, interrupt, restart and the
  * channels WebSocket. Tokens are the API's, presented as `Authorization: token …`.
  */
-export function jupyterGatewayRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue'> & { kernels: KernelRequestContext; kernelEndpoints: KernelEndpoints }) {
-  const gateway = new KernelGateway({ temporal: deps.temporal.client, taskQueue: deps.taskQueue, kernels: deps.kernels }, deps.kernelEndpoints);
+export function jupyterGatewayRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue' | 'knownClusters'> & { kernels: KernelRequestContext; kernelEndpoints: KernelEndpoints }) {
+  const gateway = new KernelGateway({ temporal: deps.temporal.client, taskQueue: deps.taskQueue, kernels: deps.kernels, knownClusters: deps.knownClusters }, deps.kernelEndpoints);
   const kernels = new KernelsClient(deps.temporal.client, deps.taskQueue);
   return async function register(app: Api): Promise<void> {
     const config = { scope: 'kernels' as const, computeKind: 'kernel' as const };

@@ -23,7 +23,7 @@ const Status = Type.Object({
 const UserFilter = Type.Object({ user: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Only the kernels of this DSS login' })) }, { additionalProperties: false });
 const ended = errorResponse('The kernel has already ended (CONFLICT)');
 
-export function kernelRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue'> & { kernels: KernelRequestContext }) {
+export function kernelRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue' | 'knownClusters'> & { kernels: KernelRequestContext }) {
   const kernels = new KernelsClient(deps.temporal.client, deps.taskQueue);
   return async function register(app: Api): Promise<void> {
     const config = { scope: 'kernels' as const, computeKind: 'kernel' as const };
@@ -42,7 +42,7 @@ export function kernelRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue'> & { k
         },
       },
     }, async (request, reply) => {
-      const started = await startKernel({ temporal: deps.temporal.client, taskQueue: deps.taskQueue, kernels: deps.kernels }, request.body);
+      const started = await startKernel({ temporal: deps.temporal.client, taskQueue: deps.taskQueue, kernels: deps.kernels, knownClusters: deps.knownClusters }, request.body);
       logWorkflow(request, reply, 'kernel', started.workflowId);
       return reply.status(202).send({ kernelId: started.kernelId, workflowId: started.workflowId });
     });

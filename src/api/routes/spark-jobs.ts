@@ -1,7 +1,8 @@
 import { Type } from '@sinclair/typebox';
 import { SparkJobsClient } from '../../client/spark-jobs.js';
 import { driverLogKeptBytes } from '../../domain/driver-log.js';
-import { sparkJobPhases, type SparkJobPhase } from '../../domain/spark-job.js';
+import { sparkDeployModes, sparkJobPhases, type SparkDeployMode, type SparkJobPhase } from '../../domain/spark-job.js';
+import { leaseKubeconfig } from '../../client/lease-kubeconfig.js';
 import type { Api, ApiDeps } from '../api-types.js';
 import { errorResponse } from '../errors.js';
 import { logWorkflow } from '../request-log.js';
@@ -17,14 +18,34 @@ const Status = Type.Object({
   exitCode: Type.Optional(Type.Integer({ description: "The driver's, once it has ended" })),
   error: Type.Optional(Type.String({ description: 'Why the job failed or was cancelled' })),
   cleanedUp: Type.Boolean({ description: 'The driver pod, role binding and service account are gone' }),
+  deployMode: Type.Unsafe<SparkDeployMode>({ type: 'string', enum: [...sparkDeployModes], description: 'client: the driver runs on the caller\'s host (driverPod is empty), which holds a lease on the identity' }),
+  lease: Type.Optional(Type.Object({
+    expiresAt: Type.String({ description: 'The identity is removed unless the lease is renewed before then' }),
+    leaseSeconds: Type.Integer({ description: 'How long each renewal holds' }),
+  }, { description: 'Client mode only' })),
 }, { description: "The job's phase, identity and outcome" });
+const LeaseExpiry = Type.Object({ expiresAt: Type.String({ description: 'The identity is removed unless the lease is renewed before then' }) }, { description: 'The lease renewed' });
+const LeaseKubeconfig = Type.Object({
+  kubeconfig: Type.Object({
+    apiVersion: Type.Literal('v1'), kind: Type.Literal('Config'),
+    clusters: Type.Array(Type.Object({ name: Type.String(), cluster: Type.Object({ server: Type.String(), 'certificate-authority-data': Type.Optional(Type.String()) }) })),
+    users: Type.Array(Type.Object({ name: Type.String(), user: Type.Object({ token: Type.String({ description: "A bound token of the job's account, from the TokenRequest API" }) }) })),
+    contexts: Type.Array(Type.Object({ name: Type.String(), context: Type.Object({ cluster: Type.String(), user: Type.String(), namespace: Type.Optional(Type.String()) }) })),
+    'current-context': Type.String(),
+    preferences: Type.Object({}),
+  }, { description: 'Write it to a file (mode 0600) and point KUBECONFIG or spark.kubernetes.context at it; JSON is YAML' }),
+  tokenExpiresAt: Type.String({ description: 'Ask again before then for a fresh token: a job may outlive many tokens' }),
+  namespace: Type.String(), serviceAccount: Type.String(),
+  expiresAt: Type.String({ description: "The lease's new expiry: asking for a kubeconfig renews it" }),
+}, { description: "A kubeconfig of the job's temporary account; the lease renewed" });
+const leaseEnded = errorResponse('The job has ended, its lease has expired, or it runs in cluster mode (CONFLICT)');
 const Summary = Type.Object({
   jobId: Type.String(), user: Type.String(), workflowId: Type.String(),
   executionStatus: Type.String({ description: "The Temporal workflow's: RUNNING, COMPLETED, FAILED, CANCELLED, TERMINATED, …" }), startTime: Type.String(),
   phase: Type.Optional(Type.String({ description: 'Absent when its status query fails (no worker polls the task queue)' })),
 });
 
-export function sparkJobRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue' | 'orchestratorNamespace' | 'sparkMaxInFlightPerUser'>) {
+export function sparkJobRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue' | 'orchestratorNamespace' | 'sparkMaxInFlightPerUser' | 'knownClusters'>) {
   const jobs = new SparkJobsClient(deps.temporal.client, deps.taskQueue);
   return async function register(app: Api): Promise<void> {
     const config = { scope: 'spark-jobs' as const, computeKind: 'spark-job' as const };
@@ -35,13 +56,15 @@ export function sparkJobRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue' | 'o
       schema: {
         operationId: 'startSparkJob', tags,
         summary: 'Start a Spark job (idempotent on jobId); 409 LIMIT_EXCEEDED when the user has the maximum of jobs in flight',
-        description: 'A job on a `cluster` that does not exist or is not RUNNING is refused: 400 naming `cluster`.',
+        description: 'A job on a `cluster` that does not exist or is not RUNNING is refused: 400 naming `cluster`. '
+          + 'With `deployMode: client` the orchestrator makes the namespace and the temporary identity and runs no spark-submit: '
+          + 'the caller gets kubeconfigs of the identity, renews the lease within `leaseSeconds` and ends the job; `app` must then be absent.',
         body: SparkJobRequest,
         response: { 202: Accepted, 409: errorResponse('The user has the maximum of Spark jobs in flight (LIMIT_EXCEEDED)') },
       },
     }, async (request, reply) => {
       const started = await submitSparkJob({
-        temporal: deps.temporal.client, taskQueue: deps.taskQueue, orchestratorNamespace: deps.orchestratorNamespace, maxInFlightPerUser: deps.sparkMaxInFlightPerUser,
+        temporal: deps.temporal.client, taskQueue: deps.taskQueue, orchestratorNamespace: deps.orchestratorNamespace, maxInFlightPerUser: deps.sparkMaxInFlightPerUser, knownClusters: deps.knownClusters,
       }, request.body);
       logWorkflow(request, reply, 'spark-job', started.workflowId);
       return reply.status(202).send({ jobId: started.jobId, workflowId: started.workflowId });
@@ -77,6 +100,44 @@ export function sparkJobRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue' | 'o
       },
     }, async (request, reply) => {
       await jobs.cancel(request.params.jobId, { reason: request.body?.reason, by: request.principal?.name });
+      return reply.status(202).send({ jobId: request.params.jobId });
+    });
+
+    app.post('/v1/spark-jobs/:jobId/lease', {
+      config,
+      schema: {
+        operationId: 'renewSparkJobLease', tags,
+        summary: "Renew a client-mode job's lease",
+        description: 'Renew well within `leaseSeconds` (every third of it, say): a lease not renewed for `leaseSeconds` ends the job FAILED and removes its identity.',
+        params: JobParams,
+        response: { 200: LeaseExpiry, 409: leaseEnded },
+      },
+    }, (request) => jobs.renewLease(request.params.jobId));
+
+    app.post('/v1/spark-jobs/:jobId/kubeconfig', {
+      config,
+      schema: {
+        operationId: 'getSparkJobKubeconfig', tags,
+        summary: "A kubeconfig of a client-mode job's temporary account, with a fresh short-lived token; renews the lease",
+        description: 'The token is made for this answer only and never stored by the orchestrator; deleting the account at the end revokes it. '
+          + 'Asked right after the start, the answer waits until the identity exists.',
+        params: JobParams,
+        response: { 200: LeaseKubeconfig, 409: leaseEnded },
+      },
+    }, (request) => leaseKubeconfig(jobs, request.params.jobId));
+
+    app.post('/v1/spark-jobs/:jobId/end', {
+      config,
+      schema: {
+        operationId: 'endSparkJob', tags,
+        summary: 'End a client-mode job: its identity is removed (its tokens then refused)',
+        description: 'The body is required, `{}` at least. Exit code 0 or none: SUCCEEDED; another: FAILED with that exit code.',
+        params: JobParams,
+        body: Type.Optional(Type.Object({ exitCode: Type.Optional(Type.Integer({ minimum: -2147483648, maximum: 2147483647, description: "The driver's" })) }, { additionalProperties: false })),
+        response: { 202: Type.Object({ jobId: Type.String() }, { description: 'End requested' }), 409: leaseEnded },
+      },
+    }, async (request, reply) => {
+      await jobs.end(request.params.jobId, { exitCode: request.body?.exitCode, by: request.principal?.name });
       return reply.status(202).send({ jobId: request.params.jobId });
     });
 

@@ -8,7 +8,10 @@ export type SimulatedMethod =
   | 'DeleteCluster'
   | 'GetOperation'
   | 'ListOperations'
-  | 'CancelOperation';
+  | 'CancelOperation'
+  | 'SetNodePoolSize'
+  | 'CreateNodePool'
+  | 'GetNodePool';
 
 /** How a create operation ends when a failure was injected: the google.rpc.Status it reports. */
 export interface OperationFailure {

@@ -10,6 +10,10 @@ export interface ClusterName extends LocationName {
   cluster: string;
 }
 
+export interface NodePoolName extends ClusterName {
+  nodePool: string;
+}
+
 export interface OperationName extends LocationName {
   operation: string;
 }
@@ -20,6 +24,7 @@ export const anyLocation = '-';
 const apiBase = 'https://container.googleapis.com/v1/';
 const locationPattern = /^projects\/([^/]+)\/locations\/([^/]+)$/;
 const clusterPattern = /^projects\/([^/]+)\/locations\/([^/]+)\/clusters\/([^/]+)$/;
+const nodePoolPattern = /^projects\/([^/]+)\/locations\/([^/]+)\/clusters\/([^/]+)\/nodePools\/([^/]+)$/;
 const operationPattern = /^projects\/([^/]+)\/locations\/([^/]+)\/operations\/([^/]+)$/;
 
 // GKE's own rule for cluster and node pool names, and the wording of its error.
@@ -44,6 +49,11 @@ export function parseLocationName(field: string, value: string | null | undefine
 export function parseClusterName(field: string, value: string | null | undefined): ClusterName {
   const [project = '', location = '', cluster = ''] = match(field, value, clusterPattern, 'projects/*/locations/*/clusters/*');
   return { project, location, cluster };
+}
+
+export function parseNodePoolName(field: string, value: string | null | undefined): NodePoolName {
+  const [project = '', location = '', cluster = '', nodePool = ''] = match(field, value, nodePoolPattern, 'projects/*/locations/*/clusters/*/nodePools/*');
+  return { project, location, cluster, nodePool };
 }
 
 export function parseOperationName(field: string, value: string | null | undefined): OperationName {

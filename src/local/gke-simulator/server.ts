@@ -44,8 +44,9 @@ export interface GkeSimulator {
   /** The next CreateCluster calls answer PERMISSION_DENIED with `message` (IAM or quota, as GKE words it). */
   failNextCreateWithPermissionDenied(message: string, options?: { times?: number }): void;
   /**
-   * The next accepted CreateCluster starts normally, but its operation ends DONE with `error`
-   * set (code INTERNAL unless given) and the cluster stays, in ERROR, until someone deletes it.
+   * The next accepted CreateCluster (or node pool operation) starts normally, but its operation
+   * ends DONE with `error` set (code INTERNAL unless given) and the cluster (or pool) stays in
+   * ERROR: a cluster until someone deletes it.
    */
   failNextOperation(message: string, options?: { code?: status; times?: number }): void;
   /** The next `count` calls (of `method` only, if given) answer UNAVAILABLE. */
@@ -111,6 +112,9 @@ export async function startGkeSimulator(options: GkeSimulatorOptions): Promise<G
     GetOperation: unary('GetOperation', state.getOperation.bind(state)),
     ListOperations: unary('ListOperations', state.listOperations.bind(state)),
     CancelOperation: unary('CancelOperation', state.cancelOperation.bind(state)),
+    SetNodePoolSize: unary('SetNodePoolSize', state.setNodePoolSize.bind(state)),
+    CreateNodePool: unary('CreateNodePool', state.createNodePool.bind(state)),
+    GetNodePool: unary('GetNodePool', state.getNodePool.bind(state)),
   };
   const service = loadClusterManagerService();
   // Every method gets a handler, so that unimplemented ones are logged and can be made UNAVAILABLE too.

@@ -2,10 +2,10 @@ import type { protos } from '@google-cloud/container';
 import { status } from '@grpc/grpc-js';
 import { randomBytes } from 'node:crypto';
 import { validateCreateRequest } from './create-request.js';
-import { GkeApiError, notFound } from './errors.js';
+import { GkeApiError, invalidArgument, notFound } from './errors.js';
 import type { Faults, OperationFailure } from './faults.js';
 import {
-  apiUrl, assertGkeName, clusterPath, inLocation, operationPath, parseClusterName, parseLocationName, parseOperationName,
+  apiUrl, assertGkeName, clusterPath, inLocation, operationPath, parseClusterName, parseLocationName, parseNodePoolName, parseOperationName,
   type ClusterName,
 } from './resource-names.js';
 
@@ -16,7 +16,7 @@ type Operation = protos.google.container.v1.IOperation;
 type ClusterStatus = keyof v1['Cluster']['Status'];
 type NodePoolStatus = keyof v1['NodePool']['Status'];
 type OperationStatus = keyof v1['Operation']['Status'];
-type OperationType = 'CREATE_CLUSTER' | 'DELETE_CLUSTER';
+type OperationType = 'CREATE_CLUSTER' | 'DELETE_CLUSTER' | 'SET_NODE_POOL_SIZE' | 'CREATE_NODE_POOL';
 // gRPC's status names are google.rpc.Code's.
 type RpcCodeName = keyof typeof protos.google.rpc.Code;
 
@@ -45,6 +45,9 @@ interface TrackedOperation {
   readonly durationMs: number;
   /** An injected fault, decided when the operation starts and reported when it ends. */
   readonly plannedFailure: OperationFailure | undefined;
+  /** Node pool operations: the pool, and the size a resize sets. */
+  readonly nodePool?: string;
+  readonly nodeCount?: number;
   endedAt?: number;
   error?: OperationFailure;
 }
@@ -55,6 +58,11 @@ interface TrackedCluster {
   /** The create or delete under way: GKE refuses to delete a cluster while one runs. */
   busyWith?: TrackedOperation;
 }
+
+// How GKE words what a busy cluster is doing when it refuses another operation.
+const doing: Record<OperationType, string> = {
+  CREATE_CLUSTER: 'creating cluster', DELETE_CLUSTER: 'deleting cluster', SET_NODE_POOL_SIZE: 'resizing a node pool of cluster', CREATE_NODE_POOL: 'creating a node pool in cluster',
+};
 
 // GKE operations are PENDING only briefly before they run.
 const pendingShare = 0.1;
@@ -121,15 +129,44 @@ export class ClusterManagerState {
     const name = parseClusterName('name', request.name);
     const now = this.settle();
     const tracked = this.trackedCluster(name);
-    if (tracked.busyWith) {
-      const doing = tracked.busyWith.type === 'CREATE_CLUSTER' ? 'creating' : 'deleting';
-      throw new GkeApiError(status.FAILED_PRECONDITION,
-        `Operation ${tracked.busyWith.id} is currently ${doing} cluster ${name.cluster}. Please wait and try again once it is done.`);
-    }
+    this.assertIdle(tracked);
     setStatus(tracked.resource, 'STOPPING', 'STOPPING');
     tracked.busyWith = this.startOperation('DELETE_CLUSTER', name, now, undefined);
     this.options.log({ cluster: clusterPath(name), operation: tracked.busyWith.id }, 'GKE simulator: cluster STOPPING');
     return this.operationView(tracked.busyWith, now);
+  }
+
+  /** GKE sets the size per zone of the pool's locations; the simulator's clusters have one. */
+  setNodePoolSize(request: protos.google.container.v1.ISetNodePoolSizeRequest): Operation {
+    const name = parseNodePoolName('name', request.name);
+    const nodeCount = Number(request.nodeCount ?? 0);
+    if (!Number.isInteger(nodeCount) || nodeCount < 0) throw invalidArgument(`Invalid value for field "node_count": ${String(request.nodeCount)}. Must not be negative.`);
+    const now = this.settle();
+    const tracked = this.runningCluster(name);
+    const pool = this.nodePool(tracked, name.nodePool);
+    this.assertIdle(tracked);
+    pool.status = 'RECONCILING';
+    return this.startPoolOperation(tracked, 'SET_NODE_POOL_SIZE', name.nodePool, now, nodeCount);
+  }
+
+  createNodePool(request: protos.google.container.v1.ICreateNodePoolRequest): Operation {
+    const name = parseClusterName('parent', request.parent);
+    const requested = request.nodePool;
+    if (!requested) throw invalidArgument('Required field "node_pool" is not set.');
+    const poolName = assertGkeName('node_pool.name', requested.name);
+    if (Number(requested.initialNodeCount ?? 0) < 0) throw invalidArgument('Invalid value for field "node_pool.initial_node_count": must not be negative.');
+    const now = this.settle();
+    const tracked = this.runningCluster(name);
+    if (tracked.resource.nodePools?.some((pool) => pool.name === poolName)) throw alreadyExists(`${clusterPath(name)}/nodePools/${poolName}`);
+    this.assertIdle(tracked);
+    tracked.resource.nodePools = [...tracked.resource.nodePools ?? [], { ...structuredClone(requested), selfLink: `${tracked.resource.selfLink ?? ''}/nodePools/${poolName}`, status: 'PROVISIONING' }];
+    return this.startPoolOperation(tracked, 'CREATE_NODE_POOL', poolName, now);
+  }
+
+  getNodePool(request: protos.google.container.v1.IGetNodePoolRequest): NodePool {
+    const name = parseNodePoolName('name', request.name);
+    this.settle();
+    return structuredClone(this.nodePool(this.trackedCluster(name), name.nodePool));
   }
 
   getOperation(request: protos.google.container.v1.IGetOperationRequest): Operation {
@@ -174,6 +211,38 @@ export class ClusterManagerState {
     this.clusters.set(path, { name, resource });
   }
 
+  /** GKE runs one operation at a time on a cluster and refuses others meanwhile. */
+  private assertIdle(tracked: TrackedCluster): void {
+    const busy = tracked.busyWith;
+    if (busy) {
+      throw new GkeApiError(status.FAILED_PRECONDITION,
+        `Operation ${busy.id} is currently ${doing[busy.type]} ${tracked.name.cluster}. Please wait and try again once it is done.`);
+    }
+  }
+
+  private runningCluster(name: ClusterName): TrackedCluster {
+    const tracked = this.trackedCluster(name);
+    if (tracked.resource.status !== 'RUNNING' && !tracked.busyWith) {
+      throw new GkeApiError(status.FAILED_PRECONDITION, `Cluster ${name.cluster} is ${String(tracked.resource.status)}: node pools can only be changed on a RUNNING cluster.`);
+    }
+    return tracked;
+  }
+
+  private nodePool(tracked: TrackedCluster, poolName: string): NodePool {
+    const pool = tracked.resource.nodePools?.find((candidate) => candidate.name === poolName);
+    if (!pool) throw notFound(`${clusterPath(tracked.name)}/nodePools/${poolName}`);
+    return pool;
+  }
+
+  private startPoolOperation(tracked: TrackedCluster, type: OperationType, nodePool: string, now: number, nodeCount?: number): Operation {
+    const operation: TrackedOperation = { ...this.startOperation(type, tracked.name, now, this.options.faults.takeOperationFailure()), nodePool, ...(nodeCount !== undefined && { nodeCount }) };
+    this.operations.set(operation.id, operation);
+    tracked.busyWith = operation;
+    tracked.resource.status = 'RECONCILING';
+    this.options.log({ cluster: clusterPath(tracked.name), nodePool, operation: operation.id }, `GKE simulator: ${type}`);
+    return this.operationView(operation, now);
+  }
+
   private trackedCluster(name: ClusterName): TrackedCluster {
     const path = clusterPath(name);
     const tracked = this.clusters.get(path);
@@ -211,6 +280,8 @@ export class ClusterManagerState {
     if (operation.type === 'DELETE_CLUSTER') {
       this.clusters.delete(path);
       this.options.log(fields, 'GKE simulator: cluster deleted');
+    } else if (operation.nodePool !== undefined) {
+      this.endPoolOperation(tracked, operation, failure);
     } else if (failure) {
       setStatus(tracked.resource, 'ERROR', 'ERROR');
       tracked.resource.statusMessage = failure.message;
@@ -220,6 +291,18 @@ export class ClusterManagerState {
       this.markRunning(tracked.resource);
       this.options.log(fields, 'GKE simulator: cluster RUNNING');
     }
+  }
+
+  /** A failed pool operation leaves the pool in ERROR and the cluster RUNNING, as GKE's reconciliation does. */
+  private endPoolOperation(tracked: TrackedCluster, operation: TrackedOperation, failure: OperationFailure | undefined): void {
+    tracked.resource.status = 'RUNNING';
+    const pool = tracked.resource.nodePools?.find((candidate) => candidate.name === operation.nodePool);
+    if (!pool) return;
+    pool.status = failure ? 'ERROR' : 'RUNNING';
+    if (failure) pool.statusMessage = failure.message;
+    else if (operation.nodeCount !== undefined) pool.initialNodeCount = operation.nodeCount;
+    this.options.log({ cluster: clusterPath(tracked.name), nodePool: operation.nodePool, operation: operation.id, ...(failure && { error: failure }) },
+      `GKE simulator: node pool ${failure ? 'ERROR' : 'RUNNING'}`);
   }
 
   private provisioningCluster(name: ClusterName, requested: Cluster, now: number): Cluster {
@@ -256,7 +339,7 @@ export class ClusterManagerState {
       operationType: operation.type,
       status: state,
       selfLink: apiUrl(operationPath({ ...operation.cluster, operation: operation.id })),
-      targetLink: apiUrl(clusterPath(operation.cluster)),
+      targetLink: apiUrl(`${clusterPath(operation.cluster)}${operation.nodePool !== undefined ? `/nodePools/${operation.nodePool}` : ''}`),
       startTime: iso(operation.startedAt),
       ...(operation.endedAt !== undefined && { endTime: iso(operation.endedAt) }),
       progress: { status: state, metrics: [{ name: 'percent done', intValue: percentDone }] },
