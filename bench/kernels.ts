@@ -36,6 +36,8 @@ try {
     CODEC_KEYS_FILE: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')),
     // Kernels on the kwok node: thousands of them, and their images are not on the real node.
     KERNEL_SPECS_FILE: writeKernelSpecs(stateDir, 'kernel-specs-simulated'),
+    // One user holds every kernel in flight: the per-user limit (10 by default) is not what this measures.
+    KERNEL_MAX_PER_USER: '0',
   });
   const worker = await startWorker(config);
   const temporal = await connectTemporal(config);

@@ -116,7 +116,8 @@ describe('cluster access and node pools (real worker, real API, local GKE API)',
 
   test('a kernel on the unattached preset attaches it first; detached, it is DELETED and listed so', async () => {
     const kernelId = uniqueName('k');
-    expect((await orchestrator.call('POST', '/v1/kernels', { kernelId, user: 'ada', cluster: 'preset-a' })).statusCode).toBe(202);
+    // A user of this file's own: a user's quota workflow runs on the task queue of the file that first used it.
+    expect((await orchestrator.call('POST', '/v1/kernels', { kernelId, user: uniqueName('attacher'), cluster: 'preset-a' })).statusCode).toBe(202);
     expect(await cluster('preset-a')).toMatchObject({ provider: 'static', phase: 'RUNNING', attached: true, createdAt: expect.any(String) });
     const kernel = await eventually(async () => (await orchestrator.call('GET', `/v1/kernels/${kernelId}`)).json(), (status) => status.phase !== 'STARTING', 90_000);
     expect(kernel).toMatchObject({ phase: 'RUNNING', cluster: 'preset-a' });

@@ -15,7 +15,9 @@ import { JanitorClient } from '../../src/client/janitor.js';
 import { kernelContext } from '../../src/client/kernel-catalog.js';
 import { toKernelSessionInput } from '../../src/client/kernel-request.js';
 import { KernelsClient } from '../../src/client/kernels.js';
-import { toSparkJobInput } from '../../src/client/spark-job-request.js';
+import { knownClustersOf } from '../../src/client/known-clusters.js';
+import { leaseKubeconfig } from '../../src/client/lease-kubeconfig.js';
+import { toSparkJobInput, toSparkLeaseInput } from '../../src/client/spark-job-request.js';
 import { SparkJobsClient } from '../../src/client/spark-jobs.js';
 import { connectTemporal } from '../../src/client/temporal.js';
 import { loadRuntimeConfig } from '../../src/config.js';
@@ -75,6 +77,15 @@ try {
   record('spark-job-cancelled', cancelled.workflowId);
   record('user-quota-spark-job', userQuotaWorkflowId('spark-job', 'replay'));
 
+  // A client-mode lease: renewed, a token issued (sealed to a key only this run holds), ended.
+  const lease = await jobs.startLease(toSparkLeaseInput({ jobId: 'leased', user: 'replay-lease', deployMode: 'client' }, { orchestratorNamespace: config.orchestratorNamespace }));
+  await until(() => jobs.status('leased'), (status) => status.phase === 'RUNNING');
+  await jobs.renewLease('leased');
+  await leaseKubeconfig(jobs, 'leased');
+  await jobs.end('leased', { exitCode: 0, by: 'recorder' });
+  await client.workflow.getHandle(lease.workflowId).result();
+  record('spark-lease-ended', lease.workflowId);
+
   const kernels = new KernelsClient(client, config.taskQueue, config.kernelMaxPerUser);
   const kernel = toKernelSessionInput({ kernelId: 'shut-down', user: 'replay' }, kernelContext(config));
   await kernels.start(kernel);
@@ -98,7 +109,7 @@ try {
   await client.workflow.getHandle(reachable.plan.workflowId).result();
   record('kernel-session-gateway', reachable.plan.workflowId);
 
-  const clusters = new ClustersClient(client, config.taskQueue);
+  const clusters = new ClustersClient(client, config.taskQueue, knownClustersOf(config));
   await clusters.create({ name: 'attached', provider: 'static', idleTtlSeconds: 3600 }, 'recorder');
   await until(() => clusters.status('attached'), (status) => status.phase === 'RUNNING');
   await client.workflow.getHandle(clusterWorkflowId('attached')).signal(clusterUseSignal, { workflowId: 'some-job', kind: 'spark-job', inUse: true });
@@ -108,6 +119,9 @@ try {
   record('cluster-static', clusterWorkflowId('attached'));
   await clusters.create({ name: 'created', provider: 'gke', gke: { connection: 'simulator', nodePools: { small: { machineType: 'e2-standard-4', nodeCount: 1 } } } }, 'recorder');
   await until(() => clusters.status('created'), (status) => status.phase === 'RUNNING');
+  const resized = await clusters.resizeNodePool('created', { pool: 'small', nodeCount: 2, by: 'recorder' });
+  const added = await clusters.addNodePool('created', { pool: 'extra', preset: 'small', by: 'recorder' });
+  await until(() => clusters.status('created'), (status) => [resized.id, added.id].every((id) => status.nodePoolOperations?.some((operation) => operation.id === id && operation.state === 'DONE')));
   await clusters.destroy('created', { by: 'recorder' });
   await until(() => clusters.status('created'), (status) => status.phase === 'DELETED');
   record('cluster-gke', clusterWorkflowId('created'));
