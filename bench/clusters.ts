@@ -20,6 +20,7 @@ import { clusterWorkflowId } from '../src/domain/workflow-ids.js';
 import { ensureLocalCodecKeys } from '../src/local/codec-keys.js';
 import { startLocalGkeApi } from '../src/local/gke-simulator-setup.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
+import { localSparkSubmitEnv } from '../src/local/paths.js';
 import { startWorker } from '../src/worker.js';
 import { percentile } from './percentile.js';
 
@@ -47,6 +48,7 @@ try {
   console.log('| poll interval | GKE calls per cluster | lag p50 (ms) | lag max (ms) | create → RUNNING p50 (s) |\n|---|---|---|---|---|');
   for (const pollMs of intervals) {
     const config = loadRuntimeConfig({
+    ...localSparkSubmitEnv(),
       TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: `bench-clusters-${pollMs}`, KUBECONFIG_LOCAL: stack.workerKubeconfig,
       CLUSTER_PRESETS_FILE: gkeApi.presetsFile, GKE_POLL_INTERVAL_MS: String(pollMs), CODEC_KEYS_FILE: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')),
     });

@@ -20,6 +20,7 @@ import { janitorScheduleId } from '../src/domain/janitor.js';
 import { ensureLocalCodecKeys } from '../src/local/codec-keys.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
 import { writeKernelSpecs } from '../test/integration/stack/simulated-kernels.js';
+import { localSparkSubmitEnv } from '../src/local/paths.js';
 import { startWorker } from '../src/worker.js';
 import { percentile } from './percentile.js';
 import { pool } from './pool.js';
@@ -33,6 +34,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const stack = await startLocalStack({ stateDir, ports: await freePorts() });
 try {
   const config = loadRuntimeConfig({
+    ...localSparkSubmitEnv(),
     TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'bench-janitor', KUBECONFIG_LOCAL: stack.workerKubeconfig,
     CODEC_KEYS_FILE: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')),
     // Kernels on the kwok node: thousands of them, and their images are not on the real node.

@@ -21,6 +21,7 @@ import { KernelClient } from '../src/jupyter/kernel-client.js';
 import { ensureLocalCodecKeys } from '../src/local/codec-keys.js';
 import { writeLocalKernelSpecs } from '../src/local/kernel-specs.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
+import { localSparkSubmitEnv } from '../src/local/paths.js';
 import { startWorker } from '../src/worker.js';
 import { KernelChannels } from '../test/integration/stack/jupyter-client.js';
 import { percentile } from './percentile.js';
@@ -36,6 +37,7 @@ const stack = await startLocalStack({ stateDir, ports: await freePorts(), report
 try {
   if (!stack.realNode || !stack.kernelResponseHost) throw new Error(`no real node: ${stack.kwokOnlyReason}`);
   const config = loadRuntimeConfig({
+    ...localSparkSubmitEnv(),
     TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'bench-jupyter', KUBECONFIG_LOCAL: stack.workerKubeconfig,
     CODEC_KEYS_FILE: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')), KERNEL_RESPONSE_HOST: stack.kernelResponseHost,
     KERNEL_SPECS_FILE: writeLocalKernelSpecs(join(stateDir, 'kernel-specs.json'), true), KERNEL_MAX_PER_USER: '0',

@@ -19,7 +19,7 @@ import { connectTemporal } from '../src/client/temporal.js';
 import { loadRuntimeConfig } from '../src/config.js';
 import { kindLabel } from '../src/domain/labels.js';
 import { ensureLocalCodecKeys } from '../src/local/codec-keys.js';
-import { repoRoot, toolBinary } from '../src/local/paths.js';
+import { localSparkSubmitEnv, repoRoot } from '../src/local/paths.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
 import { writeKernelSpecs } from '../test/integration/stack/simulated-kernels.js';
 import { percentile } from './percentile.js';
@@ -43,7 +43,7 @@ function usage(pid: number): { rssMiB: number; cpuSeconds: number } {
 
 const stack = await startLocalStack({ stateDir, ports: await freePorts() });
 const env = {
-  TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'bench-kernel-scale', KUBECONFIG_LOCAL: stack.workerKubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'),
+  TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'bench-kernel-scale', KUBECONFIG_LOCAL: stack.workerKubeconfig, ...localSparkSubmitEnv(),
   CODEC_KEYS_FILE: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')),
   // Kernels on the kwok node: thousands of them, and their images are not on the real node.
   KERNEL_SPECS_FILE: writeKernelSpecs(stateDir, 'kernel-specs-simulated'),

@@ -18,7 +18,7 @@ import { KernelsClient } from '../src/client/kernels.js';
 import { connectTemporal } from '../src/client/temporal.js';
 import { loadRuntimeConfig } from '../src/config.js';
 import { ensureLocalCodecKeys } from '../src/local/codec-keys.js';
-import { toolBinary } from '../src/local/paths.js';
+import { localSparkSubmitEnv } from '../src/local/paths.js';
 import { percentile } from './percentile.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
 import { writeKernelSpecs } from '../test/integration/stack/simulated-kernels.js';
@@ -32,7 +32,7 @@ const token = 'bench-token';
 const stack = await startLocalStack({ stateDir, ports: await freePorts() });
 try {
   const config = loadRuntimeConfig({
-    TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'bench-kernels', KUBECONFIG_LOCAL: stack.workerKubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'),
+    TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'bench-kernels', KUBECONFIG_LOCAL: stack.workerKubeconfig, ...localSparkSubmitEnv(),
     CODEC_KEYS_FILE: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')),
     // Kernels on the kwok node: thousands of them, and their images are not on the real node.
     KERNEL_SPECS_FILE: writeKernelSpecs(stateDir, 'kernel-specs-simulated'),

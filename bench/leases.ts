@@ -18,6 +18,7 @@ import { loadRuntimeConfig } from '../src/config.js';
 import { sparkDriverClusterRole } from '../src/domain/spark-job.js';
 import { ensureLocalCodecKeys } from '../src/local/codec-keys.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
+import { localSparkSubmitEnv } from '../src/local/paths.js';
 import { startWorker } from '../src/worker.js';
 import { percentile } from './percentile.js';
 
@@ -37,6 +38,7 @@ async function firstCall(kubeconfig: unknown, namespace: string): Promise<void> 
 const stack = await startLocalStack({ stateDir, ports: await freePorts(), report: () => undefined });
 try {
   const config = loadRuntimeConfig({
+    ...localSparkSubmitEnv(),
     TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'bench-leases', KUBECONFIG_LOCAL: stack.workerKubeconfig,
     CODEC_KEYS_FILE: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')), SPARK_MAX_IN_FLIGHT_PER_USER: '0',
   });

@@ -19,7 +19,7 @@ import { sparkJobNames, type SparkJobInput } from '../src/domain/spark-job.js';
 import { ensureLocalCodecKeys } from '../src/local/codec-keys.js';
 import { auditLogName } from '../src/local/control-plane/apiserver.js';
 import { nodePaths } from '../src/local/node/settings.js';
-import { toolBinary } from '../src/local/paths.js';
+import { localSparkSubmitEnv } from '../src/local/paths.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
 import { startWorker } from '../src/worker.js';
 import { percentile } from './percentile.js';
@@ -78,7 +78,7 @@ try {
   const taskQueue = 'bench-real-node';
   const config = loadRuntimeConfig({
     TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, KUBECONFIG_LOCAL: stack.workerKubeconfig,
-    SPARK_SUBMIT: toolBinary('spark', 'spark-submit'), CODEC_KEYS_FILE: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')),
+    ...localSparkSubmitEnv(), CODEC_KEYS_FILE: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')),
   });
   const worker = await startWorker(config, pino({ level: 'warn' }));
   const temporal = await connectTemporal(config);

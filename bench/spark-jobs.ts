@@ -4,8 +4,10 @@
  *  - teardown: driver seen ended (watch activity completed) → execution closed, just after the
  *    service account's deletion (a local activity, which history records only as a marker);
  *  - throughput: jobs completed per minute, with drivers that exit at once;
- * against a baseline issuing the same Kubernetes calls (the same activity functions) directly,
- * without Temporal, in the same run. Usage: npm run bench:spark -- [jobs=100] [inFlight=10] [faultRate=0]
+ *  - CPU per job of the worker and of submission (spark-submit JVMs, or the Spark submitter's);
+ * once per submission mode (SPARK_SUBMIT_MODE), against a baseline issuing the same Kubernetes
+ * calls (the same activity functions) directly, without Temporal, in the same run.
+ * Usage: npm run bench:spark -- [jobs=100] [inFlight=10] [faultRate=0] [modes=process,submitter]
  * With a fault rate, the worker reaches the API server through the test fault proxy, which answers
  * that share of its requests 500, 503 or 429 (a third each); the run then counts the objects left.
  */
@@ -13,8 +15,10 @@ import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/clien
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { pino } from 'pino';
 import { join } from 'node:path';
 import { createActivities } from '../src/activities/index.js';
+import { sparkSubmitProcess } from '../src/activities/spark-submitter.js';
 import { ClusterConnector } from '../src/activities/kubernetes/cluster-connector.js';
 import { PodWatchHub } from '../src/activities/kubernetes/pod-watch-hub.js';
 import { GkeClients } from '../src/activities/gke/client.js';
@@ -25,10 +29,11 @@ import { emptyClusterPresets } from '../src/domain/cluster-presets.js';
 import { kindLabel, managedByLabel, managedByValue, ownershipMarks } from '../src/domain/labels.js';
 import { sparkDriverClusterRole, sparkJobNames, type SparkJobInput } from '../src/domain/spark-job.js';
 import { ensureLocalCodecKeys } from '../src/local/codec-keys.js';
-import { toolBinary } from '../src/local/paths.js';
+import { localSparkSubmitEnv } from '../src/local/paths.js';
 import { runAndMeasure } from './job-latencies.js';
 import { percentile } from './percentile.js';
 import { pool } from './pool.js';
+import { cpuSeconds, descendantsMatching, rssMiB } from './process-usage.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
 import { startWorker } from '../src/worker.js';
 import { sparkPiApp } from '../test/integration/stack/spark-pi.js';
@@ -37,6 +42,7 @@ import { seededRandom, startFaultProxy, writeKubeconfigThroughProxy, type FaultP
 const jobs = Number(process.argv[2] ?? 100);
 const inFlight = Number(process.argv[3] ?? 10);
 const faultRate = Number(process.argv[4] ?? 0);
+const modes = (process.argv[5] ?? 'process,submitter').split(',');
 const stateDir = join(tmpdir(), `bench-spark-${process.pid}`);
 
 /** A kubeconfig for the worker's own token through a proxy failing `rate` of requests. */
@@ -70,34 +76,49 @@ async function leftovers(adminKubeconfig: string): Promise<number> {
 const stack = await startLocalStack({ stateDir, ports: await freePorts() });
 try {
   const clusters = new ClusterConnector({ local: { kubeconfig: stack.workerKubeconfig } });
-  const taskQueue = 'bench-spark';
   const faulty = faultRate > 0 ? await faultyKubeconfig(stack.workerKubeconfig, stateDir, faultRate) : undefined;
-  const config = loadRuntimeConfig({
-    TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: taskQueue, KUBECONFIG_LOCAL: faulty?.kubeconfig ?? stack.workerKubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'),
-    CODEC_KEYS_FILE: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')),
+  const configFor = (mode: string) => loadRuntimeConfig({
+    TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: `bench-spark-${mode}`, KUBECONFIG_LOCAL: faulty?.kubeconfig ?? stack.workerKubeconfig, ...localSparkSubmitEnv(),
+    SPARK_SUBMIT_MODE: mode, CODEC_KEYS_FILE: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')), JANITOR_INTERVAL_SECONDS: '0',
   });
-  const worker = await startWorker(config);
-  const temporal = await connectTemporal(config);
-  const podWatches = new PodWatchHub(clusters, (cluster, error) => console.error(`pod watch of ${cluster} broke:`, error));
-  const activities = createActivities({ clusters, sparkSubmit: config.sparkSubmit, podWatches, temporal: temporal.client, clusterPresets: emptyClusterPresets, gkeClients: new GkeClients(emptyClusterPresets) });
-  const client = new SparkJobsClient(temporal.client, taskQueue);
-  const input = (index: number): SparkJobInput => ({
-    jobId: `bench-${index}`, user: `user${index % 10}`, cluster: 'local', namespace: `dss-ns-user${index % 10}`, autoCreateNamespace: true,
+  const temporal = await connectTemporal(configFor('process'));
+  // Users of their own per mode: each round pays for creating their namespaces.
+  const input = (mode: string, index: number): SparkJobInput => ({
+    jobId: `${mode}-${index}`, user: `${mode}-user${index % 10}`, cluster: 'local', namespace: `dss-ns-${mode}-user${index % 10}`, autoCreateNamespace: true,
     app: sparkPiApp(0),
   });
 
-  const started = performance.now();
-  const measured = await pool(jobs, inFlight, (index) => runAndMeasure(client, temporal.client, input(index)));
-  const minutes = (performance.now() - started) / 60_000;
+  const rounds: Array<{ mode: string; measured: Array<{ setup: number; teardown: number }>; minutes: number; ownCpu: number; submitCpu: number; submitterMiB?: number; leaked: number }> = [];
+  for (const mode of modes) {
+    const config = configFor(mode);
+    const worker = await startWorker(config, pino({ level: 'warn' }));
+    const client = new SparkJobsClient(temporal.client, config.taskQueue);
+    const submitters = descendantsMatching(process.pid, /SparkSubmitter/);
+    const submitterCpu = () => submitters.reduce((sum, pid) => sum + cpuSeconds(pid).own, 0);
+    const cpuBefore = cpuSeconds(process.pid);
+    const submitterBefore = submitterCpu();
+    const started = performance.now();
+    const measured = await pool(jobs, inFlight, (index) => runAndMeasure(client, temporal.client, input(mode, index)));
+    const minutes = (performance.now() - started) / 60_000;
+    const cpuAfter = cpuSeconds(process.pid);
+    rounds.push({
+      mode, measured, minutes, ownCpu: cpuAfter.own - cpuBefore.own,
+      submitCpu: cpuAfter.children - cpuBefore.children + submitterCpu() - submitterBefore,
+      ...(submitters[0] !== undefined ? { submitterMiB: rssMiB(submitters[0]) } : {}),
+      leaked: await leftovers(stack.kubeconfig),
+    });
+    await worker.stop();
+  }
   const injected = faulty?.proxy.stats();
   faulty?.proxy.clear();
-  const leaked = await leftovers(stack.kubeconfig);
 
   // Baseline: the same calls, in the same order, straight from this process.
+  const podWatches = new PodWatchHub(clusters, (cluster, error) => console.error(`pod watch of ${cluster} broke:`, error));
+  const activities = createActivities({ clusters, sparkSubmission: sparkSubmitProcess('spark-submit'), podWatches, temporal: temporal.client, clusterPresets: emptyClusterPresets, gkeClients: new GkeClients(emptyClusterPresets) });
   const core = (await clusters.access('local')).config.makeApiClient(CoreV1Api);
   const mock = new MockActivityEnvironment();
   const baseline = await pool(jobs, inFlight, async (index) => {
-    const job = { ...input(index), jobId: `baseline-${index}` };
+    const job = { ...input('baseline', index), jobId: `baseline-${index}` };
     const names = sparkJobNames(job.jobId);
     const owner = { kind: 'spark-job' as const, workflowId: names.workflowId };
     const target = { cluster: 'local', namespace: job.namespace };
@@ -115,18 +136,22 @@ try {
     return { setup, teardown: performance.now() - t1 };
   });
 
-  const row = (name: string, ours: number[], base: number[], p: number): string =>
-    `| ${name} p${p} | ${percentile(ours, p).toFixed(0)} | ${percentile(base, p).toFixed(0)} | ${(percentile(ours, p) / percentile(base, p)).toFixed(1)}× |`;
-  console.log(`${jobs} jobs, ${inFlight} in flight\n`);
-  console.log('| latency (ms) | with Temporal | baseline (direct calls) | ratio |\n|---|---|---|---|');
-  for (const p of [50, 99]) console.log(row('identity setup', measured.map((m) => m.setup), baseline.map((b) => b.setup), p));
-  for (const p of [50, 99]) console.log(row('teardown', measured.map((m) => m.teardown), baseline.map((b) => b.teardown), p));
-  console.log(`\nthroughput: ${(jobs / minutes).toFixed(1)} jobs completed per minute (${(minutes * 60).toFixed(0)} s for ${jobs})`);
-  if (injected) console.log(`faults injected: ${[500, 503, 429].map((code) => `${injected.statuses[code] ?? 0}× ${code}`).join(', ')} of ${injected.received} requests`);
-  console.log(`objects of ours left after the run (pods, service accounts, role bindings): ${leaked}`);
+  console.log(`${jobs} jobs, ${inFlight} in flight, drivers that end at once\n`);
+  console.log('| submission | jobs/min | worker CPU s/job | submission CPU s/job | submitter RSS (MiB) | objects left |\n|---|---|---|---|---|---|');
+  for (const round of rounds) {
+    console.log(`| ${round.mode} | ${(jobs / round.minutes).toFixed(1)} | ${(round.ownCpu / jobs).toFixed(2)} | ${(round.submitCpu / jobs).toFixed(2)} | ${round.submitterMiB ?? '–'} | ${round.leaked} |`);
+  }
+  const cell = (values: number[], base: number[], p: number) => `${percentile(values, p).toFixed(0)} (${(percentile(values, p) / percentile(base, p)).toFixed(1)}×)`;
+  console.log(`\n| latency (ms), ratio to direct calls | ${rounds.map((round) => round.mode).join(' | ')} | direct calls |\n|---|${rounds.map(() => '---|').join('')}---|`);
+  for (const [name, pick] of [['identity setup', (m: { setup: number }) => m.setup], ['teardown', (m: { teardown: number }) => m.teardown]] as const) {
+    for (const p of [50, 99]) {
+      const base = baseline.map(pick);
+      console.log(`| ${name} p${p} | ${rounds.map((round) => cell(round.measured.map(pick), base, p)).join(' | ')} | ${percentile(base, p).toFixed(0)} |`);
+    }
+  }
+  if (injected) console.log(`\nfaults injected: ${[500, 503, 429].map((code) => `${injected.statuses[code] ?? 0}× ${code}`).join(', ')} of ${injected.received} requests`);
   await faulty?.proxy.stop();
   await podWatches.close();
-  await worker.stop();
   await temporal.close();
 } finally {
   await stack.stop();

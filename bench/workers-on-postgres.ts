@@ -18,12 +18,13 @@ import { connectTemporal } from '../src/client/temporal.js';
 import { loadRuntimeConfig } from '../src/config.js';
 import type { SparkJobInput } from '../src/domain/spark-job.js';
 import { ensureLocalCodecKeys } from '../src/local/codec-keys.js';
-import { repoRoot, toolBinary } from '../src/local/paths.js';
+import { localSparkSubmitEnv, repoRoot } from '../src/local/paths.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
 import { startPostgresBackedTemporal } from '../src/local/temporal-on-postgres.js';
 import { runAndMeasure } from './job-latencies.js';
 import { sparkPiApp } from '../test/integration/stack/spark-pi.js';
 import { percentile } from './percentile.js';
+import { cpuSeconds, descendantsMatching } from './process-usage.js';
 import { pool } from './pool.js';
 
 const jobs = Number(process.argv[2] ?? 40);
@@ -39,18 +40,11 @@ function machineTicks(): { busy: number; total: number } {
   return { busy: total - fields[3]! - fields[4]!, total };
 }
 
-/** CPU seconds of a process itself and of its children it has waited for (spark-submit's JVMs). */
-function cpuSeconds(pid: number): { own: number; children: number } {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ').map(Number);
-  const ticks = 100;
-  return { own: (fields[11]! + fields[12]!) / ticks, children: (fields[13]! + fields[14]!) / ticks };
-}
-
 const stack = await startLocalStack({ stateDir: join(stateDir, 'stack'), ports: await freePorts() });
 const temporal = await startPostgresBackedTemporal(join(stateDir, 'postgres-temporal'), logDir);
 try {
   const env = {
-    TEMPORAL_ADDRESS: temporal.address, KUBECONFIG_LOCAL: stack.workerKubeconfig, SPARK_SUBMIT: toolBinary('spark', 'spark-submit'),
+    TEMPORAL_ADDRESS: temporal.address, KUBECONFIG_LOCAL: stack.workerKubeconfig, ...localSparkSubmitEnv(),
     CODEC_KEYS_FILE: ensureLocalCodecKeys(join(stateDir, 'codec-keys.json')), JANITOR_INTERVAL_SECONDS: '0',
   };
   const config = loadRuntimeConfig(env);
@@ -80,14 +74,16 @@ try {
     const busy = (ticksAfter.busy - ticksBefore.busy) / (ticksAfter.total - ticksBefore.total);
     const cpu = workers.map((worker) => cpuSeconds(worker.pid!));
     const own = cpu.reduce((sum, c) => sum + c.own, 0);
-    const children = cpu.reduce((sum, c) => sum + c.children, 0);
+    // spark-submit JVMs the workers waited for, or their Spark submitters (alive until the workers stop).
+    const submitters = workers.flatMap((worker) => descendantsMatching(worker.pid!, /SparkSubmitter/));
+    const children = cpu.reduce((sum, c) => sum + c.children, 0) + submitters.reduce((sum, pid) => sum + cpuSeconds(pid).own, 0);
     const setups = measured.map((m) => m.setup);
     rows.push(`| ${workerCount} | ${(jobs / minutes).toFixed(1)} | ${percentile(setups, 50).toFixed(0)} | ${percentile(setups, 99).toFixed(0)} | ${(busy * 100).toFixed(0)}% | ${(own / jobs).toFixed(2)} | ${(children / jobs).toFixed(2)} |`);
     for (const worker of workers) worker.kill('SIGTERM');
     await Promise.all(workers.map((worker) => once(worker, 'exit')));
   }
   console.log(`${jobs} SparkPi jobs, ${inFlight} in flight, Temporal ${temporal.address} on PostgreSQL\n`);
-  console.log('| workers | jobs/min | setup p50 (ms) | setup p99 (ms) | machine busy | worker CPU s/job | spark-submit CPU s/job |\n|---|---|---|---|---|---|---|');
+  console.log('| workers | jobs/min | setup p50 (ms) | setup p99 (ms) | machine busy | worker CPU s/job | submission CPU s/job |\n|---|---|---|---|---|---|---|');
   for (const row of rows) console.log(row);
   await client.close();
 } finally {

@@ -11,7 +11,7 @@ export const configVariables = [
   'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE',
   'TEMPORAL_TLS', 'TEMPORAL_TLS_CA_FILE', 'TEMPORAL_TLS_CERT_FILE', 'TEMPORAL_TLS_KEY_FILE', 'TEMPORAL_TLS_SERVER_NAME', 'API_HOST', 'API_PORT', 'API_TOKENS_FILE', 'API_BODY_LIMIT_BYTES',
   'KUBECONFIG_LOCAL', 'KUBERNETES_IN_CLUSTER', 'KUBERNETES_SERVICE_ACCOUNT_DIR', 'KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT',
-  'SPARK_SUBMIT', 'ORCHESTRATOR_NAMESPACE', 'KERNEL_SPECS_FILE', 'KERNEL_PROHIBITED_UIDS', 'KERNEL_PROHIBITED_GIDS', 'KERNEL_MAX_PER_USER',
+  'SPARK_SUBMIT', 'SPARK_SUBMITTER', 'SPARK_SUBMIT_MODE', 'ORCHESTRATOR_NAMESPACE', 'KERNEL_SPECS_FILE', 'KERNEL_PROHIBITED_UIDS', 'KERNEL_PROHIBITED_GIDS', 'KERNEL_MAX_PER_USER',
   'SPARK_MAX_IN_FLIGHT_PER_USER', 'KERNEL_HISTORY_EVENT_LIMIT', 'KERNEL_RESPONSE_HOST', 'KERNEL_CULL_CONNECTED', 'WORKER_MAX_POD_WATCHES', 'CLUSTER_PRESETS_FILE', 'GKE_POLL_INTERVAL_MS',
   'WORKER_METRICS_ADDRESS', 'WORKER_HEALTH_ADDRESS', 'JANITOR_INTERVAL_SECONDS', 'JANITOR_GRACE_SECONDS', 'CODEC_KEYS_FILE', 'CODEC_CORS_ORIGINS',
   // Read by the logger (src/logger.ts), not by loadRuntimeConfig.
@@ -37,8 +37,13 @@ export interface RuntimeConfig {
    * (KUBECONFIG_LOCAL), or, in a pod, its service account's token and CA (KUBERNETES_IN_CLUSTER).
    */
   localCluster?: { kubeconfig: string } | { serviceAccountDir: string };
-  /** The spark-submit launcher the worker runs. */
+  /** The spark-submit launcher the worker runs when it submits with a process per job. */
   sparkSubmit: string;
+  /**
+   * The Spark submitter's launcher (submitter/): one JVM beside the worker makes every
+   * submission. Unset when SPARK_SUBMIT_MODE is `process` (a spark-submit JVM per job).
+   */
+  sparkSubmitter?: string;
   /** The orchestrator's own namespace: never a target of a job or kernel. */
   orchestratorNamespace: string;
   /** JSON file of allowed kernels; the built-in catalogue when unset. */
@@ -122,6 +127,15 @@ function address(env: ConfigEnv, name: ConfigVariable): string | undefined {
   return raw;
 }
 
+const submitModes = ['submitter', 'process'] as const;
+
+function submitMode(env: ConfigEnv): (typeof submitModes)[number] {
+  const raw = env.SPARK_SUBMIT_MODE || 'submitter';
+  const mode = submitModes.find((known) => known === raw);
+  if (mode === undefined) throw validationError('SPARK_SUBMIT_MODE', `SPARK_SUBMIT_MODE must be one of ${submitModes.join(', ')}, got '${raw}'`);
+  return mode;
+}
+
 /** A switch: `1` on, unset or empty off, anything else an error naming it. */
 function flag(env: ConfigEnv, name: ConfigVariable): boolean {
   const raw = env[name] || undefined;
@@ -178,6 +192,7 @@ export function loadRuntimeConfig(env: ConfigEnv = process.env): RuntimeConfig {
     apiBodyLimitBytes: integer(env, 'API_BODY_LIMIT_BYTES', 256 * 1024),
     localCluster: localCluster(env),
     sparkSubmit: env.SPARK_SUBMIT || 'spark-submit',
+    ...(submitMode(env) === 'submitter' ? { sparkSubmitter: env.SPARK_SUBMITTER || 'spark-submitter' } : {}),
     orchestratorNamespace: env.ORCHESTRATOR_NAMESPACE || 'compute-orchestrator',
     kernelSpecsFile: env.KERNEL_SPECS_FILE || undefined,
     prohibitedUids: idList(env, 'KERNEL_PROHIBITED_UIDS'),

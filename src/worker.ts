@@ -2,6 +2,7 @@ import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry, type W
 import { clusterRoleApi, ensureClusterRoles } from './activities/cluster-roles.js';
 import { createActivities } from './activities/index.js';
 import { activityLogContext } from './activities/log-context.js';
+import { SparkSubmitter, sparkSubmitProcess } from './activities/spark-submitter.js';
 import { GkeClients } from './activities/gke/client.js';
 import { clusterConnector } from './cluster-access.js';
 import { PodWatchHub } from './activities/kubernetes/pod-watch-hub.js';
@@ -50,7 +51,7 @@ export interface RunningWorker {
 }
 
 export type WorkerConfig = Pick<RuntimeConfig,
-  'temporalAddress' | 'temporalTls' | 'temporalNamespace' | 'codecKeysFile' | 'taskQueue' | 'localCluster' | 'sparkSubmit' | 'maxPodWatches' | 'clusterPresetsFile'
+  'temporalAddress' | 'temporalTls' | 'temporalNamespace' | 'codecKeysFile' | 'taskQueue' | 'localCluster' | 'sparkSubmit' | 'sparkSubmitter' | 'maxPodWatches' | 'clusterPresetsFile'
   | 'gkePollMs' | 'janitorIntervalSeconds' | 'janitorGraceSeconds' | 'kernelResponseHost'>;
 
 /**
@@ -70,7 +71,8 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
   const podWatches = new PodWatchHub(clusters, (cluster, error) => logger.warn({ cluster, err: error }, 'pod watch broke; starting it again'));
   const gkeClients = new GkeClients(clusterPresets);
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
-  const activities = createActivities({ clusters, sparkSubmit: config.sparkSubmit, podWatches, temporal: temporal.client, clusterPresets, gkeClients, gkePollMs: config.gkePollMs, kernelResponseHost: config.kernelResponseHost });
+  const submitter = config.sparkSubmitter !== undefined ? await SparkSubmitter.start(config.sparkSubmitter, logger) : undefined;
+  const activities = createActivities({ clusters, sparkSubmission: submitter ?? sparkSubmitProcess(config.sparkSubmit), podWatches, temporal: temporal.client, clusterPresets, gkeClients, gkePollMs: config.gkePollMs, kernelResponseHost: config.kernelResponseHost });
   const common = { connection, namespace: config.temporalNamespace, dataConverter: encryptingDataConverter(temporal.codec), interceptors: workerInterceptors };
   const workers = [
     await Worker.create({ ...common, taskQueue: config.taskQueue, workflowsPath, activities }),
@@ -85,6 +87,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
     await new JanitorClient(temporal.client, config.taskQueue).ensureSchedule({ everySeconds: config.janitorIntervalSeconds, graceSeconds: config.janitorGraceSeconds });
   }
   const done = Promise.all(workers.map((worker) => worker.run())).then(() => undefined).finally(async () => {
+    await submitter?.close();
     await podWatches.close();
     await gkeClients.close();
     await temporal.close();

@@ -40,7 +40,14 @@ build_once() {
     mkdir -p "$staging/bin"
     local started=$SECONDS log="$CACHE_ROOT/$name/build-$version.log"
     printf 'tools: building %s %s (first time only; log: %s)\n' "$name" "$version" "$log" >&2
-    if ! "$recipe" "$staging" >"$log" 2>&1; then
+    # A subshell of its own, outside any condition (`if`, `||`): only there does `set -e` stop
+    # the recipe at its first failing step instead of caching a broken build.
+    local status
+    set +e
+    ( set -e; "$recipe" "$staging" ) >"$log" 2>&1
+    status=$?
+    set -e
+    if [ "$status" != 0 ]; then
       rm -rf "$staging"
       tail -n 20 "$log" >&2
       fail "building $name $version failed; the whole log is $log"

@@ -16,13 +16,14 @@ import { namespaceActivities } from './namespaces.js';
 import { podLogActivities } from './pod-logs.js';
 import { podActivities } from './pods.js';
 import { sparkSubmitActivities } from './spark-submit.js';
+import type { SparkSubmission } from './spark-submitter.js';
 import { workflowLookupActivities } from './workflow-lookup.js';
 
 /** Dependencies every activity receives from the worker bootstrap. */
 export interface ActivityDeps {
   clusters: ClusterConnector;
-  /** Path of the spark-submit launcher. */
-  sparkSubmit: string;
+  /** How jobs are submitted: the Spark submitter, or a spark-submit process per job. */
+  sparkSubmission: SparkSubmission;
   /** The worker's shared watches of our pods. */
   podWatches: PodWatchHub;
   /** For activities that look up or signal workflows. */
@@ -42,10 +43,10 @@ export function createActivities(deps: ActivityDeps) {
     ...identityActivities(deps.clusters),
     ...podActivities(deps.clusters, deps.podWatches),
     ...podLogActivities(deps.clusters),
-    ...sparkSubmitActivities(deps.clusters, deps.sparkSubmit),
+    ...sparkSubmitActivities(deps.clusters, deps.sparkSubmission),
     ...leaseTokenActivities(deps.clusters),
-    ...kernelActivities(deps.clusters, deps.temporal),
-    ...kernelLaunchActivities(deps.clusters, deps.temporal, deps.kernelResponseHost),
+    ...kernelActivities(deps.clusters, deps.temporal, deps.podWatches),
+    ...kernelLaunchActivities(deps.clusters, deps.temporal, deps.podWatches, deps.kernelResponseHost),
     ...kernelWireActivities(deps.clusters, deps.temporal),
     ...workflowLookupActivities(deps.temporal),
     ...janitorActivities(deps.clusters, deps.temporal),

@@ -12,6 +12,7 @@ import {
 } from './kernel-pod-wait.js';
 import { createKernelPodObject, type KernelTarget } from './kernel-pods.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
+import type { PodWatchHub } from './kubernetes/pod-watch-hub.js';
 import { saveKernelConnection } from './kubernetes/kernel-connection-secret.js';
 import { deletePodUntilGone } from './pods.js';
 
@@ -24,7 +25,7 @@ export interface KernelLaunch {
  * `responseHost`: the address at which pods reach this worker (KERNEL_RESPONSE_HOST); without it,
  * only `pod-only` kernels can be launched.
  */
-export function kernelLaunchActivities(clusters: ClusterConnector, temporal: Client, responseHost: string | undefined) {
+export function kernelLaunchActivities(clusters: ClusterConnector, temporal: Client, podWatches: PodWatchHub, responseHost: string | undefined) {
   const core = async (cluster: string) => (await clusters.access(cluster)).config.makeApiClient(CoreV1Api);
 
   /** The launcher's connection information, failing fast if the pod ends before it calls. */
@@ -76,7 +77,7 @@ export function kernelLaunchActivities(clusters: ClusterConnector, temporal: Cli
       const reportEvents = podEventsReporter(api, plan, temporal);
       if (!connectsBack(spec)) {
         await createKernelPodObject(api, plan, spec);
-        return await awaitKernelPodRunning(api, plan, deadline, reportEvents);
+        return await awaitKernelPodRunning(api, plan, deadline, reportEvents, await podWatches.changesOf(cluster, plan.namespace, plan.podName));
       }
       if (!responseHost) {
         throw ApplicationFailure.nonRetryable(`kernel '${spec.name}' connects back, and this worker has no KERNEL_RESPONSE_HOST that pods reach it at`, 'LaunchNotConfigured');
@@ -87,9 +88,9 @@ export function kernelLaunchActivities(clusters: ClusterConnector, temporal: Cli
       });
       try {
         // A pod of an earlier attempt carries the public key of a private key that died with that attempt: it goes first.
-        await deletePodUntilGone(api, { namespace: plan.namespace, name: plan.podName }, { pollMs: launchPollMs, gracePeriodSeconds: 0 });
+        await deletePodUntilGone(api, { cluster, namespace: plan.namespace, name: plan.podName }, podWatches, { gracePeriodSeconds: 0 });
         await createKernelPodObject(api, plan, spec, { responseAddress: listener.address, publicKey: keys.publicKey });
-        const running = await awaitKernelPodRunning(api, plan, deadline, reportEvents);
+        const running = await awaitKernelPodRunning(api, plan, deadline, reportEvents, await podWatches.changesOf(cluster, plan.namespace, plan.podName));
         const info = await awaitConnectBack(api, input, listener.connection, deadline);
         await saveKernelConnection(api, plan, running.podUid ?? '', info);
         await awaitAnswer(input, info, running.podIP, deadline);

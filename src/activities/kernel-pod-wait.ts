@@ -6,9 +6,16 @@ import type { KernelPlan } from '../domain/kernel-pod.js';
 import { kernelPodEventsSignalName, type KernelPodEvent } from '../domain/kernel-session.js';
 import { classifyPod } from '../domain/pod-state.js';
 import { asFailure, isNotFound } from './kubernetes/api-errors.js';
+import type { PodChanges } from './kubernetes/pod-watch-hub.js';
 
-/** How often a launching kernel's pod is read. */
+/** How often the wait for a kernel's connect-back looks at its pod (ended, or stuck). */
 export const launchPollMs = 500;
+
+/**
+ * The pod is read again at each change the worker's pod watch sees; this often besides, in case
+ * the watch is restarting.
+ */
+const launchFallbackReadMs = 2_000;
 
 function asPodEvent(event: CoreV1Event): KernelPodEvent {
   const at = event.lastTimestamp ?? event.eventTime ?? event.firstTimestamp ?? event.metadata.creationTimestamp;
@@ -66,20 +73,29 @@ export const launchTimedOut = (plan: KernelPlan, what: string, detail?: string):
 
 /**
  * Waits until the kernel pod runs with an IP, failing fast on a pod that cannot start and at
- * `deadline` (epoch ms, fixed by the workflow so a retried attempt keeps the same deadline).
+ * `deadline` (epoch ms, fixed by the workflow so a retried attempt keeps the same deadline). The
+ * pod is read when the watch says it changed, so Running is seen within milliseconds.
  */
 export async function awaitKernelPodRunning(
-  api: CoreV1Api, plan: KernelPlan, deadline: number, reportEvents: (pod: V1Pod) => Promise<void>,
+  api: CoreV1Api, plan: KernelPlan, deadline: number, reportEvents: (pod: V1Pod) => Promise<void>, changes: PodChanges,
 ): Promise<{ podIP: string; podUid?: string }> {
   const context = Context.current();
-  for (;;) {
-    const pod = await readKernelPod(api, plan);
-    await reportEvents(pod);
-    const state = classifyPod(pod.status, 'kernel');
-    if (state.state === 'running' && state.podIP) return { podIP: state.podIP, podUid: pod.metadata?.uid };
-    failIfPodCannotRun(pod);
-    if (Date.now() >= deadline) throw launchTimedOut(plan, 'kernel pod not running', `phase ${pod.status?.phase ?? 'unknown'}`);
-    context.heartbeat({ phase: pod.status?.phase });
-    await context.sleep(launchPollMs);
+  try {
+    for (;;) {
+      const pod = await readKernelPod(api, plan);
+      const state = classifyPod(pod.status, 'kernel');
+      if (state.state === 'running' && state.podIP) {
+        // Reported after the answer is known: the launch does not wait for the events' list.
+        void reportEvents(pod);
+        return { podIP: state.podIP, podUid: pod.metadata?.uid };
+      }
+      await reportEvents(pod);
+      failIfPodCannotRun(pod);
+      if (Date.now() >= deadline) throw launchTimedOut(plan, 'kernel pod not running', `phase ${pod.status?.phase ?? 'unknown'}`);
+      context.heartbeat({ phase: pod.status?.phase });
+      await Promise.race([changes.next(Math.min(launchFallbackReadMs, Math.max(0, deadline - Date.now()))), context.cancelled]);
+    }
+  } finally {
+    changes.stop();
   }
 }

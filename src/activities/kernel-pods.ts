@@ -5,6 +5,7 @@ import type { KernelSpec } from '../domain/kernel-specs.js';
 import { createdNamespaceLabel, ownershipMarks } from '../domain/labels.js';
 import { awaitKernelPodRunning, podEventsReporter } from './kernel-pod-wait.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
+import type { PodWatchHub } from './kubernetes/pod-watch-hub.js';
 import { createOwned, deleteIfPresent } from './kubernetes/owned-objects.js';
 
 export interface KernelTarget {
@@ -20,7 +21,7 @@ export async function createKernelPodObject(api: CoreV1Api, plan: KernelPlan, sp
     () => api.readNamespacedPod({ name: plan.podName, namespace: plan.namespace }));
 }
 
-export function kernelActivities(clusters: ClusterConnector, temporal: Client) {
+export function kernelActivities(clusters: ClusterConnector, temporal: Client, podWatches: PodWatchHub) {
   const core = async (cluster: string) => (await clusters.access(cluster)).config.makeApiClient(CoreV1Api);
 
   return {
@@ -45,7 +46,7 @@ export function kernelActivities(clusters: ClusterConnector, temporal: Client) {
 
     async waitForKernelPod({ cluster, plan, deadline }: KernelTarget & { deadline: number }): Promise<{ podIP: string; podUid?: string }> {
       const api = await core(cluster);
-      return await awaitKernelPodRunning(api, plan, deadline, podEventsReporter(api, plan, temporal));
+      return await awaitKernelPodRunning(api, plan, deadline, podEventsReporter(api, plan, temporal), await podWatches.changesOf(cluster, plan.namespace, plan.podName));
     },
   };
 }

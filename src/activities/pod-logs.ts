@@ -1,7 +1,7 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { logTail } from '../domain/driver-log.js';
-import { asFailure, isNotFound, kube } from './kubernetes/api-errors.js';
+import { asFailure, isNotFound, statusOf } from './kubernetes/api-errors.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
 import type { PodRef } from './pods.js';
 
@@ -18,13 +18,23 @@ const firstTailLines = 1_000;
 /** A pod that will never have this log: saying why is the answer, no retry changes it. */
 const noLog = (message: string) => ApplicationFailure.nonRetryable(message, 'NoPodLog');
 
+/**
+ * The API server reached the node but would not trust its kubelet's certificate (a simulated
+ * node, or a kubelet serving a self-signed one): the node has not become trustworthy a second
+ * later, so the read is not tried again.
+ */
+function untrustedKubelet(error: unknown): boolean {
+  const body = (error as { body?: unknown }).body;
+  return statusOf(error) === 500 && typeof body === 'string' && /x509|failed to verify certificate/.test(body);
+}
+
 export function podLogActivities(clusters: ClusterConnector) {
   return {
     /**
      * The end of a container's log: at most 64 KiB, starting on a line. Read-only, so an attempt
      * may run again. A pod that does not exist, never reached a node or whose container never
-     * started fails with `NoPodLog`, saying which; a node that serves no logs fails retryably, and
-     * the caller bounds the attempts. The text is the result only, never part of a failure.
+     * started fails with `NoPodLog`, saying which, as does a node whose kubelet the API server does
+     * not trust; a node that serves no logs otherwise fails retryably, and the caller bounds the attempts. The text is the result only, never part of a failure.
      */
     async readPodLogTail(ref: PodRef & { container: string }): Promise<string> {
       const where = `pod ${ref.namespace}/${ref.name}`;
@@ -40,9 +50,12 @@ export function podLogActivities(clusters: ClusterConnector) {
         throw noLog(`container ${ref.container} of ${where} never started${state?.waiting?.reason ? ` (${state.waiting.reason})` : ''}`);
       }
       for (let tailLines = firstTailLines; ; tailLines = Math.max(1, Math.floor(tailLines / 10))) {
-        const text = await kube(`read the log of ${where}`, () => api.readNamespacedPodLog({
+        const text = await api.readNamespacedPodLog({
           name: ref.name, namespace: ref.namespace, container: ref.container, tailLines, limitBytes: readCapBytes,
-        }));
+        }).catch((error: unknown) => {
+          if (untrustedKubelet(error)) throw noLog(`the API server does not trust the kubelet of ${where}'s node (its serving certificate cannot be verified)`);
+          throw asFailure(error, `read the log of ${where}`);
+        });
         if (tailLines === 1 || Buffer.byteLength(text) < readCapBytes - capSlackBytes) return logTail(text);
       }
     },

@@ -19,28 +19,37 @@ export interface PodEnd {
   reason?: string;
 }
 
-const pollMs = 1_000;
+/** A deleted pod is read again when the watch sees it change, and this often besides. */
+const deletionFallbackReadMs = 2_000;
 /** Well under the watch's heartbeat timeout; the SDK sends at most one per 80% of that timeout. */
 const heartbeatEveryMs = 5_000;
 
 /**
  * Deletes a pod (gracefully unless `gracePeriodSeconds` says otherwise) and returns once it is
- * gone, heartbeating its activity while it waits.
+ * gone, heartbeating its activity while it waits: read again as soon as the worker's pod watch
+ * sees it change (its deletion among them), so the wait ends within milliseconds of the pod's.
  */
-export async function deletePodUntilGone(api: CoreV1Api, ref: Omit<PodRef, 'cluster'>, options: { pollMs: number; gracePeriodSeconds?: number }): Promise<void> {
+export async function deletePodUntilGone(
+  api: CoreV1Api, ref: PodRef, watches: PodWatchHub, options: { gracePeriodSeconds?: number } = {},
+): Promise<void> {
   const context = Context.current();
-  await deleteIfPresent(`pod ${ref.namespace}/${ref.name}`, () => api.deleteNamespacedPod({
-    name: ref.name, namespace: ref.namespace, ...(options.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {}),
-  }));
-  for (;;) {
-    try {
-      await api.readNamespacedPod({ name: ref.name, namespace: ref.namespace });
-    } catch (error) {
-      if (isNotFound(error)) return;
-      throw asFailure(error, `read pod ${ref.namespace}/${ref.name}`);
+  const changes = await watches.changesOf(ref.cluster, ref.namespace, ref.name);
+  try {
+    await deleteIfPresent(`pod ${ref.namespace}/${ref.name}`, () => api.deleteNamespacedPod({
+      name: ref.name, namespace: ref.namespace, ...(options.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {}),
+    }));
+    for (;;) {
+      try {
+        await api.readNamespacedPod({ name: ref.name, namespace: ref.namespace });
+      } catch (error) {
+        if (isNotFound(error)) return;
+        throw asFailure(error, `read pod ${ref.namespace}/${ref.name}`);
+      }
+      context.heartbeat();
+      await Promise.race([changes.next(deletionFallbackReadMs), context.cancelled]);
     }
-    context.heartbeat();
-    await context.sleep(options.pollMs);
+  } finally {
+    changes.stop();
   }
 }
 
@@ -92,7 +101,7 @@ export function podActivities(clusters: ClusterConnector, watches: PodWatchHub) 
      * old one's deletion.
      */
     async deletePodAndWait(ref: PodRef): Promise<void> {
-      await deletePodUntilGone(await core(ref.cluster), ref, { pollMs });
+      await deletePodUntilGone(await core(ref.cluster), ref, watches);
     },
   };
 }

@@ -9,7 +9,7 @@ import { sparkJobNames, type SparkJobInput } from '../domain/spark-job.js';
 import { sparkSubmitArguments } from '../domain/spark-submit.js';
 import { asFailure, isNotFound, kube } from './kubernetes/api-errors.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
-import { runProcess } from './process-runner.js';
+import type { SparkSubmission } from './spark-submitter.js';
 
 /** spark-submit failing for a reason we cannot tell is tried this many times. */
 const maxUnexplainedFailures = 5;
@@ -19,10 +19,11 @@ const transientApiTrouble = /\b(429|500|502|503|504)\b|Too Many Requests|Service
 /** Long enough for spark-submit to create the driver; the shortest lifetime the API server grants. */
 const submissionTokenSeconds = 600;
 
-export function sparkSubmitActivities(clusters: ClusterConnector, sparkSubmit: string) {
+export function sparkSubmitActivities(clusters: ClusterConnector, submission: SparkSubmission) {
   return {
     /**
-     * Submits the job with spark-submit in cluster mode, as the job's temporary service account.
+     * Submits the job in cluster mode, as the job's temporary service account, with spark-submit's
+     * arguments: to the Spark submitter, or to a spark-submit process (SPARK_SUBMIT_MODE).
      * The token is requested here, written to a 0600 file in a private directory for the run and
      * removed afterwards: it never leaves this function. Idempotent: when the deterministic
      * driver pod already exists (an earlier attempt got that far), nothing is submitted again.
@@ -60,19 +61,14 @@ export function sparkSubmitActivities(clusters: ClusterConnector, sparkSubmit: s
         await writeFile(tokenFile, token, { mode: 0o600 });
         await writeFile(caCertFile, access.caCert, { mode: 0o600 });
         const args = sparkSubmitArguments(input, names, { apiServer: access.server, caCertFile, tokenFile }, ownershipMarks('spark-job', names.workflowId));
-        context.log.info('running spark-submit', about);
-        const result = await runProcess(sparkSubmit, args, {
-          // spark-submit binds nothing in cluster mode; loopback keeps it from probing interfaces.
-          env: { SPARK_LOCAL_IP: '127.0.0.1' },
-          signal: context.cancellationSignal,
-          onTick: () => context.heartbeat(),
-        });
-        if (result.code === 0 || (await driverExists())) {
-          context.log.info('spark-submit created the driver', about);
+        context.log.info('submitting the job to Spark', about);
+        const result = await submission.submit(args, { signal: context.cancellationSignal, onTick: () => context.heartbeat() });
+        if (result.ok || (await driverExists())) {
+          context.log.info('Spark created the driver', about);
           return { submitted: true };
         }
-        const output = result.outputTail.split(token).join('[token]').trim().split('\n').filter((line) => !/^\s+at /.test(line)).slice(-8).join('\n');
-        const message = `spark-submit exited with code ${String(result.code)}: ${output}`;
+        const output = result.output.split(token).join('[token]').trim().split('\n').filter((line) => !/^\s+at /.test(line)).slice(-8).join('\n');
+        const message = `Spark's submission failed: ${output}`;
         // A refusal of the API server or of Spark's own checks will not change by trying again.
         if (/Forbidden|IllegalArgumentException|SparkException|ClassNotFoundException/.test(output)) throw ApplicationFailure.nonRetryable(message, 'SparkSubmitRejected');
         // An API server that is busy or briefly away: as for our own calls, try again (the workflow bounds the total time).

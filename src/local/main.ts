@@ -13,7 +13,7 @@ import { exitOnStartupError, runUntilSignal } from '../process-lifecycle.js';
 import { installTemporalRuntime, startWorker } from '../worker.js';
 import { ensureLocalApiToken } from './api-token.js';
 import { ensureLocalCodecKeys } from './codec-keys.js';
-import { defaultStateDir, repoRoot, toolBinary } from './paths.js';
+import { defaultStateDir, localSparkSubmitEnv, repoRoot } from './paths.js';
 import { defaultPorts, firstUnexpectedExit, offsetPorts, startLocalStack } from './stack.js';
 import { startLocalGkeApi } from './gke-simulator-setup.js';
 import { writeLocalKernelSpecs } from './kernel-specs.js';
@@ -40,6 +40,7 @@ const ports = offsetPorts(defaultPorts, portOffset);
 const config = (() => {
   try {
     const loaded = loadRuntimeConfig({
+      ...localSparkSubmitEnv(),
       ...process.env,
       API_PORT: process.env.API_PORT ?? String(8080 + portOffset),
       API_TOKENS_FILE: process.env.API_TOKENS_FILE ?? join(stateDir, 'api-tokens.json'),
@@ -81,7 +82,6 @@ const runtime = {
   ...config,
   temporalAddress: stack.temporalAddress,
   localCluster: { kubeconfig: stack.workerKubeconfig },
-  sparkSubmit: process.env.SPARK_SUBMIT || toolBinary('spark', 'spark-submit'),
   kernelSpecsFile: config.kernelSpecsFile ?? writeLocalKernelSpecs(join(stateDir, 'kernel-specs.json'), stack.realNode !== undefined),
   kernelResponseHost: config.kernelResponseHost ?? stack.kernelResponseHost,
   ...(gkeApi ? { clusterPresetsFile: gkeApi.presetsFile } : {}),

@@ -16,7 +16,7 @@ export function toolsCacheRoot(): string {
   return join(base, 'tools');
 }
 
-export type ToolName = 'temporal' | 'temporal-server' | 'temporal-test-server' | 'kubernetes' | 'kubernetes-node' | 'etcd' | 'kwok' | 'coredns' | 'spark' | 'compose-check';
+export type ToolName = 'temporal' | 'temporal-server' | 'temporal-test-server' | 'kubernetes' | 'kubernetes-node' | 'etcd' | 'kwok' | 'coredns' | 'spark' | 'spark-submitter' | 'compose-check';
 
 const versionKeys: Record<ToolName, string> = {
   temporal: 'TEMPORAL_CLI_VERSION',
@@ -28,6 +28,7 @@ const versionKeys: Record<ToolName, string> = {
   kwok: 'KWOK_VERSION',
   coredns: 'COREDNS_VERSION',
   spark: 'SPARK_VERSION',
+  'spark-submitter': 'SPARK_SUBMITTER_VERSION',
   // Keyed by the compose-go release it wraps (tools/compose-check).
   'compose-check': 'COMPOSE_GO_VERSION',
 };
@@ -47,4 +48,9 @@ export function toolBinary(tool: ToolName, binary: string = tool): string {
   const version = pinnedVersions().get(versionKeys[tool]);
   if (!version) throw new Error(`tools/versions.env has no ${versionKeys[tool]}`);
   return join(toolsCacheRoot(), tool, version, 'bin', binary);
+}
+
+/** The worker's Spark launchers as built by tools/ (spark-submit and the submitter), as its environment names them. */
+export function localSparkSubmitEnv(): { SPARK_SUBMIT: string; SPARK_SUBMITTER: string } {
+  return { SPARK_SUBMIT: toolBinary('spark', 'spark-submit'), SPARK_SUBMITTER: toolBinary('spark-submitter') };
 }

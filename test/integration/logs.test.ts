@@ -48,7 +48,7 @@ describe('structured logs name the workflow, the job and the DSS user', () => {
     const about = { workflowId, dssUser: user, jobId, computeKind: 'spark-job' };
     const workflowLine = workerLines.find((line) => line.sdkComponent === 'workflow' && line.msg === 'phase SUBMITTING');
     expect(workflowLine).toMatchObject({ ...about, phase: 'SUBMITTING', workflowType: 'sparkJob' });
-    const activityLine = workerLines.find((line) => line.sdkComponent === 'activity' && line.msg === 'running spark-submit');
+    const activityLine = workerLines.find((line) => line.sdkComponent === 'activity' && line.msg === 'submitting the job to Spark');
     expect(activityLine).toMatchObject({ ...about, activityType: 'submitSparkJob', namespace: 'default', k8sNamespace: `dss-ns-${user}` });
     // The SDK's own lines about an activity, a local one here, carry it too; all but `Activity
     // started`, which the SDK writes before any interceptor has seen the headers.

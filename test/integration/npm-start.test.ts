@@ -54,8 +54,9 @@ describe('npm start (the embedded stack, worker and API)', () => {
       expect((await fetch(`${apiUrl}/v1/anything`)).status).toBe(404);
 
       const children = childrenOf(started.child.pid!);
+      // The stack's components, and the worker's Spark submitter (a JVM).
       expect(children.map((child) => child.command).sort()).toEqual(
-        ['etcd', 'kube-apiserver', 'kube-controller', 'kube-scheduler', 'kwok', 'temporal'],
+        ['etcd', 'java', 'kube-apiserver', 'kube-controller', 'kube-scheduler', 'kwok', 'temporal'],
       );
       started.child.kill('SIGINT');
       expect(await started.exited).toBe(0);
@@ -102,7 +103,9 @@ describe('npm start (the embedded stack, worker and API)', () => {
     });
     try {
       await until(started, 'compute-orchestrator is up.');
-      expect(childrenOf(started.child.pid!)).toEqual([]);
+      // No component of its own: only the worker's Spark submitter.
+      const children = childrenOf(started.child.pid!);
+      expect(children.map((child) => child.command)).toEqual(['java']);
       expect(started.output()).toContain(`Temporal         ${temporalAddress}`);
       expect(started.output()).not.toContain('Temporal Web UI');
       expect(started.output()).toMatch(/GKE simulator {4}127\.0\.0\.1:\d+ {2}\(NOT Google: a local fake; connection 'simulator', node pool 'small'\)/);
@@ -124,6 +127,7 @@ describe('npm start (the embedded stack, worker and API)', () => {
       expect((await call('DELETE', `/v1/clusters/${name}`)).status).toBe(202);
       started.child.kill('SIGTERM');
       expect(await started.exited).toBe(0);
+      expect(children.filter((child) => isAlive(child.pid))).toEqual([]);
     } finally {
       started.child.kill('SIGKILL');
     }

@@ -49,7 +49,7 @@ describe('a worker killed (SIGKILL) after each step of a spark job, then started
 
   test("no token ever appears in the workers' logs", () => {
     const logs = steps.flatMap(([step]) => ['first', 'second'].map((which) => readFileSync(join(suite.workers.logDir, `${step}-${which}.log`), 'utf8'))).join('\n');
-    expect(logs).toContain('running spark-submit');
+    expect(logs).toContain('submitting the job to Spark');
     expect(logs).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/);
   });
 });

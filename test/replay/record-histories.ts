@@ -23,7 +23,7 @@ import { connectTemporal } from '../../src/client/temporal.js';
 import { loadRuntimeConfig } from '../../src/config.js';
 import { clusterWorkflowId, userQuotaWorkflowId } from '../../src/domain/workflow-ids.js';
 import { startLocalGkeApi } from '../../src/local/gke-simulator-setup.js';
-import { repoRoot, toolBinary } from '../../src/local/paths.js';
+import { localSparkSubmitEnv, repoRoot } from '../../src/local/paths.js';
 import { freePorts, startLocalStack } from '../../src/local/stack.js';
 import { startWorker } from '../../src/worker.js';
 import { clusterUseSignal } from '../../src/workflows/cluster-use.js';
@@ -50,7 +50,7 @@ try {
   writeFileSync(presetsFile, JSON.stringify({ ...presets, staticClusters: { attached: { kubeconfig: stack.workerKubeconfig } } }));
   const config = loadRuntimeConfig({
     TEMPORAL_ADDRESS: stack.temporalAddress, TEMPORAL_TASK_QUEUE: 'record-histories', KUBECONFIG_LOCAL: stack.workerKubeconfig,
-    SPARK_SUBMIT: toolBinary('spark', 'spark-submit'), CODEC_KEYS_FILE: join(repoRoot, 'test', 'replay', 'codec-keys.json'),
+    ...localSparkSubmitEnv(), CODEC_KEYS_FILE: join(repoRoot, 'test', 'replay', 'codec-keys.json'),
     CLUSTER_PRESETS_FILE: presetsFile, JANITOR_INTERVAL_SECONDS: '0', KERNEL_MAX_PER_USER: '2', SPARK_MAX_IN_FLIGHT_PER_USER: '2',
     KERNEL_SPECS_FILE: writeKernelSpecs(stateDir, 'kernel-specs-simulated'),
     ...(stack.kernelResponseHost ? { KERNEL_RESPONSE_HOST: stack.kernelResponseHost } : {}),

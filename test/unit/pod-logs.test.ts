@@ -17,8 +17,8 @@ interface FakePod {
   state?: Record<string, unknown>;
   /** The container's whole log; the fake applies tailLines then limitBytes, as kubelet does. */
   log?: string;
-  /** Instead of the log: the API server's answer for a node whose kubelet does not answer. */
-  logStatus?: number;
+  /** Instead of the log: the API server's answer (500) when it cannot use the node's kubelet, and why. */
+  logFailure?: string;
 }
 
 describe('readPodLogTail: the end of a container log through the Kubernetes API', () => {
@@ -47,9 +47,9 @@ describe('readPodLogTail: the end of a container log through the Kubernetes API'
         return;
       }
       logQueries.push(url.searchParams);
-      if (pod.logStatus) {
-        response.writeHead(pod.logStatus, { 'content-type': 'application/json' })
-          .end(status(pod.logStatus, 'Get "https://10.0.0.10:10250/containerLogs/dss-ns-alice/spark-pi-driver/spark-kubernetes-driver": dial tcp 10.0.0.10:10250: connect: connection refused'));
+      if (pod.logFailure) {
+        response.writeHead(500, { 'content-type': 'application/json' })
+          .end(status(500, `Get "https://10.0.0.10:10250/containerLogs/dss-ns-alice/spark-pi-driver/spark-kubernetes-driver": ${pod.logFailure}`));
         return;
       }
       const lines = (pod.log ?? '').split(/(?<=\n)/);
@@ -114,10 +114,19 @@ describe('readPodLogTail: the end of a container log through the Kubernetes API'
   });
 
   test('a node whose kubelet does not answer is a retryable failure with the API server\'s reason', async () => {
-    pod = { nodeName: 'kwok-node-0', state: ended, logStatus: 500 };
+    pod = { nodeName: 'kwok-node-0', state: ended, logFailure: 'dial tcp 10.0.0.10:10250: connect: connection refused' };
     await expect(activities.readPodLogTail(ref)).rejects.toMatchObject({
       type: 'KubernetesUnavailable', nonRetryable: false,
       message: expect.stringMatching(/^read the log of pod dss-ns-alice\/spark-pi-driver: HTTP 500: .*connection refused$/),
     });
+  });
+
+  test('a node whose kubelet the API server does not trust has no log: NoPodLog, not retried', async () => {
+    pod = { nodeName: 'kwok-node-0', state: ended, logFailure: 'tls: failed to verify certificate: x509: cannot validate certificate for 10.0.0.10 because it doesn\'t contain any IP SANs' };
+    await expect(activities.readPodLogTail(ref)).rejects.toMatchObject({
+      type: 'NoPodLog', nonRetryable: true,
+      message: "the API server does not trust the kubelet of pod dss-ns-alice/spark-pi-driver's node (its serving certificate cannot be verified)",
+    });
+    expect(logQueries).toHaveLength(1);
   });
 });

@@ -12,6 +12,13 @@ interface ClusterWatch {
 }
 
 const key = (namespace: string, name: string): string => `${namespace}/${name}`;
+
+/** Wakes a wait at each change of one pod, as the worker's shared watch sees it. */
+export interface PodChanges {
+  /** Resolves at the next change since the last call (at once if one came meanwhile), or after `timeoutMs`. */
+  next(timeoutMs: number): Promise<void>;
+  stop(): void;
+}
 const restartDelaysMs = [1_000, 2_000, 5_000, 10_000, 30_000];
 
 /**
@@ -39,6 +46,35 @@ export class PodWatchHub {
         listeners.delete(listener);
         if (listeners.size === 0) watch.listeners.delete(key(namespace, name));
       },
+    };
+  }
+
+  /**
+   * For a wait that reads the pod itself (the API server is the authority) and wants to read it
+   * again as soon as it changes, rather than on a timer.
+   */
+  async changesOf(cluster: string, namespace: string, name: string): Promise<PodChanges> {
+    let changed = false;
+    let wake: (() => void) | undefined;
+    const followed = await this.follow(cluster, namespace, name, () => {
+      changed = true;
+      wake?.();
+    });
+    return {
+      async next(timeoutMs) {
+        if (!changed) {
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, timeoutMs);
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+        }
+        changed = false;
+        wake = undefined;
+      },
+      stop: followed.stop,
     };
   }
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defaultStateDir, toolBinary } from '../../../src/local/paths.js';
+import { defaultStateDir, localSparkSubmitEnv } from '../../../src/local/paths.js';
 import { writeKernelSpecs } from './simulated-kernels.js';
 
 /** Where the test run's stack lives (global-setup.mjs): apart from `npm start`'s, so both can run at once. */
@@ -34,7 +34,7 @@ export function stackEnv(): Record<string, string> {
   const info = readStackInfo();
   return {
     TEMPORAL_ADDRESS: info.temporalAddress, KUBECONFIG_LOCAL: info.workerKubeconfig,
-    SPARK_SUBMIT: toolBinary('spark', 'spark-submit'), CODEC_KEYS_FILE: info.codecKeysFile,
+    ...localSparkSubmitEnv(), CODEC_KEYS_FILE: info.codecKeysFile,
     // No janitor Schedule unless a test asks: each test file has its own task queue.
     JANITOR_INTERVAL_SECONDS: '0',
     // Kernels run simulated on the kwok node unless a test names a kernel with a real image.
