@@ -1,8 +1,8 @@
 /**
  * Spark job latency and throughput on the embedded stack (real Temporal, control plane, spark-submit):
  *  - identity setup: job accepted (workflow started) → spark-submit started (its activity starts);
- *  - teardown: driver seen ended (watch activity completed) → execution closed, just after the
- *    service account's deletion (a local activity, which history records only as a marker);
+ *  - teardown: driver seen ended (watch activity completed) → execution closed: the driver's log
+ *    kept, its pod deleted, the identity removed and the user's slot given back;
  *  - throughput: jobs completed per minute, with drivers that exit at once;
  *  - CPU per job of the worker and of submission (spark-submit JVMs, or the Spark submitter's);
  * once per submission mode (SPARK_SUBMIT_MODE), against a baseline issuing the same Kubernetes
@@ -30,7 +30,8 @@ import { kindLabel, managedByLabel, managedByValue, ownershipMarks } from '../sr
 import { sparkDriverClusterRole, sparkJobNames, type SparkJobInput } from '../src/domain/spark-job.js';
 import { ensureLocalCodecKeys } from '../src/local/codec-keys.js';
 import { localSparkSubmitEnv } from '../src/local/paths.js';
-import { runAndMeasure } from './job-latencies.js';
+import { meanGapRows } from './history-breakdown.js';
+import { runAndMeasure, type JobLatencies } from './job-latencies.js';
 import { percentile } from './percentile.js';
 import { pool } from './pool.js';
 import { cpuSeconds, descendantsMatching, rssMiB } from './process-usage.js';
@@ -88,7 +89,7 @@ try {
     app: sparkPiApp(0),
   });
 
-  const rounds: Array<{ mode: string; measured: Array<{ setup: number; teardown: number }>; minutes: number; ownCpu: number; submitCpu: number; submitterMiB?: number; leaked: number }> = [];
+  const rounds: Array<{ mode: string; measured: JobLatencies[]; minutes: number; ownCpu: number; submitCpu: number; submitterMiB?: number; leaked: number }> = [];
   for (const mode of modes) {
     const config = configFor(mode);
     const worker = await startWorker(config, pino({ level: 'warn' }));
@@ -130,6 +131,8 @@ try {
     await core.createNamespacedPod({ namespace: job.namespace, body: { metadata: { name: names.driverPod, labels: { ...ownershipMarks('spark-job', names.workflowId).labels, 'spark-role': 'driver' }, annotations: { 'compute-orchestrator/simulate-run-seconds': '0' } }, spec: { containers: [{ name: 'spark-kubernetes-driver', image: 'x' }] } } });
     await mock.run(() => activities.watchPodUntilEnd({ ...target, name: names.driverPod, container: 'spark-kubernetes-driver' }));
     const t1 = performance.now();
+    // The workflow keeps the end of the driver's log before deleting its pod, whatever the answer.
+    await activities.readPodLogTail({ ...target, name: names.driverPod, container: 'spark-kubernetes-driver' }).catch(() => undefined);
     await mock.run(() => activities.deletePodAndWait({ ...target, name: names.driverPod }));
     await activities.deleteRoleBinding({ ...target, name: names.roleBinding });
     await activities.deleteServiceAccount({ ...target, name: names.serviceAccount });
@@ -147,6 +150,12 @@ try {
     for (const p of [50, 99]) {
       const base = baseline.map(pick);
       console.log(`| ${name} p${p} | ${rounds.map((round) => cell(round.measured.map(pick), base, p)).join(' | ')} | ${percentile(base, p).toFixed(0)} |`);
+    }
+  }
+  for (const round of rounds) {
+    for (const [phase, pick] of [['identity setup', (m: JobLatencies) => m.setupGaps], ['teardown', (m: JobLatencies) => m.teardownGaps]] as const) {
+      console.log(`\n| ${round.mode}: where ${phase} time goes, between history events | mean ms per job |\n|---|---|`);
+      console.log(meanGapRows(round.measured.map(pick)).join('\n'));
     }
   }
   if (injected) console.log(`\nfaults injected: ${[500, 503, 429].map((code) => `${injected.statuses[code] ?? 0}× ${code}`).join(', ')} of ${injected.received} requests`);

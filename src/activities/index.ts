@@ -18,6 +18,7 @@ import { podActivities } from './pods.js';
 import { sparkSubmitActivities } from './spark-submit.js';
 import type { SparkSubmission } from './spark-submitter.js';
 import { workflowLookupActivities } from './workflow-lookup.js';
+import { workflowSignalActivities } from './workflow-signals.js';
 
 /** Dependencies every activity receives from the worker bootstrap. */
 export interface ActivityDeps {
@@ -49,6 +50,7 @@ export function createActivities(deps: ActivityDeps) {
     ...kernelLaunchActivities(deps.clusters, deps.temporal, deps.podWatches, deps.kernelResponseHost),
     ...kernelWireActivities(deps.clusters, deps.temporal),
     ...workflowLookupActivities(deps.temporal),
+    ...workflowSignalActivities(deps.temporal),
     ...janitorActivities(deps.clusters, deps.temporal),
     ...gkeClusterActivities(deps.gkeClients, deps.temporal, deps.gkePollMs),
     ...gkeNodePoolActivities(deps.gkeClients),

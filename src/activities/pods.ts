@@ -45,7 +45,8 @@ export async function deletePodUntilGone(
         if (isNotFound(error)) return;
         throw asFailure(error, `read pod ${ref.namespace}/${ref.name}`);
       }
-      context.heartbeat();
+      // A local activity (the pod of a job that has ended) cannot heartbeat; its workflow task stays open instead.
+      if (!context.info.isLocal) context.heartbeat();
       await Promise.race([changes.next(deletionFallbackReadMs), context.cancelled]);
     }
   } finally {

@@ -52,6 +52,16 @@ export const podWatches = () => proxyActivities<Activities>({
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 
+/**
+ * Deleting a pod and waiting until it is gone within the workflow task, as a local activity (no
+ * round trip through the server): for a pod that has ended, which goes in moments and which no
+ * activity of the workflow still watches. Never gives up.
+ */
+export const localPodCleanup = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
 /** Deleting a pod and waiting until it is gone; never gives up. */
 export const podCleanup = proxyActivities<Activities>({
   startToCloseTimeout: '2 minutes',

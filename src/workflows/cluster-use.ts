@@ -1,4 +1,5 @@
 import { defineSignal } from '@temporalio/workflow';
+import type { WorkflowSignal } from '../activities/workflow-signals.js';
 import { builtInCluster, type ClusterUse } from '../domain/cluster.js';
 import { clusterWorkflowId } from '../domain/workflow-ids.js';
 import { signalIfRunning } from './external-signal.js';
@@ -10,4 +11,9 @@ export const clusterUseSignal = defineSignal<[ClusterUse]>('use');
 export async function reportClusterUse(cluster: string, use: ClusterUse): Promise<void> {
   if (cluster === builtInCluster) return;
   await signalIfRunning(clusterWorkflowId(cluster), clusterUseSignal, use);
+}
+
+/** The same, as a signal an activity sends (none for the built-in cluster). */
+export function clusterUseNotice(cluster: string, use: ClusterUse): WorkflowSignal[] {
+  return cluster === builtInCluster ? [] : [{ workflowId: clusterWorkflowId(cluster), signal: clusterUseSignal.name, args: [use] }];
 }

@@ -5,12 +5,12 @@ import type { Activities } from '../activities/index.js';
 import type { PodRef } from '../activities/pods.js';
 import type { DriverLog } from '../domain/driver-log.js';
 import { sparkJobNames, type SparkJobInput, type SparkJobStatus } from '../domain/spark-job.js';
-import { logReads, podCleanup, podWatches } from './activity-proxies.js';
+import { localPodCleanup, logReads, podCleanup, podWatches } from './activity-proxies.js';
 import { handleStopSignal, settle, type StopRequest } from './ending.js';
 import { shortFailureMessage, timedOut } from './failure-message.js';
 import { recordEnding } from './outcome-metrics.js';
 import { enterPhase } from './phase.js';
-import { createSparkIdentity, removeSparkIdentity, type SparkIdentityPart } from './spark-identity.js';
+import { createSparkIdentity, identityCallsTogether, removeSparkIdentity, type SparkIdentityPart } from './spark-identity.js';
 
 export const cancelSparkJobSignal = defineSignal<[StopRequest]>('cancel');
 export const sparkJobStatusQuery = defineQuery<SparkJobStatus>('status');
@@ -33,6 +33,8 @@ const submission = proxyActivities<Activities>({
 
 type Created = SparkIdentityPart | 'driver';
 
+/** Histories whose ended driver's pod was deleted by an activity through the server replay so. */
+const localDriverDeletionPatch = 'spark-job-deletes-driver-locally';
 /** Histories whose cleanup ran before this change replay without the log read, and keep no log. */
 const keepDriverLogPatch = 'spark-job-keeps-driver-log';
 /** A reason for keeping no log is shown in API errors: one short line. */
@@ -78,6 +80,9 @@ async function withinTimeout<T>(work: () => Promise<T>, timeoutSeconds: number |
  * a failure, a cancel or a worker crash knows everything that may exist.
  */
 export async function sparkJob(input: SparkJobInput): Promise<SparkJobStatus> {
+  // Patches first, before any local activity (see identityCallsTogether).
+  const together = identityCallsTogether();
+  const deletesEndedDriverLocally = patched(localDriverDeletionPatch);
   const { workflowId } = workflowInfo();
   const names = sparkJobNames(input.jobId);
   const status: SparkJobStatus = {
@@ -94,14 +99,16 @@ export async function sparkJob(input: SparkJobInput): Promise<SparkJobStatus> {
   const created = new Set<Created>();
   const target = { cluster: input.cluster, namespace: input.namespace };
   let cancellation: Error | undefined;
+  let driverEnded = false;
   try {
     await job.run(async () => {
-      await createSparkIdentity(input, names, workflowId, created);
+      await createSparkIdentity(input, names, workflowId, created, together);
       enterPhase(status, 'SUBMITTING');
       created.add('driver');
       await submission.submitSparkJob(input);
       enterPhase(status, 'RUNNING');
       const end = await withinTimeout(() => podWatches().watchPodUntilEnd({ ...target, name: names.driverPod, container: driverContainer }), input.timeoutSeconds);
+      driverEnded = true;
       status.exitCode = end.exitCode;
       if (end.succeeded && end.exitCode === 0) {
         enterPhase(status, 'SUCCEEDED');
@@ -123,11 +130,15 @@ export async function sparkJob(input: SparkJobInput): Promise<SparkJobStatus> {
     // the account only once the driver is gone: deleting it revokes the driver's tokens.
     if (created.has('driver')) {
       driverLog = await keepDriverLog({ ...target, name: names.driverPod, container: driverContainer });
-      await podCleanup.deletePodAndWait({ ...target, name: names.driverPod });
+      // Within the workflow task only once the watch has seen the driver end. A cancel or the
+      // timeout asks the watch to stop when this task completes; a driver deleted before that is
+      // seen gone by its watch, and the job ended FAILED ("disappeared") instead of as it was stopped.
+      const deletion = driverEnded && deletesEndedDriverLocally ? localPodCleanup : podCleanup;
+      await deletion.deletePodAndWait({ ...target, name: names.driverPod });
     } else {
       driverLog = { state: 'NOT_KEPT', reason: 'the job ended before its driver was submitted' };
     }
-    await removeSparkIdentity(input, names, workflowId, created);
+    await removeSparkIdentity(input, names, workflowId, created, together);
   });
   status.cleanedUp = true;
   recordEnding('spark-job', status.phase, Date.now() - cleanupStartedAt);

@@ -12,7 +12,7 @@ import { historyIsLong } from './history-length.js';
 import { recordEnding } from './outcome-metrics.js';
 import { enterPhase } from './phase.js';
 import { cancelSparkJobSignal, sparkJobStatusQuery } from './spark-job.js';
-import { createSparkIdentity, removeSparkIdentity, type SparkIdentityPart } from './spark-identity.js';
+import { createSparkIdentity, identityCallsTogether, removeSparkIdentity, type SparkIdentityPart } from './spark-identity.js';
 
 /** The caller keeps its lease alive; answers the new expiry. Refused once the lease has ended or expired. */
 export const renewSparkLeaseUpdate = defineUpdate<SparkLease, []>('renewLease');
@@ -48,6 +48,8 @@ const publicKeyPattern = /^[A-Za-z0-9+/]{16,512}={0,2}$/;
  * in the clear: the activity seals each to the requesting API call's one-time key.
  */
 export async function sparkLease(input: SparkLeaseInput): Promise<SparkJobStatus> {
+  // First, before any local activity (see identityCallsTogether).
+  const together = identityCallsTogether();
   const { workflowId } = workflowInfo();
   const names = sparkJobNames(input.jobId);
   const { resume } = input;
@@ -108,7 +110,7 @@ export async function sparkLease(input: SparkLeaseInput): Promise<SparkJobStatus
   try {
     await job.run(async () => {
       if (!resume) {
-        await createSparkIdentity(input, names, workflowId, created);
+        await createSparkIdentity(input, names, workflowId, created, together);
         enterPhase(status, 'RUNNING');
       }
       for (;;) {
@@ -145,7 +147,7 @@ export async function sparkLease(input: SparkLeaseInput): Promise<SparkJobStatus
   if (next) return await continueAsNew<typeof sparkLease>({ ...input, resume: next });
 
   const cleanupStartedAt = Date.now();
-  await CancellationScope.nonCancellable(() => removeSparkIdentity(input, names, workflowId, created));
+  await CancellationScope.nonCancellable(() => removeSparkIdentity(input, names, workflowId, created, together));
   status.cleanedUp = true;
   recordEnding('spark-job', status.phase, Date.now() - cleanupStartedAt);
   // A token request under way fails once it sees the end; the run ends after it has answered.

@@ -2,6 +2,7 @@ import {
   ApplicationFailure, allHandlersFinished, condition, continueAsNew, defineQuery, defineSignal, defineUpdate, proxyActivities, setHandler, workflowInfo,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import type { WorkflowSignal } from '../activities/workflow-signals.js';
 import { limitMessage, type QuotaOwner } from '../domain/user-quota.js';
 import { userQuotaWorkflowId } from '../domain/workflow-ids.js';
 import { signalIfRunning } from './external-signal.js';
@@ -73,4 +74,9 @@ export async function userQuota(owner: QuotaOwner, held: Record<string, number> 
  */
 export function releaseUserSlot(owner: QuotaOwner): Promise<void> {
   return signalIfRunning(userQuotaWorkflowId(owner.kind, owner.user), releaseSlot, workflowInfo().workflowId);
+}
+
+/** The same, as a signal an activity sends. */
+export function slotReleaseNotice(owner: QuotaOwner): WorkflowSignal {
+  return { workflowId: userQuotaWorkflowId(owner.kind, owner.user), signal: releaseSlot.name, args: [workflowInfo().workflowId] };
 }

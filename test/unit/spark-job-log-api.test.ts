@@ -43,6 +43,7 @@ const activities = {
   deletePodAndWait: async () => undefined,
   deleteRoleBinding: async () => undefined,
   deleteServiceAccount: async () => undefined,
+  signalWorkflows: async () => undefined,
 } as unknown as Activities;
 
 const job = (jobId: string): SparkJobInput => ({

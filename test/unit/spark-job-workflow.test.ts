@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { Context } from '@temporalio/activity';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import proto from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +41,7 @@ function recording(calls: Calls, overrides: Partial<Record<keyof Activities, (..
     watchPodUntilEnd: record('watchPodUntilEnd', { succeeded: true, exitCode: 0 }),
     readPodLogTail: record('readPodLogTail', driverLogText),
     deletePodAndWait: record('deletePodAndWait'),
+    signalWorkflows: record('signalWorkflows'),
   } as Activities;
 }
 
@@ -95,8 +97,38 @@ describe('sparkJob workflow (mocked activities, real Temporal dev server)', () =
     expect(result).toMatchObject({ phase: 'SUCCEEDED', exitCode: 0, cleanedUp: true });
     expect(calls).toEqual([
       'ensureNamespace', 'createServiceAccount', 'createRoleBinding', 'submitSparkJob', 'watchPodUntilEnd',
-      'readPodLogTail', 'deletePodAndWait', 'deleteRoleBinding', 'deleteServiceAccount',
+      'readPodLogTail', 'deletePodAndWait', 'deleteRoleBinding', 'deleteServiceAccount', 'signalWorkflows',
     ]);
+  });
+
+  test('the teardown takes one workflow task: the driver deleted, the identity removed and the cluster and quota told, all within it', async () => {
+    const calls: Calls = [];
+    let signals: unknown;
+    const { result, history } = await run(recording(calls, { signalWorkflows: async (request: { signals: unknown }) => (signals = request.signals) }), { ...input, cluster: 'unit-gke' });
+    expect(result).toMatchObject({ phase: 'SUCCEEDED', cleanedUp: true });
+    const events = history.events ?? [];
+    const types = events.map((event) => proto.temporal.api.enums.v1.EventType[event.eventType ?? 0]);
+    const watchEnded = events.findIndex((event) => event.activityTaskCompletedEventAttributes && String(event.activityTaskCompletedEventAttributes.scheduledEventId) === String(events.find((scheduled) => scheduled.activityTaskScheduledEventAttributes?.activityType?.name === 'watchPodUntilEnd')?.eventId));
+    expect(types.slice(watchEnded + 1).filter((type) => type === 'EVENT_TYPE_WORKFLOW_TASK_COMPLETED')).toHaveLength(1);
+    expect(types.at(-1)).toBe('EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED');
+    expect(calls.slice(-4)).toEqual(['deletePodAndWait', 'deleteRoleBinding', 'deleteServiceAccount', 'signalWorkflows']);
+    expect(signals).toEqual([
+      { workflowId: 'cluster-unit-gke', signal: 'use', args: [{ workflowId: expect.stringMatching(/^spark-job-/), kind: 'spark-job', inUse: false }] },
+      { workflowId: 'spark-job-quota-alice', signal: 'release', args: [expect.stringMatching(/^spark-job-/)] },
+    ]);
+  });
+
+  test("each ending's own history replays: every patch is asked before the run's first local activity", async () => {
+    const endings = [
+      await run(recording([])),
+      await run(recording([], { createRoleBinding: () => Promise.reject(ApplicationFailure.nonRetryable('create role binding: forbidden', 'KubernetesForbidden')) })),
+      await run(recording([], { watchPodUntilEnd: runsUntilCancelled }), input, async (handle) => {
+        await untilRunning(handle);
+        await handle.signal(cancelSparkJobSignal, { reason: 'enough', by: 'test' });
+      }),
+    ];
+    expect(endings.map(({ status }) => status.phase)).toEqual(['SUCCEEDED', 'FAILED', 'CANCELLED']);
+    for (const { history } of endings) await expect(Worker.runReplayHistory({ workflowBundle }, history)).resolves.toBeUndefined();
   });
 
   test('a refused role binding fails the job and removes what may exist, and only that', async () => {
@@ -107,7 +139,7 @@ describe('sparkJob workflow (mocked activities, real Temporal dev server)', () =
     expect(error).toBeInstanceOf(WorkflowFailedError);
     expect(status).toMatchObject({ phase: 'FAILED', error: 'create role binding: forbidden', cleanedUp: true });
     // The binding's compensation was registered before its create, the driver's never was.
-    expect(calls).toEqual(['ensureNamespace', 'createServiceAccount', 'createRoleBinding', 'deleteRoleBinding', 'deleteServiceAccount']);
+    expect(calls).toEqual(['ensureNamespace', 'createServiceAccount', 'createRoleBinding', 'deleteRoleBinding', 'deleteServiceAccount', 'signalWorkflows']);
     expect(driverLog).toEqual({ state: 'NOT_KEPT', reason: 'the job ended before its driver was submitted' });
   });
 
@@ -159,7 +191,7 @@ describe('sparkJob workflow (mocked activities, real Temporal dev server)', () =
       expect((error as WorkflowFailedError).cause).toMatchObject({ type: 'SparkJobFailed' });
       expect(driverLog).toEqual({ state: 'KEPT', text: driverLogText });
       expect(JSON.stringify((error as WorkflowFailedError).cause)).not.toContain('Pi is roughly');
-      expect(calls.slice(-4)).toEqual(['readPodLogTail', 'deletePodAndWait', 'deleteRoleBinding', 'deleteServiceAccount']);
+      expect(calls.slice(-5)).toEqual(['readPodLogTail', 'deletePodAndWait', 'deleteRoleBinding', 'deleteServiceAccount', 'signalWorkflows']);
     });
 
     test('a log that cannot be read is recorded with why after a bounded number of attempts; the job succeeds and is cleaned up', async () => {
@@ -169,7 +201,7 @@ describe('sparkJob workflow (mocked activities, real Temporal dev server)', () =
       expect(result).toMatchObject({ phase: 'SUCCEEDED', exitCode: 0, cleanedUp: true });
       expect(driverLog).toEqual({ state: 'NOT_KEPT', reason: refused });
       expect(calls.filter((call) => call === 'readPodLogTail')).toHaveLength(3);
-      expect(calls.slice(-3)).toEqual(['deletePodAndWait', 'deleteRoleBinding', 'deleteServiceAccount']);
+      expect(calls.slice(-4)).toEqual(['deletePodAndWait', 'deleteRoleBinding', 'deleteServiceAccount', 'signalWorkflows']);
     }, 60_000);
 
     test('a read that never answers delays the cleanup by 15 s at most', async () => {
@@ -179,7 +211,7 @@ describe('sparkJob workflow (mocked activities, real Temporal dev server)', () =
       expect(driverLog).toEqual({ state: 'NOT_KEPT', reason: "reading the driver's log timed out" });
       const times = history.events!.map((event) => Number(event.eventTime!.seconds));
       expect(times.at(-1)! - times[0]!).toBeLessThan(20);
-      expect(calls.slice(-3)).toEqual(['deletePodAndWait', 'deleteRoleBinding', 'deleteServiceAccount']);
+      expect(calls.slice(-4)).toEqual(['deletePodAndWait', 'deleteRoleBinding', 'deleteServiceAccount', 'signalWorkflows']);
     }, 60_000);
 
     test('a pod that has no log is not asked again, and a failed job still fails as before', async () => {
@@ -214,7 +246,7 @@ describe('sparkJob workflow (mocked activities, real Temporal dev server)', () =
       });
       expect(status).toMatchObject({ phase: 'CANCELLED', cleanedUp: true });
       expect(driverLog).toEqual({ state: 'KEPT', text: driverLogText });
-      expect(calls.slice(-4)).toEqual(['readPodLogTail', 'deletePodAndWait', 'deleteRoleBinding', 'deleteServiceAccount']);
+      expect(calls.slice(-5)).toEqual(['readPodLogTail', 'deletePodAndWait', 'deleteRoleBinding', 'deleteServiceAccount', 'signalWorkflows']);
     });
 
     test('a job with a timeout that a client cancels ends CANCELLED, not FAILED', async () => {
@@ -232,7 +264,7 @@ describe('sparkJob workflow (mocked activities, real Temporal dev server)', () =
       const { status, driverLog } = await run(recording(calls, { watchPodUntilEnd: runsUntilCancelled }), { ...input, timeoutSeconds: 1 });
       expect(status).toMatchObject({ phase: 'FAILED', error: 'the job ran longer than its timeout of 1s', cleanedUp: true });
       expect(driverLog).toEqual({ state: 'KEPT', text: driverLogText });
-      expect(calls.slice(-4)).toEqual(['readPodLogTail', 'deletePodAndWait', 'deleteRoleBinding', 'deleteServiceAccount']);
+      expect(calls.slice(-5)).toEqual(['readPodLogTail', 'deletePodAndWait', 'deleteRoleBinding', 'deleteServiceAccount', 'signalWorkflows']);
     });
   });
 });

@@ -23,10 +23,10 @@ const sealed: SealedLeaseToken = {
 };
 const leaseMocks: ActivityMocks = {
   ensureNamespace: async () => ({ created: false }), createServiceAccount: done, createRoleBinding: done, deleteRoleBinding: done, deleteServiceAccount: done,
-  issueLeaseToken: async () => sealed,
+  signalWorkflows: done, issueLeaseToken: async () => sealed,
 };
 const identity = ['ensureNamespace', 'createServiceAccount', 'createRoleBinding'];
-const cleanup = ['deleteRoleBinding', 'deleteServiceAccount'];
+const cleanup = ['deleteRoleBinding', 'deleteServiceAccount', 'signalWorkflows'];
 // An X25519 SPKI key's base64 is 60 characters; its content does not matter to the workflow.
 const publicKey = 'MCowBQYDK2VuAyEAq2wMhLQ0wRZpuC5FN7A4q8lJXJqPVG1fWb4iPz4mZ1o=';
 /** How late a deadline may be acted on: a workflow task and a local activity, on a busy machine. */

@@ -108,6 +108,19 @@ export interface ExecuteOptions<W extends Workflow> {
   meanwhile?: (handle: WorkflowHandleWithFirstExecutionRunId<W>, calls: CallLog) => Promise<void>;
 }
 
+/**
+ * The Java test server, tried three times: the SDK gives it a fixed 5 s to answer, which a JVM
+ * starting on a busy 2-core machine can miss.
+ */
+async function startTestServer(attemptsLeft = 3): Promise<TestWorkflowEnvironment> {
+  try {
+    return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: toolBinary('temporal-test-server') } } });
+  } catch (error) {
+    if (attemptsLeft <= 1 || !/did not start within/.test(String(error))) throw error;
+    return startTestServer(attemptsLeft - 1);
+  }
+}
+
 export class WorkflowEnvironment {
   private constructor(readonly temporal: TestWorkflowEnvironment, private readonly workflowBundle: WorkflowBundle) {}
 
@@ -116,7 +129,7 @@ export class WorkflowEnvironment {
     // SDK warns about: only errors are worth a line in the tests' output.
     Runtime.install({ logger: new DefaultLogger('ERROR'), telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } } });
     const [temporal, workflowBundle] = await Promise.all([
-      TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: toolBinary('temporal-test-server') } } }),
+      startTestServer(),
       bundleWorkflowCode({ workflowsPath, logger: Runtime.instance().logger }),
     ]);
     return new WorkflowEnvironment(temporal, workflowBundle);

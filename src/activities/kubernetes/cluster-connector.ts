@@ -1,7 +1,8 @@
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { readFileSync } from 'node:fs';
 import { podServiceAccountDir } from '../../domain/cluster.js';
+import { KeepAliveKubeConfig } from './keep-alive-kube-config.js';
 
 /** What an activity needs to reach one cluster; built when it runs, never stored in history. */
 export interface ClusterAccess {
@@ -47,7 +48,7 @@ export interface ResolvedCluster {
 export type ClusterResolver = (cluster: string) => Promise<ResolvedCluster | undefined>;
 
 export function fromKubeconfig(cluster: string, source: StaticClusterSource): ClusterAccess {
-  const config = new KubeConfig();
+  const config = new KeepAliveKubeConfig();
   config.loadFromFile(source.kubeconfig);
   if (source.context) config.setCurrentContext(source.context);
   const current = config.getCurrentCluster();
@@ -67,7 +68,7 @@ export function fromKubeconfig(cluster: string, source: StaticClusterSource): Cl
  * takes as a file, is read once per process: after a rotation of the cluster's CA, restart it.
  */
 export function fromServiceAccount(cluster: string, source: InClusterSource): ClusterAccess {
-  const config = new KubeConfig();
+  const config = new KeepAliveKubeConfig();
   config.loadFromCluster(source.serviceAccountDir.slice(0, source.serviceAccountDir.length - podServiceAccountDir.length));
   const { server, caFile } = config.getCurrentCluster()!;
   let caCert: string;
@@ -84,7 +85,7 @@ function fromBuiltInSource(cluster: string, source: BuiltInClusterSource): Clust
 }
 
 export function fromToken(cluster: string, resolved: TokenClusterSource): ClusterAccess {
-  const config = new KubeConfig();
+  const config = new KeepAliveKubeConfig();
   config.loadFromOptions({
     clusters: [{ name: cluster, server: resolved.server, caData: Buffer.from(resolved.caCert).toString('base64'), skipTLSVerify: false }],
     users: [{ name: 'compute-orchestrator', token: resolved.token }],

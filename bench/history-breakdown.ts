@@ -1,0 +1,45 @@
+import proto from '@temporalio/proto';
+import { timestampMillis } from '../src/client/timestamps.js';
+
+type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
+
+/** `WORKFLOW_TASK_SCHEDULED` → `workflow task scheduled`. */
+function eventName(event: HistoryEvent): string {
+  const name = proto.temporal.api.enums.v1.EventType[event.eventType ?? 0] ?? 'unknown';
+  return name.replace(/^EVENT_TYPE_/, '').toLowerCase().replaceAll('_', ' ');
+}
+
+/** A local activity's marker is recorded with its workflow task's completion; it says when the activity ended. */
+function localActivityEnd(event: HistoryEvent): { name: string; at: number } | undefined {
+  const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+  if (!data) return undefined;
+  const marker = JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string; complete_time?: { seconds: number; nanos: number } };
+  return marker.activity_type && marker.complete_time ? { name: `local activity ${marker.activity_type} ended`, at: timestampMillis(marker.complete_time) } : undefined;
+}
+
+/**
+ * Where the time between two events of a history went: each gap between consecutive moments is
+ * named by the pair ("workflow task scheduled → workflow task started" is the wait for a worker to
+ * take the task). Local activities count at their end, inside the workflow task that ran them, so
+ * "local activity X ended → workflow task completed" is what the worker took after its last one.
+ * Gaps of the same pair are summed.
+ */
+export function timeBetween(events: HistoryEvent[], from: number, to: number): Map<string, number> {
+  const moments = events.slice(from, to + 1)
+    .map((event) => localActivityEnd(event) ?? { name: eventName(event), at: timestampMillis(event.eventTime) })
+    .sort((a, b) => a.at - b.at);
+  const gaps = new Map<string, number>();
+  for (let index = 1; index < moments.length; index++) {
+    const pair = `${moments[index - 1]!.name} → ${moments[index]!.name}`;
+    gaps.set(pair, (gaps.get(pair) ?? 0) + moments[index]!.at - moments[index - 1]!.at);
+  }
+  return gaps;
+}
+
+/** Mean milliseconds per history of each gap, largest first, as table rows. */
+export function meanGapRows(perHistory: Array<Map<string, number>>): string[] {
+  const sums = new Map<string, number>();
+  for (const gaps of perHistory) for (const [pair, ms] of gaps) sums.set(pair, (sums.get(pair) ?? 0) + ms);
+  return [...sums].sort(([, a], [, b]) => b - a).filter(([, ms]) => ms / perHistory.length >= 0.5)
+    .map(([pair, ms]) => `| ${pair} | ${(ms / perHistory.length).toFixed(1)} |`);
+}
