@@ -59,3 +59,23 @@ build_once() {
   fi
   flock -u "$lock"
 }
+
+# A virtualenv from PyPI, cached as `<name>/<version>-py<minor>`: a virtualenv runs only on the
+# Python that made it. Prints nothing; the caller's tests find bin/ by the same key.
+build_python_venv() { # name, version, pip requirement...
+  local name=$1 version=$2 python_minor
+  shift 2
+  require_command python3 "Python 3 with its venv module (Debian: 'apt-get install python3-venv')"
+  python_minor=$(python3 -c 'import ensurepip, sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null) ||
+    fail "python3 cannot make a virtualenv: install its venv module (Debian: 'apt-get install python3-venv') and run again."
+  VENV_KEY="$version-py$python_minor" VENV_NAME="$name" VENV_REQUIREMENTS="$*" build_once "$name" "$version-py$python_minor" python_venv_recipe
+}
+
+python_venv_recipe() {
+  python3 -m venv --prompt "$VENV_NAME" "$1"
+  # shellcheck disable=SC2086 # one word per requirement
+  "$1/bin/pip" install --no-input $VENV_REQUIREMENTS
+  # pip writes the virtualenv's absolute path into its launchers' #! lines, and build_once moves
+  # the staging directory to its final place afterwards.
+  grep -rlIF -- "$1" "$1/bin" "$1/pyvenv.cfg" | xargs -r sed -i "s|$1|$CACHE_ROOT/$VENV_NAME/$VENV_KEY|g"
+}

@@ -5,7 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type RawServerDefault, type RawRequestDefaultExpression, type RawReplyDefaultExpression } from 'fastify';
 import type { Api, ApiDeps } from './api-types.js';
 import { allows, type TokenRegistry } from './auth.js';
-import { ErrorBody, HttpError, installErrorHandling, isJupyterRoute, JupyterErrorBody, sharedErrorResponses } from './errors.js';
+import { answerError, ErrorBody, HttpError, installErrorHandling, isJupyterRoute, JupyterErrorBody, maxPathParameterLength, sharedErrorResponses } from './errors.js';
 import { installMetrics } from './metrics.js';
 import { logAbout, logRequestSubject } from './request-log.js';
 import { healthRoutes } from './routes/health.js';
@@ -79,6 +79,10 @@ export async function buildApi(deps: ApiDeps): Promise<Api> {
   const app: Api = Fastify<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger>({
     loggerInstance: deps.logger,
     bodyLimit: deps.bodyLimitBytes,
+    routerOptions: { maxParamLength: maxPathParameterLength },
+    frameworkErrors: (error, request, reply) => {
+      void answerError(error, request, reply);
+    },
     // Unknown fields are refused, never silently dropped, and types are never coerced. Verbose
     // errors carry their schema, from which a message names the values a field allows.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, useDefaults: true, allErrors: false, verbose: true } },

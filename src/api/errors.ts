@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
 import { DomainError, type ErrorCode } from '../domain/errors.js';
 import { allowedValues, mustBeOneOf } from '../domain/schema-problem.js';
@@ -55,6 +55,13 @@ export function sharedErrorResponses(schema: { body?: unknown; params?: unknown;
     503: response("Temporal, or the worker a workflow's answer needs, cannot answer now: try again (UNAVAILABLE)"),
   };
 }
+
+/**
+ * The longest path parameter the router takes, in UTF-16 code units once decoded. Fastify's 100
+ * refused valid ones (a kernel spec's name is up to 64 characters, 128 units outside the BMP);
+ * up to this, the schema is what refuses a long one, naming the field.
+ */
+export const maxPathParameterLength = 256;
 
 export class HttpError extends Error {
   constructor(readonly status: number, readonly code: ApiErrorCode, message: string, readonly field?: string) {
@@ -128,6 +135,8 @@ export function toHttpError(error: unknown): HttpError {
   if (error instanceof DomainError) return new HttpError(domainStatus[error.code], error.code, error.message, error.field);
   const framework = error as FastifyError & { validation?: AjvError[] };
   if (framework.validation?.[0]) return describeValidation(framework.validation[0], framework.validation, framework.validationContext);
+  // Fastify's 414, for a path parameter longer than the router takes: too long for any of ours, so invalid.
+  if (framework.code === 'FST_ERR_MAX_PARAM_LENGTH') return new HttpError(400, 'VALIDATION', `a path parameter is longer than ${maxPathParameterLength} characters`);
   const status = framework.statusCode;
   if (status !== undefined && status >= 400 && status < 500) {
     return new HttpError(status, frameworkCodes[status] ?? 'BAD_REQUEST', framework.message);
@@ -142,12 +151,63 @@ export function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
   return reply.status(error.status).send(jupyter ? { message: error.message, reason: STATUS_CODES[error.status] ?? 'Error', ...body } : body);
 }
 
+/**
+ * The methods each route path answers. Fastify answers a known path asked with another method as
+ * if the path were unknown; RFC 9110 wants 405 with an `Allow` header, which tells a client that
+ * the URL is right and the method wrong.
+ */
+class RouteMethods {
+  private readonly routes = new Map<string, { pattern: RegExp; methods: Set<string> }>();
+
+  add(url: string, method: string | string[]): void {
+    const route = this.routes.get(url) ?? { pattern: routePattern(url), methods: new Set<string>() };
+    for (const each of [method].flat()) route.methods.add(each.toUpperCase());
+    this.routes.set(url, route);
+  }
+
+  /** Every method some route answers at this path, sorted; none for an unknown path. */
+  allowedAt(path: string): string[] {
+    const methods = new Set<string>();
+    for (const route of this.routes.values()) if (route.pattern.test(path)) route.methods.forEach((method) => methods.add(method));
+    return [...methods].sort();
+  }
+}
+
+/** Fastify's route syntax as a regular expression: `:name` is one path segment, a trailing `*` any rest. */
+function routePattern(url: string): RegExp {
+  const source = url.split(/(:[A-Za-z0-9_]+|\*)/).map((part) => {
+    if (part === '*') return '.*';
+    if (part.startsWith(':')) return '[^/]+';
+    return part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }).join('');
+  return new RegExp(`^${source}$`);
+}
+
+/**
+ * Every error's answer. Also Fastify's `frameworkErrors`: what its router refuses before any route
+ * (a path parameter over `maxParamLength`, a malformed percent-encoding) is answered in the error
+ * shape too, not in Fastify's own.
+ */
+export function answerError(error: FastifyError | Error, request: FastifyRequest, reply: FastifyReply): FastifyReply {
+  const mapped = toHttpError(error);
+  // The request's logger: its line names the principal and the workflow, where known.
+  if (mapped.status >= 500) request.log.error({ err: error, route: request.routeOptions.url, method: request.method }, 'request failed');
+  return sendError(reply, mapped);
+}
+
 export function installErrorHandling(app: FastifyInstance): void {
-  app.setErrorHandler((error, request, reply) => {
-    const mapped = toHttpError(error);
-    // The request's logger: its line names the principal and the workflow, where known.
-    if (mapped.status >= 500) request.log.error({ err: error, route: request.routeOptions.url, method: request.method }, 'request failed');
-    return sendError(reply, mapped);
+  app.setErrorHandler(answerError);
+  // Routes register after this, each through the hook.
+  const routeMethods = new RouteMethods();
+  app.addHook('onRoute', (route) => routeMethods.add(route.url, route.method));
+  // On the way in, before anything reads the body: Fastify would refuse a bodyless QUERY (400) before its not-found handler ran.
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.is404) return;
+    const path = request.url.split('?')[0] ?? request.url;
+    const allowed = routeMethods.allowedAt(path);
+    if (allowed.length === 0) return;
+    void reply.header('allow', allowed.join(', '));
+    throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not a method of ${path}: it answers ${allowed.join(', ')}`);
   });
   app.setNotFoundHandler((request, reply) => sendError(reply, new HttpError(404, 'NOT_FOUND', `no route ${request.method} ${request.url.split('?')[0]}`)));
 }

@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { countWorkflows, type WorkflowCount } from '../client/workflow-counts.js';
 import type { Api, ApiDeps } from './api-types.js';
@@ -67,7 +68,8 @@ export function installMetrics(app: Api, deps: Pick<ApiDeps, 'temporal' | 'taskQ
     schema: {
       operationId: 'getMetrics', tags: ['metrics'],
       summary: 'Prometheus metrics: process, requests by route and status, workflows by kind and status',
-      response: { 200: { description: "Prometheus' text exposition format (text/plain; version=0.0.4)", type: 'string' } },
+      // As `content`, not a bare schema: that would document the text as application/json.
+      response: { 200: { description: "Prometheus' text exposition format (text/plain; version=0.0.4)", content: { 'text/plain': { schema: Type.String() } } } },
     },
   }, async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
 }

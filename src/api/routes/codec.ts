@@ -5,14 +5,19 @@ import { PayloadDecryptionError } from '../../codec/errors.js';
 import { validationError } from '../../domain/errors.js';
 import type { Api, ApiDeps } from '../api-types.js';
 import { codecCors } from '../codec-cors.js';
+import { anyKeys } from './shared-schemas.js';
 
-const Base64 = Type.String({ pattern: '^[A-Za-z0-9+/_-]*={0,2}$' });
+// Standard or URL-safe, padded or not, as protobuf's JSON mapping reads it; but never a length the
+// decoder refuses (one character past a group of four, padding after fewer than two), which would
+// otherwise reach it and fail as an internal error.
+const Base64 = Type.String({ pattern: '^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$' });
 /** A Payload in protobuf's JSON mapping (bytes as base64), as the Web UI and the Temporal CLI send it. */
 const PayloadJson = Type.Object({
-  metadata: Type.Optional(Type.Record(Type.String(), Base64)),
+  metadata: Type.Optional(anyKeys(Base64)),
   data: Type.Optional(Base64),
   externalPayloads: Type.Optional(Type.Array(Type.Object({
-    sizeBytes: Type.Optional(Type.Union([Type.String({ pattern: '^[0-9]+$' }), Type.Integer({ minimum: 0 })])),
+    // An int64: larger values would wrap silently in the protobuf conversion.
+    sizeBytes: Type.Optional(Type.Union([Type.String({ pattern: '^[0-9]{1,18}$' }), Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER })])),
   }, { additionalProperties: false }))),
 }, { additionalProperties: false });
 type PayloadJson = Static<typeof PayloadJson>;

@@ -10,6 +10,7 @@ import type { Api, ApiDeps } from '../api-types.js';
 import { HttpError } from '../errors.js';
 import { bridgeChannels } from '../jupyter-channels.js';
 import { KernelParams } from './kernels.js';
+import { anyKeys } from './shared-schemas.js';
 
 const SpecParams = Type.Object({ name: Type.String({ maxLength: 64 }) });
 const KernelModel = Type.Object({
@@ -28,7 +29,7 @@ const KernelSpecModel = Type.Object({
 }, { description: "A kernel spec as Jupyter's REST API describes it; the kernel's image starts it, so argv is empty" });
 const StartBody = Type.Object({
   name: Type.Optional(Type.String({ maxLength: 64, description: 'A kernel spec; the default one when absent' })),
-  env: Type.Optional(Type.Record(Type.String({ maxLength: 256 }), Type.String({ maxLength: 4096 }), {
+  env: Type.Optional(anyKeys(Type.String({ maxLength: 4096 }), {
     maxProperties: 256, description: 'KERNEL_* variables are the kernel\'s (KERNEL_USERNAME is the user); others are ignored, as Enterprise Gateway does',
   })),
 }, { additionalProperties: true, description: "Jupyter Server's start request; fields it may add (path, …) are ignored" });

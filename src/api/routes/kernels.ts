@@ -6,6 +6,7 @@ import { kernelPhases, type KernelPhase } from '../../domain/kernel-session.js';
 import type { Api, ApiDeps } from '../api-types.js';
 import { errorResponse } from '../errors.js';
 import { logWorkflow } from '../request-log.js';
+import { userFilter } from './shared-schemas.js';
 
 export const KernelParams = Type.Object({ kernelId: Type.String({ pattern: kernelIdPattern }) });
 const Status = Type.Object({
@@ -20,7 +21,6 @@ const Status = Type.Object({
   error: Type.Optional(Type.String({ description: 'Why the session failed or ended' })),
   cleanedUp: Type.Boolean({ description: 'The pod, and the namespace made for the kernel, are gone' }),
 }, { description: "The kernel's phase and pod" });
-const UserFilter = Type.Object({ user: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Only the kernels of this DSS login' })) }, { additionalProperties: false });
 const ended = errorResponse('The kernel has already ended (CONFLICT)');
 
 export function kernelRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue' | 'knownClusters'> & { kernels: KernelRequestContext }) {
@@ -95,7 +95,7 @@ export function kernelRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue' | 'kno
       schema: {
         operationId: 'listKernels', tags,
         summary: 'Kernels, newest first',
-        querystring: UserFilter,
+        querystring: userFilter('kernels'),
         response: { 200: Type.Object({ kernels: Type.Array(Status) }, { description: 'At most 100 kernels, newest first' }) },
       },
     }, async (request) => ({ kernels: await kernels.list({ user: request.query.user }) }));

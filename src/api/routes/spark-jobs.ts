@@ -8,6 +8,7 @@ import { errorResponse } from '../errors.js';
 import { logWorkflow } from '../request-log.js';
 import { SparkJobRequest } from '../../client/spark-job-request.js';
 import { submitSparkJob } from '../../client/submit-spark-job.js';
+import { userFilter } from './shared-schemas.js';
 
 const JobParams = Type.Object({ jobId: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$' }) });
 const Accepted = Type.Object({ jobId: Type.String(), workflowId: Type.String() }, { description: 'The job is starting, or already exists under this jobId' });
@@ -146,7 +147,7 @@ export function sparkJobRoutes(deps: Pick<ApiDeps, 'temporal' | 'taskQueue' | 'o
       schema: {
         operationId: 'listSparkJobs', tags,
         summary: 'Spark jobs, newest first',
-        querystring: Type.Object({ user: Type.Optional(Type.String({ minLength: 1, maxLength: 256, description: 'Only the jobs of this DSS login' })) }, { additionalProperties: false }),
+        querystring: userFilter('jobs'),
         response: { 200: Type.Object({ jobs: Type.Array(Summary) }, { description: 'At most 100 jobs, newest first' }) },
       },
     }, async (request) => ({ jobs: await jobs.list({ user: request.query.user }) }));

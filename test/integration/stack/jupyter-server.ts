@@ -1,12 +1,11 @@
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot, toolsCacheRoot } from '../../../src/local/paths.js';
 import { freePort } from '../../../src/local/ports.js';
 import { ComponentError, SupervisedProcess } from '../../../src/local/supervised-process.js';
 import { uniqueName } from './kube.js';
+import { pinnedVersion, pythonVenvProgram } from './python-tools.js';
 import { testStateDir } from './stack-info.js';
 
 export interface JupyterServer {
@@ -18,17 +17,9 @@ export interface JupyterServer {
   stop(): Promise<void>;
 }
 
-function pinned(name: string): string {
-  const match = new RegExp(`^${name}=(\\S+)`, 'm').exec(readFileSync(join(repoRoot, 'tools', 'versions.env'), 'utf8'));
-  if (!match?.[1]) throw new Error(`tools/versions.env has no ${name}`);
-  return match[1];
-}
-
 /** The virtualenv's `jupyter`, under the cache key tools/build-jupyter.sh gives it. */
 function jupyterBinary(): string {
-  const pythonMinor = execFileSync('python3', ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' }).trim();
-  const key = `${pinned('JUPYTERLAB_VERSION')}-server${pinned('JUPYTER_SERVER_VERSION')}-py${pythonMinor}`;
-  return join(toolsCacheRoot(), 'jupyter', key, 'bin', 'jupyter');
+  return pythonVenvProgram('jupyter', `${pinnedVersion('JUPYTERLAB_VERSION')}-server${pinnedVersion('JUPYTER_SERVER_VERSION')}`, 'jupyter');
 }
 
 /**
