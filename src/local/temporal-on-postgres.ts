@@ -1,6 +1,3 @@
-import { Connection, type TLSConfig } from '@temporalio/client';
-import { msToTs } from '@temporalio/common/lib/time.js';
-import proto from '@temporalio/proto';
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,13 +5,13 @@ import { promisify } from 'node:util';
 import { stringify } from 'yaml';
 import { temporalConnectionOptions } from '../client/temporal-tls.js';
 import { temporalTls } from '../config.js';
-import { searchAttributeTypes } from '../domain/search-attributes.js';
 import { issueCertificates } from './control-plane/pki.js';
 import { toolBinary } from './paths.js';
 import { assertPortFree, freeLowPort, freePort, loopback } from './ports.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
 import { ComponentError, SupervisedProcess } from './supervised-process.js';
 import { servingTemporal } from './temporal-health.js';
+import { registerNamespace } from './temporal-namespace.js';
 
 const run = promisify(execFile);
 
@@ -156,27 +153,6 @@ function serverConfig(postgres: PostgresServer, ports: TemporalServerPorts, dyna
 // As the dev server does: visibility queries (status lists, quotas, janitor, /metrics) are not
 // throttled at 10 per second, so both stacks behave alike under the same tests.
 const dynamicConfig = { 'frontend.namespaceRPS.visibility': [{ value: 100 }] };
-
-/** The namespace and the orchestrator's search attributes, as an operator registers them once. */
-async function registerNamespace(frontend: { address: string; tls?: TLSConfig }, namespace: string): Promise<void> {
-  const connection = await Connection.connect(frontend);
-  try {
-    try {
-      await connection.workflowService.registerNamespace({ namespace, workflowExecutionRetentionPeriod: msToTs('3 days') });
-    } catch (error) {
-      if (!/already exists|AlreadyExists/i.test(String(error))) throw error;
-    }
-    const indexed = proto.temporal.api.enums.v1.IndexedValueType;
-    // Each with the type the code declares, as the dev server's --search-attribute flags give it.
-    const searchAttributes = Object.fromEntries(Object.entries(searchAttributeTypes).map(([name, type]) =>
-      [name, indexed[`INDEXED_VALUE_TYPE_${type.toUpperCase() as Uppercase<typeof type>}`]]));
-    const existing = await connection.operatorService.listSearchAttributes({ namespace });
-    const missing = Object.fromEntries(Object.entries(searchAttributes).filter(([name]) => !(name in (existing.customAttributes ?? {}))));
-    if (Object.keys(missing).length > 0) await connection.operatorService.addSearchAttributes({ namespace, searchAttributes: missing });
-  } finally {
-    await connection.close();
-  }
-}
 
 /**
  * `go.temporal.io/server` (tools/build-temporal-server.sh) on PostgreSQL, all four services in

@@ -9,13 +9,14 @@ import { openapiDocumentFile } from '../../src/api/openapi-document.js';
 import { defaultKernelSpecs } from '../../src/domain/kernel-specs.js';
 import { managedByLabel, managedByValue, workflowIdAnnotation } from '../../src/domain/labels.js';
 import { watchTaskQueue } from '../../src/domain/task-queues.js';
+import { registerNamespace } from '../../src/local/temporal-namespace.js';
 import { adminKubeConfig, eventually, uniqueName } from './stack/kube.js';
 import { callApi } from './stack/http.js';
 import { startOrchestrator, testToken, type Orchestrator } from './stack/orchestrator.js';
 import { writeKernelSpecs } from './stack/simulated-kernels.js';
 import { sparkPiJob } from './stack/spark-pi.js';
 import { pinnedVersion, pythonVenvProgram } from './stack/python-tools.js';
-import { testStateDir } from './stack/stack-info.js';
+import { stackEnv, testStateDir } from './stack/stack-info.js';
 
 /**
  * Schemathesis against the real API (a real worker behind it, on the shared stack), generating
@@ -177,13 +178,20 @@ describe('API fuzzing with Schemathesis from openapi/compute-orchestrator.json (
     mkdirSync(runDir, { recursive: true });
     // The fuzzed API reads kernel specs Jupyter can reach (the stack's simulated ones are pod-only,
     // which Jupyter's API does not list); nothing it is sent may start a kernel anyway.
-    const fuzzedEnv = { KERNEL_SPECS_FILE: writeKernelSpecs(runDir, 'kernel-specs', defaultKernelSpecs) };
-    [orchestrator, seeder] = await Promise.all([startOrchestrator(fuzzedEnv), startOrchestrator()]);
+    // A Temporal namespace of its own: the lists answer what this test made, not every other test
+    // file's workflows on the shared stack (hundreds, some running on a task queue nobody polls
+    // any more, whose status reads end in 503 after 15 s).
+    const namespace = uniqueName('api-fuzz');
+    await registerNamespace({ address: stackEnv().TEMPORAL_ADDRESS! }, namespace);
+    const ownNamespace = { TEMPORAL_NAMESPACE: namespace };
+    const fuzzedEnv = { ...ownNamespace, KERNEL_SPECS_FILE: writeKernelSpecs(runDir, 'kernel-specs', defaultKernelSpecs) };
+    [orchestrator, seeder] = await Promise.all([startOrchestrator(fuzzedEnv), startOrchestrator(ownNamespace)]);
     // A running kernel and a job that has ended (a simulated driver on the kwok node).
     const user = uniqueName('fuzz-reader');
     const kernelId = uniqueName('fuzz-kernel');
     const job = sparkPiJob(user, 1);
-    expect((await seeder.call('POST', '/v1/kernels', { kernelId, user })).statusCode).toBe(202);
+    // A namespace just registered reaches every service of the server within seconds.
+    await eventually(() => seeder.call('POST', '/v1/kernels', { kernelId, user }), (answer) => answer.statusCode === 202, 60_000);
     expect((await seeder.call('POST', '/v1/spark-jobs', job)).statusCode).toBe(202);
     const statusOf = async (path: string): Promise<any> => (await seeder.call('GET', path)).json();
     await eventually(() => statusOf(`/v1/kernels/${kernelId}`), (status) => status.phase === 'RUNNING', 60_000);
@@ -243,9 +251,10 @@ describe('API fuzzing with Schemathesis from openapi/compute-orchestrator.json (
     for (const { what, metadata } of await labelledObjects()) {
       if ((metadata.creationTimestamp?.getTime() ?? 0) < startedAt) continue;
       const workflowId = metadata.annotations?.[workflowIdAnnotation];
+      // A workflow not in this test's namespace is another test file's.
       const owner = workflowId === undefined ? undefined
         : await temporal.client.workflow.getHandle(workflowId).describe().then((description) => description.taskQueue, (error: unknown) => {
-          if (error instanceof WorkflowNotFoundError) return undefined;
+          if (error instanceof WorkflowNotFoundError) return 'another namespace';
           throw error;
         });
       if (owner === undefined || owner === taskQueue || owner === watchTaskQueue(taskQueue)) created.push(`${what} (workflow ${workflowId ?? 'none'})`);
