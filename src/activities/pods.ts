@@ -43,7 +43,11 @@ export async function deletePodUntilGone(
         await api.readNamespacedPod({ name: ref.name, namespace: ref.namespace });
       } catch (error) {
         if (isNotFound(error)) return;
-        throw asFailure(error, `read pod ${ref.namespace}/${ref.name}`);
+        // A read that fails while waiting is tried again at the next change: failing the attempt
+        // for it made a pod that takes a while to go, read many times, wait for the retry backoff
+        // (minutes under 30 % API errors) long after it was gone.
+        const failure = asFailure(error, `read pod ${ref.namespace}/${ref.name}`);
+        if (!(failure instanceof ApplicationFailure) || failure.nonRetryable) throw failure;
       }
       // A local activity (the pod of a job that has ended) cannot heartbeat; its workflow task stays open instead.
       if (!context.info.isLocal) context.heartbeat();
