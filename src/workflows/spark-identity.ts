@@ -70,8 +70,8 @@ export async function createSparkIdentity(
 /**
  * Removes what may exist of the identity (the binding and the account, side by side when
  * `together`: deleting the account revokes every token issued for it), then tells the cluster and
- * gives the user's slot back, then from a local activity so that the job closes in the same
- * workflow task. Never gives up; run it in a non-cancellable scope, after whatever used the
+ * gives the user's slot back (when `together`, both from one local activity, so that the job
+ * closes in the same workflow task). Never gives up; run it in a non-cancellable scope, after whatever used the
  * identity is gone.
  */
 export async function removeSparkIdentity(
