@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { randomUUID } from 'node:crypto';
-import { checkAgainst } from './schema-check.js';
+import { anyKeys, checkAgainst, dssUser } from './schema-check.js';
 import { planKernel, type KernelPolicy } from '../domain/kernel-pod.js';
 import { defaultCullIdleTimeoutSeconds, defaultMaxKernelRestarts, type KernelSessionInput } from '../domain/kernel-session.js';
 import type { KernelCatalog } from '../domain/kernel-specs.js';
@@ -11,10 +11,10 @@ export const kernelIdPattern = '^[A-Za-z0-9]([A-Za-z0-9._-]{0,61}[A-Za-z0-9])?$'
 /** POST /v1/kernels. */
 export const KernelRequest = Type.Object({
   kernelId: Type.Optional(Type.String({ pattern: kernelIdPattern, description: 'Idempotency key: the same id again is the same kernel' })),
-  user: Type.String({ minLength: 1, maxLength: 256, description: 'DSS login, also KERNEL_USERNAME' }),
+  user: dssUser('DSS login, also KERNEL_USERNAME; without control characters'),
   kernelName: Type.Optional(Type.String({ maxLength: 64, description: 'A configured kernel; the default kernel when absent' })),
   cluster: Type.Optional(Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', default: 'local' })),
-  env: Type.Optional(Type.Record(Type.String({ maxLength: 72 }), Type.String({ maxLength: 4096 }), { maxProperties: 64, description: 'KERNEL_* variables' })),
+  env: Type.Optional(anyKeys(Type.String({ maxLength: 4096 }), { maxKeyLength: 72, maxProperties: 64, description: 'KERNEL_* variables (names of at most 72 characters)' })),
   cullIdleTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 5, maximum: 7 * 24 * 3600, description: `Default ${defaultCullIdleTimeoutSeconds}` })),
   maxAgeSeconds: Type.Optional(Type.Integer({ minimum: 5, maximum: 90 * 24 * 3600, description: 'Cull this long after the start, in use or not' })),
 }, { additionalProperties: false });

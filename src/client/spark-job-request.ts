@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { randomUUID } from 'node:crypto';
-import { checkAgainst } from './schema-check.js';
+import { anyKeys, checkAgainst, dssUser, keysMatching } from './schema-check.js';
 import { defaultNamespaceTemplate, resolveNamespace } from '../domain/namespace-template.js';
 import { validationError } from '../domain/errors.js';
 import { leaseSecondsRange, sparkDeployModes, type SparkJobInput, type SparkLeaseInput } from '../domain/spark-job.js';
@@ -14,13 +14,13 @@ const Resources = { cores: Type.Optional(Type.Integer({ minimum: 1, maximum: 64 
 /** POST /v1/spark-jobs. Every string and collection is bounded; unknown fields are refused. */
 export const SparkJobRequest = Type.Object({
   jobId: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$', description: 'Idempotency key: the same id again is the same job' })),
-  user: Type.String({ minLength: 1, maxLength: 256, description: 'DSS login (dssUserLogin)' }),
+  user: dssUser('DSS login (dssUserLogin), without control characters'),
   cluster: Type.Optional(Type.String({ pattern: '^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$', default: 'local' })),
   namespace: Type.Optional(Type.Object({
     template: Type.Optional(Type.String({ minLength: 1, maxLength: 253, description: `Default ${defaultNamespaceTemplate}` })),
     autoCreate: Type.Optional(Type.Boolean({ description: 'Default: true for the per-user default template, false otherwise' })),
   }, { additionalProperties: false })),
-  adminProperties: Type.Optional(Type.Record(Type.String({ maxLength: 128 }), Type.String({ maxLength: 256 }), { maxProperties: 64 })),
+  adminProperties: Type.Optional(anyKeys(Type.String({ maxLength: 256 }), { maxKeyLength: 128, maxProperties: 64, description: 'Keys: at most 128 characters' })),
   deployMode: Type.Optional(Type.Union(sparkDeployModes.map((mode) => Type.Literal(mode)), {
     description: 'cluster (default): the orchestrator runs spark-submit and the driver is a pod. client: the caller runs the driver on its own host, '
       + 'with a kubeconfig of the job\'s temporary account (POST …/kubeconfig), and keeps the lease alive (POST …/lease) until it ends the job (POST …/end)',
@@ -34,7 +34,10 @@ export const SparkJobRequest = Type.Object({
     mainApplicationFile: Type.String({ pattern: '^(local|https?|s3a|gs|hdfs|abfss?|wasbs?)://.+', maxLength: 2048, description: 'Remote or local:// (in the image); client files are not uploaded' }),
     mainClass: Type.Optional(Type.String({ pattern: '^[A-Za-z_$][A-Za-z0-9_$]*(\\.[A-Za-z_$][A-Za-z0-9_$]*)*$', maxLength: 512 })),
     args: Type.Optional(Type.Array(Type.String({ maxLength: 4096 }), { maxItems: 256 })),
-    conf: Type.Optional(Type.Record(Type.String({ pattern: '^spark\\.[A-Za-z0-9._/-]+$', maxLength: 256 }), Type.String({ maxLength: 4096 }), { maxProperties: 256 })),
+    // spark. and up to 250 more: keys of at most 256 characters.
+    conf: Type.Optional(keysMatching('spark\\.[A-Za-z0-9._/-]{1,250}', Type.String({ maxLength: 4096 }), {
+      maxProperties: 256, description: 'Spark properties: keys spark.* of at most 256 characters, letters, digits and ._/- only',
+    })),
     driver: Type.Optional(Type.Object(Resources, { additionalProperties: false })),
     executor: Type.Optional(Type.Object({ ...Resources, instances: Type.Optional(Type.Integer({ minimum: 0, maximum: 1000 })) }, { additionalProperties: false })),
   }, { additionalProperties: false, description: 'Cluster mode: required. Client mode: absent (the caller runs spark-submit itself)' })),
