@@ -1,6 +1,7 @@
 import { describe, expect, test } from '@jest/globals';
 import { ApplicationFailure } from '@temporalio/common';
-import { asFailure } from '../../src/activities/kubernetes/api-errors.js';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { asFailure, forbiddenPatienceMs } from '../../src/activities/kubernetes/api-errors.js';
 
 const apiError = (code: number, message: string) => Object.assign(new Error(`HTTP-Code: ${code}`), { code, body: JSON.stringify({ kind: 'Status', message, code }) });
 
@@ -18,6 +19,14 @@ describe('asFailure: Kubernetes errors as typed failures', () => {
     expect(failure).toMatchObject({ type, nonRetryable });
     expect(failure.message).toContain('create pod alice-k/k');
     expect(failure.message).toContain(message);
+  });
+
+  test('in an activity, a refusal is retried within a minute of its first attempt (an API server just restarted), then believed', async () => {
+    const refusal = apiError(403, 'pods "x" is forbidden: User "u" cannot delete resource "pods"');
+    const early = new MockActivityEnvironment({ scheduledTimestampMs: Date.now() - 5_000 });
+    expect(await early.run(async () => asFailure(refusal, 'delete pod alice-k/k'))).toMatchObject({ type: 'KubernetesForbidden', nonRetryable: false });
+    const late = new MockActivityEnvironment({ scheduledTimestampMs: Date.now() - forbiddenPatienceMs - 1_000 });
+    expect(await late.run(async () => asFailure(refusal, 'delete pod alice-k/k'))).toMatchObject({ type: 'KubernetesForbidden', nonRetryable: true });
   });
 
   test('a network error is retried', () => {

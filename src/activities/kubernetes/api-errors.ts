@@ -31,8 +31,27 @@ function countApiError(status: number | undefined): void {
 }
 
 /**
- * Kubernetes errors become typed failures, once: a refusal (403) or an invalid object (400, 422)
- * will not change by retrying; everything else (429, 5xx, network) is retried with backoff.
+ * An API server that has just started answers 403 to everyone until its RBAC caches are filled
+ * (the chaos soak met it: a kernel's cleanup failed on it, one second after a restart). A refusal
+ * within this long of an activity's first attempt is therefore tried again; after it, believed.
+ */
+export const forbiddenPatienceMs = 60_000;
+
+/** Whether a refusal met by the running activity may still be an API server warming up: within `forbiddenPatienceMs` of its first attempt. */
+export function refusalMayPass(): boolean {
+  const firstScheduled = asyncLocalStorage.getStore()?.info.scheduledTimestampMs;
+  return firstScheduled !== undefined && Date.now() - firstScheduled < forbiddenPatienceMs;
+}
+
+function forbidden(what: string, error: unknown): ApplicationFailure {
+  const message = `${what}: forbidden: ${reason(error)}`;
+  return refusalMayPass() ? ApplicationFailure.retryable(message, 'KubernetesForbidden') : ApplicationFailure.nonRetryable(message, 'KubernetesForbidden');
+}
+
+/**
+ * Kubernetes errors become typed failures, once: a refusal (403, past `forbiddenPatienceMs`) or an
+ * invalid object (400, 422) will not change by retrying; everything else (429, 5xx, network) is
+ * retried with backoff.
  */
 export function asFailure(error: unknown, what: string): Error {
   const status = statusOf(error);
@@ -42,7 +61,7 @@ export function asFailure(error: unknown, what: string): Error {
   if (status === 403 && /error looking up service account .* not found/.test(reason(error))) {
     return ApplicationFailure.retryable(`${what}: ${reason(error)}`, 'KubernetesUnavailable');
   }
-  if (status === 403) return ApplicationFailure.nonRetryable(`${what}: forbidden: ${reason(error)}`, 'KubernetesForbidden');
+  if (status === 403) return forbidden(what, error);
   if (status === 400 || status === 422) return ApplicationFailure.nonRetryable(`${what}: invalid: ${reason(error)}`, 'KubernetesInvalid');
   return ApplicationFailure.retryable(`${what}: ${status ? `HTTP ${status}: ` : ''}${reason(error)}`, 'KubernetesUnavailable');
 }
