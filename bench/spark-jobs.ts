@@ -38,7 +38,7 @@ import { cpuSeconds, descendantsMatching, rssMiB } from './process-usage.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
 import { startWorker } from '../src/worker.js';
 import { sparkPiApp } from '../test/integration/stack/spark-pi.js';
-import { seededRandom, startFaultProxy, writeKubeconfigThroughProxy, type FaultProxy } from '../test/fault-proxy/index.js';
+import { injectErrorRate, seededRandom, startFaultProxy, writeKubeconfigThroughProxy, type FaultProxy } from '../test/fault-proxy/index.js';
 
 const jobs = Number(process.argv[2] ?? 100);
 const inFlight = Number(process.argv[3] ?? 10);
@@ -52,10 +52,7 @@ async function faultyKubeconfig(workerKubeconfig: string, dir: string, rate: num
   worker.loadFromFile(workerKubeconfig);
   const caPem = Buffer.from(worker.getCurrentCluster()?.caData ?? '', 'base64').toString('utf8');
   const proxy = await startFaultProxy({ upstream: worker.getCurrentCluster()?.server ?? '', caPem, random: seededRandom(1) });
-  // Rules are tried in order: a third of the rate each.
-  proxy.inject({ fault: { status: 500 }, probability: rate / 3 });
-  proxy.inject({ fault: { status: 503 }, probability: (rate / 3) / (1 - rate / 3) });
-  proxy.inject({ fault: { status: 429 }, probability: (rate / 3) / (1 - (2 * rate) / 3) });
+  injectErrorRate(proxy, rate);
   const kubeconfig = join(dir, 'faulty-kubeconfig');
   writeKubeconfigThroughProxy(proxy.url, worker.getCurrentUser()?.token ?? '', kubeconfig);
   return { kubeconfig, proxy };

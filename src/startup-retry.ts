@@ -5,18 +5,20 @@ import type { Logger } from './logger.js';
 /**
  * A process's start-up step against a service that may be briefly busy or away (an API server
  * answering 503, a restart in progress): retried with backoff for up to `budgetMs` while its
- * failure is retryable; a refusal (non-retryable failure, or any other error) stops at once.
+ * failure is retryable; a refusal (non-retryable failure, or any other error) stops at once, and
+ * so does `signal` (the process is stopping).
  */
-export async function retryTransient<T>(what: string, work: () => Promise<T>, logger: Logger, budgetMs = 120_000): Promise<T> {
+export async function retryTransient<T>(what: string, work: () => Promise<T>, logger: Logger, budgetMs = 120_000, signal?: AbortSignal): Promise<T> {
   const deadline = Date.now() + budgetMs;
   for (let delayMs = 500; ; delayMs = Math.min(delayMs * 2, 10_000)) {
+    signal?.throwIfAborted();
     try {
       return await work();
     } catch (error) {
       const transient = error instanceof ApplicationFailure && !error.nonRetryable;
       if (!transient || Date.now() + delayMs > deadline) throw error;
       logger.warn({ err: error, retryInMs: delayMs }, `${what}: transient failure at start-up; trying again`);
-      await sleep(delayMs);
+      await sleep(delayMs, undefined, { signal });
     }
   }
 }

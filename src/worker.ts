@@ -1,4 +1,5 @@
-import { DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry, type WorkerInterceptors } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker, type LogEntry, type WorkerInterceptors } from '@temporalio/worker';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { clusterRoleApi, ensureClusterRoles } from './activities/cluster-roles.js';
 import { createActivities } from './activities/index.js';
 import { activityLogContext } from './activities/log-context.js';
@@ -54,28 +55,56 @@ export type WorkerConfig = Pick<RuntimeConfig,
   'temporalAddress' | 'temporalTls' | 'temporalNamespace' | 'codecKeysFile' | 'taskQueue' | 'localCluster' | 'sparkSubmit' | 'sparkSubmitter' | 'maxPodWatches' | 'clusterPresetsFile'
   | 'gkePollMs' | 'janitorIntervalSeconds' | 'janitorGraceSeconds' | 'kernelResponseHost'>;
 
+/** How long a start waits for the ClusterRoles check before it polls anyway (the check goes on). */
+const rolesCheckPatienceMs = 5_000;
+
 /**
  * Checks that every cluster it knows has the orchestrator's ClusterRoles (installing them where its
  * credential may), makes sure the janitor's Schedule exists, then runs two workers on one
  * connection: workflows and short activities on the task queue, and pod watches, which last as
  * long as their pods, on the watch queue with slots for thousands.
+ *
+ * A refusal of the check (a role missing that the credential may not install) stops the start, or
+ * the workers if they already run. An API server that is away does not keep the workers from
+ * Temporal: after `rolesCheckPatienceMs` they poll (status reads, timers and the workflows'
+ * progress need no cluster; activities retry on their own) while the check goes on.
  */
 export async function startWorker(config: WorkerConfig, logger: Logger = createLogger('worker')): Promise<RunningWorker> {
   const clusterPresets = loadClusterPresets(config.clusterPresetsFile);
   const temporal = await connectTemporal(config);
   const clusters = clusterConnector(config.localCluster, temporal.client, clusterPresets);
-  for (const cluster of clusters.names()) {
+  const stopChecking = new AbortController();
+  const rolesChecked = Promise.all(clusters.names().map(async (cluster) => {
     const access = await clusters.access(cluster);
-    await retryTransient(`check the ClusterRoles of cluster '${cluster}'`, () => ensureClusterRoles(cluster, clusterRoleApi(access), (message) => logger.warn({ cluster }, message)), logger);
+    await retryTransient(`check the ClusterRoles of cluster '${cluster}'`, () => ensureClusterRoles(cluster, clusterRoleApi(access), (message) => logger.warn({ cluster }, message)), logger, Infinity, stopChecking.signal);
+  }));
+  // The Spark submitter's JVM starts and the workflow code is bundled meanwhile: a restart polls sooner.
+  const preparing = Promise.all([
+    NativeConnection.connect(temporalConnectionOptions(config)),
+    config.sparkSubmitter !== undefined ? SparkSubmitter.start(config.sparkSubmitter, logger) : undefined,
+    bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: workerInterceptors.workflowModules, logger: new DefaultLogger('WARN', (entry) => logger.warn(entry.meta ?? {}, entry.message)) }),
+  ]);
+  // Awaited below: a failure while the check runs is not an unhandled rejection meanwhile.
+  preparing.catch(() => undefined);
+  const patience = new AbortController();
+  try {
+    const checkedInTime = await Promise.race([rolesChecked.then(() => true), sleep(rolesCheckPatienceMs, false, { signal: patience.signal }).catch(() => false)]);
+    if (!checkedInTime) logger.warn({ patienceMs: rolesCheckPatienceMs }, 'the ClusterRoles cannot be checked yet: polling meanwhile, checking on');
+  } catch (error) {
+    const [connection, submitter] = await preparing.catch(() => []);
+    await submitter?.close();
+    await connection?.close();
+    throw error;
+  } finally {
+    patience.abort();
   }
+  const [connection, submitter, workflowBundle] = await preparing;
   const podWatches = new PodWatchHub(clusters, (cluster, error) => logger.warn({ cluster, err: error }, 'pod watch broke; starting it again'));
   const gkeClients = new GkeClients(clusterPresets);
-  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
-  const submitter = config.sparkSubmitter !== undefined ? await SparkSubmitter.start(config.sparkSubmitter, logger) : undefined;
   const activities = createActivities({ clusters, sparkSubmission: submitter ?? sparkSubmitProcess(config.sparkSubmit), podWatches, temporal: temporal.client, clusterPresets, gkeClients, gkePollMs: config.gkePollMs, kernelResponseHost: config.kernelResponseHost });
-  const common = { connection, namespace: config.temporalNamespace, dataConverter: encryptingDataConverter(temporal.codec), interceptors: workerInterceptors };
+  const common = { connection, namespace: config.temporalNamespace, dataConverter: encryptingDataConverter(temporal.codec), interceptors: { activity: workerInterceptors.activity } };
   const workers = [
-    await Worker.create({ ...common, taskQueue: config.taskQueue, workflowsPath, activities }),
+    await Worker.create({ ...common, taskQueue: config.taskQueue, workflowBundle, activities }),
     await Worker.create({
       ...common,
       taskQueue: watchTaskQueue(config.taskQueue),
@@ -86,7 +115,20 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
   if (config.janitorIntervalSeconds > 0) {
     await new JanitorClient(temporal.client, config.taskQueue).ensureSchedule({ everySeconds: config.janitorIntervalSeconds, graceSeconds: config.janitorGraceSeconds });
   }
-  const done = Promise.all(workers.map((worker) => worker.run())).then(() => undefined).finally(async () => {
+  const stopWorkers = (): void => {
+    for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+  };
+  let refusal: Error | undefined;
+  rolesChecked.catch((error: unknown) => {
+    if (stopChecking.signal.aborted) return;
+    refusal = error instanceof Error ? error : new Error(String(error));
+    logger.error({ err: error }, 'the ClusterRoles check was refused: stopping the workers');
+    stopWorkers();
+  });
+  const done = Promise.all(workers.map((worker) => worker.run())).then(() => {
+    if (refusal !== undefined) throw refusal;
+  }).finally(async () => {
+    stopChecking.abort();
     await submitter?.close();
     await podWatches.close();
     await gkeClients.close();
@@ -97,7 +139,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
     workers,
     done,
     async stop() {
-      for (const worker of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+      stopWorkers();
       await done;
     },
   };
@@ -116,6 +158,7 @@ if (isMain(import.meta.url)) {
     : undefined;
   const running = await Promise.resolve().then(() => startWorker(config, logger)).catch(exitOnStartupError('worker'));
   workers.push(...running.workers);
+  void running.done.catch(exitOnStartupError('worker'));
   await runUntilSignal(logger, async () => {
     // Draining workers answer 503 until they have stopped.
     await running.stop();

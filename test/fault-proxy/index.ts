@@ -14,6 +14,7 @@
  * request. A cut (reset fault, outage) reaches client-node as ECONNRESET: a FetchError from an
  * API call, an Error with code 'ECONNRESET' in a Watch's done callback.
  */
+export { injectErrorRate } from './error-rate.js';
 export { writeKubeconfigThroughProxy } from './kubeconfig.js';
 export { seededRandom } from './random.js';
 export type { Fault, FaultRule, InjectedRule, RuleMatch } from './rules.js';

@@ -3,7 +3,7 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { seededRandom, startFaultProxy, writeKubeconfigThroughProxy, type FaultProxy } from '../fault-proxy/index.js';
+import { injectErrorRate, seededRandom, startFaultProxy, writeKubeconfigThroughProxy, type FaultProxy } from '../fault-proxy/index.js';
 import { adminKubeConfig, eventually, statusOf, uniqueName } from './stack/kube.js';
 import { leftBy } from './stack/leftovers.js';
 import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
@@ -40,8 +40,7 @@ describe('with a failing Kubernetes API (fault-injecting proxy in front of the A
   const get = async (path: string): Promise<any> => (await orchestrator.call('GET', path)).json();
 
   test('30% of requests answered 500, 503 or 429: every job and kernel ends correctly, nothing leaked, nothing twice', async () => {
-    // Rules are tried in order: 10% each of all requests.
-    const rules = [proxy.inject({ fault: { status: 500 }, probability: 0.1 }), proxy.inject({ fault: { status: 503 }, probability: 0.1 / 0.9 }), proxy.inject({ fault: { status: 429 }, probability: 0.1 / 0.8 })];
+    const rules = injectErrorRate(proxy, 0.3);
     const user = uniqueName('flaky');
     const jobs = [sparkPiJob(user, 2), sparkPiJob(user, 2), sparkPiJob(user, 2)];
     const kernelIds = [uniqueName('k'), uniqueName('k')];
@@ -82,5 +81,29 @@ describe('with a failing Kubernetes API (fault-injecting proxy in front of the A
     expect(await eventually(() => get(`/v1/kernels/${kernelId}`), (status) => status.cleanedUp === true, 150_000)).toMatchObject({ phase: 'STOPPED' });
     expect(await leftBy(`kernel-${kernelId}`)).toEqual([]);
     expect(proxy.stats().cuts + (proxy.stats().statuses[503] ?? 0)).toBeGreaterThan(0);
+  }, 300_000);
+
+  test('a worker (re)started while the API server is away polls Temporal anyway: reads answer, work starts, and it runs once the API is back', async () => {
+    const outage = proxy.outage(45_000);
+    const startedAt = Date.now();
+    const late = await startOrchestrator({ KUBECONFIG_LOCAL: join(dir, 'kubeconfig') });
+    try {
+      // It did not wait for the API server: the ClusterRoles check goes on while it polls.
+      expect(Date.now() - startedAt).toBeLessThan(35_000);
+      expect((await late.call('GET', '/healthz')).statusCode).toBe(200);
+      const kernelId = uniqueName('k');
+      expect((await late.call('POST', '/v1/kernels', { kernelId, user: uniqueName('restarted') })).statusCode).toBe(202);
+      const during = await late.call('GET', `/v1/kernels/${kernelId}`);
+      expect(during.statusCode).toBe(200);
+      expect(during.json().phase).toBe('STARTING');
+      await outage;
+      expect(await eventually(async () => (await late.call('GET', `/v1/kernels/${kernelId}`)).json(), (status) => status.phase !== 'STARTING', 120_000)).toMatchObject({ phase: 'RUNNING' });
+      await late.call('DELETE', `/v1/kernels/${kernelId}`);
+      expect(await eventually(async () => (await late.call('GET', `/v1/kernels/${kernelId}`)).json(), (status) => status.cleanedUp === true, 120_000)).toMatchObject({ phase: 'STOPPED' });
+      expect(await leftBy(`kernel-${kernelId}`)).toEqual([]);
+    } finally {
+      proxy.endOutage();
+      await late.stop();
+    }
   }, 300_000);
 });
