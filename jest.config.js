@@ -24,5 +24,7 @@ export default {
     // The host a real node runs on: run on their own (`npm test` runs them after the others), as
     // the machine's one real node must be free for them.
     { ...common, displayName: 'host', roots: ['<rootDir>/test/host'] },
+    // The chaos soak runs a stack of its own and restarts its parts: alone, after the others.
+    { ...common, displayName: 'soak', roots: ['<rootDir>/test/soak'], globalSetup: '<rootDir>/test/soak/global-setup.mjs' },
   ],
 };

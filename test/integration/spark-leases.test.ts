@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
-import type { Payload } from '@temporalio/common';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +14,7 @@ import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';
 import { stackEnv } from './stack/stack-info.js';
 import { auditEvents, describeOnRealNode, expectPiEstimate, watchPods } from './stack/real-node.js';
 import { sparkPiJob } from './stack/spark-pi.js';
+import { historyText } from '../support/history-text.js';
 
 const run = promisify(execFile);
 const admin = adminKubeConfig();
@@ -37,14 +37,6 @@ function clientOf(kubeconfig: unknown): CoreV1Api {
 
 const tokenOf = (kubeconfig: any): string => kubeconfig.users[0].user.token;
 
-/** Every payload of a history (inputs, results, update arguments and answers, failures, headers). */
-function payloadsIn(node: unknown, found: Payload[] = []): Payload[] {
-  if (!node || typeof node !== 'object' || node instanceof Uint8Array) return found;
-  const candidate = node as Payload;
-  if (candidate.data instanceof Uint8Array && candidate.metadata) return [...found, candidate];
-  return Object.values(node).reduce<Payload[]>((all, value) => payloadsIn(value, all), found);
-}
-
 describe('client-mode Spark jobs: a lease on the identity, kubeconfigs of it (real worker, real control plane)', () => {
   let orchestrator: Orchestrator;
   beforeAll(async () => {
@@ -61,16 +53,7 @@ describe('client-mode Spark jobs: a lease on the identity, kubeconfigs of it (re
     return answer.json();
   };
 
-  /**
-   * Every text a history holds: event attributes and headers as stored, and each payload both as
-   * stored (encrypted) and decrypted with the payload codec's keys, as an operator could later.
-   */
-  async function historyText(jobId: string): Promise<string> {
-    const history = await orchestrator.temporal.client.workflow.getHandle(`spark-job-${jobId}`).fetchHistory();
-    const payloads = payloadsIn(history);
-    const decoded = await orchestrator.temporal.codec.decode(payloads);
-    return [JSON.stringify(history), ...[...payloads, ...decoded].map((payload) => Buffer.from(payload.data ?? []).toString('utf8'))].join('\n');
-  }
+  const historyOf = (jobId: string) => historyText(orchestrator.temporal, `spark-job-${jobId}`);
 
   test('start, a kubeconfig that works in the namespace only, renewals, the caller\'s end: SUCCEEDED, account gone, token refused, no token in history', async () => {
     const user = uniqueName('dss');
@@ -133,7 +116,7 @@ describe('client-mode Spark jobs: a lease on the identity, kubeconfigs of it (re
       expect([path, refused.statusCode, refused.json().error.code]).toEqual([path, 409, 'CONFLICT']);
     }
 
-    const text = await historyText(request.jobId);
+    const text = await historyOf(request.jobId);
     expect(text).toContain('issueLeaseToken');
     expect(text).toContain('X25519-HKDF-SHA256-A256GCM');
     for (const issued of [token, tokenOf(second.kubeconfig)]) {

@@ -22,6 +22,8 @@ export interface ControlPlane {
   /** The worker's kubeconfig: the orchestrator's service account, bound only to deploy/rbac's role. */
   orchestratorKubeconfig: string;
   processes: SupervisedProcess[];
+  /** Stops kube-apiserver and starts it again on the same port and etcd, as an upgrade or a crash would: its clients reconnect. */
+  restartApiserver(): Promise<void>;
 }
 
 /**
@@ -61,7 +63,13 @@ export async function startControlPlane(dir: string, logDir: string, ports: Cont
     await stopAll(processes);
     throw error;
   }
-  return { server, caCert: pki.caCert, pki, kubeconfig: adminKubeconfig, orchestratorKubeconfig, processes };
+  const restartApiserver = async (): Promise<void> => {
+    const index = processes.findIndex((process) => process.name === 'kube-apiserver');
+    await processes[index]?.stop();
+    // Replaced in place: the stack stops its processes in reverse start order.
+    processes[index] = await startApiserver(ctx);
+  };
+  return { server, caCert: pki.caCert, pki, kubeconfig: adminKubeconfig, orchestratorKubeconfig, processes, restartApiserver };
 }
 
 /** Stops in reverse start order, so nothing reconnects to a component already gone. */

@@ -1,9 +1,9 @@
 import { describe, expect } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { readAuditEvents, type AuditEvent } from '../../../src/local/control-plane/audit-log.js';
 import { nodePaths } from '../../../src/local/node/settings.js';
 import { eventually } from './kube.js';
 import { readStackInfo, testStateDir } from './stack-info.js';
@@ -39,16 +39,9 @@ export async function containersGone(namespace: string): Promise<void> {
   await eventually(() => containersOf(namespace), (containers) => containers.length === 0, 150_000);
 }
 
-export interface AuditEvent {
-  verb: string;
-  user: { username: string };
-  objectRef?: { resource?: string; subresource?: string; namespace?: string; name?: string };
-  responseStatus?: { code?: number };
-}
-
 /** The API server's audit log (metadata only), as operators read it. */
 export function auditEvents(): AuditEvent[] {
-  return readFileSync(join(testStateDir, 'logs', 'kube-apiserver-audit.log'), 'utf8').trim().split('\n').map((line) => JSON.parse(line) as AuditEvent);
+  return readAuditEvents(join(testStateDir, 'logs'));
 }
 
 export interface SeenPod {
