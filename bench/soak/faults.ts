@@ -47,6 +47,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class FaultRunner {
   readonly injected = Object.fromEntries(faultKinds.map((kind) => [kind, 0])) as Record<FaultKind, number>;
   readonly downtime: Downtime[] = [];
+  /** Faults that could not be injected or undone (the stack's doing, not the orchestrator's). */
+  readonly errors: string[] = [];
   private readonly pending: Array<Promise<void>> = [];
   private readonly background: InjectedRule[] = [];
   private readonly dice: Dice;
@@ -75,7 +77,7 @@ export class FaultRunner {
         return;
       case 'second-worker':
         await this.stack.startWorker('worker-2');
-        this.pending.push(sleep(this.dice.between(20, 60) * 1000).then(() => this.stack.stopWorker('worker-2')));
+        this.later('second worker leaving', sleep(this.dice.between(20, 60) * 1000).then(() => this.stack.stopWorker('worker-2')));
         return;
       case 'temporal-restart':
         await this.whileDown('temporal', () => this.stack.restartTemporal());
@@ -84,16 +86,22 @@ export class FaultRunner {
         await this.stack.restartApiserver();
         return;
       case 'kube-outage':
-        this.pending.push(this.stack.proxy.outage(kubeOutageMs));
+        this.later('outage', this.stack.proxy.outage(kubeOutageMs));
         return;
       case 'error-burst': {
         const rules = injectErrorRate(this.stack.proxy, 0.5);
-        this.pending.push(sleep(10_000).then(() => rules.forEach((rule) => rule.remove())));
+        this.later('error burst', sleep(10_000).then(() => rules.forEach((rule) => rule.remove())));
         return;
       }
       case 'terminate':
         await this.terminateOne();
     }
+  }
+
+  private later(what: string, undo: Promise<void>): void {
+    this.pending.push(undo.catch((error: unknown) => {
+      this.errors.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
+    }));
   }
 
   /** Waits for faults still under way (a leaving worker, an outage), then lifts the background errors. */

@@ -41,6 +41,8 @@ export interface SoakItem {
   last?: ObservedStatus;
   /** Set when the soak terminated the workflow by hand. */
   terminatedAt?: number;
+  /** The soak's own client failed following it (not the orchestrator's doing). */
+  clientError?: string;
   /** A status answered after the end with another ended phase: the item ended twice. */
   endedAgainAs?: string;
 }

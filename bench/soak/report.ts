@@ -30,6 +30,8 @@ export interface SoakReport {
   /** The workers' Kubernetes requests through the fault proxy: received, failed by status, cut by an outage. */
   kubernetesFaults: Record<string, number>;
   downtime: Downtime[];
+  /** Faults the soak could not inject or undo: the run is then not a valid soak. */
+  faultErrors: string[];
   /** Milliseconds. */
   latencies: Record<string, LatencySummary>;
   quotaSamples: number;
@@ -54,6 +56,7 @@ export interface ItemSummary {
   asked: Record<string, number>;
   phases: string[];
   error?: string;
+  clientError?: string;
 }
 
 /** Each item, its times relative to `startedAt`, for finding out afterwards what a violation or a slow phase went through. */
@@ -63,7 +66,7 @@ export function itemSummaries(items: SoakItem[], startedAt: number): ItemSummary
     workflowId: item.workflowId, plan: item.plan, startStatus: item.startStatus, refusedCode: item.refusedCode,
     acceptedAt: since(item.acceptedAt), readyAt: since(item.readyAt), ended: item.ended && { phase: item.ended.phase, at: item.ended.at - startedAt },
     terminatedAt: since(item.terminatedAt), asked: Object.fromEntries(Object.entries(item.asked).map(([step, at]) => [step, at - startedAt])),
-    phases: item.phases, error: item.last?.error,
+    phases: item.phases, error: item.last?.error, clientError: item.clientError,
   }));
 }
 
@@ -114,6 +117,11 @@ export function violationCounts(violations: Violation[]): Record<InvariantName, 
   return Object.fromEntries(invariantNames.map((name) => [name, violations.filter((violation) => violation.invariant === name).length])) as Record<InvariantName, number>;
 }
 
+/** Whether the soak itself ran as drawn: every fault injected and undone, every client script to its end. */
+export function soakRanAsDrawn(report: SoakReport): boolean {
+  return report.faultErrors.length === 0 && report.items.every((item) => item.clientError === undefined);
+}
+
 /** The report as a person reads it: load, faults, latencies, each invariant's count, every violation. */
 export function formatReport(report: SoakReport): string {
   const lines = [
@@ -126,6 +134,7 @@ export function formatReport(report: SoakReport): string {
     `API calls: ${report.load.apiCalls}; kernel pods evicted: ${report.load.kernelPodsEvicted}`,
     `faults injected: ${format(report.faultsInjected)}`,
     `workers' Kubernetes requests through the fault proxy: ${format(report.kubernetesFaults)}`,
+    ...report.faultErrors.map((error) => `fault not injected or undone: ${error}`),
     `API or Temporal down: ${report.downtime.map((window) => `${window.component} ${((window.to - window.from) / 1000).toFixed(1)} s`).join(', ') || 'never'}`,
     '',
     '| phase | n | p50 ms | p99 ms |',
@@ -137,6 +146,7 @@ export function formatReport(report: SoakReport): string {
     '|---|---|',
     ...Object.entries(report.violationCounts).map(([name, violations]) => `| ${name} | ${violations} |`),
     ...report.violations.map((violation) => `- ${violation.invariant}${violation.workflowId ? ` ${violation.workflowId}` : ''}: ${violation.detail}`),
+    ...report.items.filter((item) => item.clientError).map((item) => `- the soak's own client failed on ${item.workflowId}: ${item.clientError}`),
   ];
   return lines.join('\n');
 }

@@ -1,7 +1,5 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashToken } from '../../src/api/auth.js';
 import { ensureLocalCodecKeys } from '../../src/local/codec-keys.js';
@@ -11,6 +9,7 @@ import { routeSimulatedPods } from '../../src/local/node/index.js';
 import { localSparkSubmitEnv, repoRoot } from '../../src/local/paths.js';
 import { freePort } from '../../src/local/ports.js';
 import { freePorts } from '../../src/local/stack.js';
+import { SupervisedProcess } from '../../src/local/supervised-process.js';
 import { startTemporalDevServer, type TemporalDevServer } from '../../src/local/temporal-dev-server.js';
 import { seededRandom, startFaultProxy, writeKubeconfigThroughProxy, type FaultProxy } from '../../test/fault-proxy/index.js';
 import { writeKernelSpecs } from '../../test/integration/stack/simulated-kernels.js';
@@ -58,9 +57,9 @@ export async function startSoakStack(dir: string, seed: number): Promise<SoakSta
   let controlPlane: ControlPlane | undefined;
   let gke: LocalGkeApi | undefined;
   let proxy: FaultProxy | undefined;
-  const processes = new Map<string, ChildProcess>();
+  const processes = new Map<string, SupervisedProcess>();
   const stopOrchestrator = async (): Promise<void> => {
-    await Promise.all([...processes.values()].map(killProcess));
+    await Promise.all([...processes.values()].map((child) => child.kill()));
     processes.clear();
   };
   const stopAllComponents = async (): Promise<void> => {
@@ -97,12 +96,9 @@ export async function startSoakStack(dir: string, seed: number): Promise<SoakSta
     JANITOR_INTERVAL_SECONDS: '0', JANITOR_GRACE_SECONDS: '5', GKE_POLL_INTERVAL_MS: '500',
     API_PORT: String(apiPort), API_TOKENS_FILE: tokensFile, LOG_LEVEL: 'debug',
   };
+  // As the stack's own components: their own process group, and gone if the soak dies.
   const launch = (name: string, entry: string): void => {
-    const child = spawn(process.execPath, [join(repoRoot, 'dist', entry)], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    const log = createWriteStream(join(logDir, `${name}.log`), { flags: 'a' });
-    child.stdout.pipe(log);
-    child.stderr.pipe(log);
-    processes.set(name, child);
+    processes.set(name, SupervisedProcess.start({ name, command: process.execPath, args: [join(repoRoot, 'dist', entry)], logFile: join(logDir, `${name}.log`), env }));
   };
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const server = controlPlane;
@@ -113,21 +109,18 @@ export async function startSoakStack(dir: string, seed: number): Promise<SoakSta
       launch(name, 'worker.js');
     },
     async killWorker(name) {
-      await killProcess(processes.get(name));
+      await processes.get(name)?.kill();
       processes.delete(name);
     },
     async stopWorker(name) {
-      const child = processes.get(name);
+      await processes.get(name)?.stop();
       processes.delete(name);
-      if (!child || child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      await once(child, 'exit');
     },
     async startApi() {
       launch('api', join('api', 'main.js'));
     },
     async killApi() {
-      await killProcess(processes.get('api'));
+      await processes.get('api')?.kill();
       processes.delete('api');
     },
     async restartTemporal() {
@@ -137,10 +130,4 @@ export async function startSoakStack(dir: string, seed: number): Promise<SoakSta
     restartApiserver: () => server.restartApiserver(),
     stop: stopAllComponents,
   };
-}
-
-async function killProcess(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGKILL');
-  await once(child, 'exit');
 }

@@ -105,6 +105,13 @@ export class SupervisedProcess {
     clearTimeout(escalation);
   }
 
+  /** SIGKILL: a crash, as a node's failure makes it; resolves once the process is gone. */
+  async kill(): Promise<void> {
+    if (!this.running) return;
+    this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
   /** Resolves when the process exits on its own; used to notice a component that dies later. */
   whenExited(): Promise<string> {
     return this.exited.then(() => this.exitDescription ?? 'exited');

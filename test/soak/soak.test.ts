@@ -11,6 +11,7 @@ test('a 3-minute chaos soak: every fault survived, every invariant holds', async
   const report = await runSoak({ minutes: 3, seed: 11, faults: true });
   console.log(formatReport(report));
   expect(report.violations).toEqual([]);
+  expect({ faultErrors: report.faultErrors, clientErrors: report.items.filter((item) => item.clientError) }).toEqual({ faultErrors: [], clientErrors: [] });
   expect(faultKinds.filter((kind) => !(report.faultsInjected[kind] > 0))).toEqual([]);
   for (const kind of ['spark-job', 'kernel', 'cluster']) expect(report.load.accepted[kind]).toBeGreaterThan(0);
   // The first Spark user lives at its limit: some of its jobs are refused, none is lost.
