@@ -22,3 +22,27 @@ export async function retryTransient<T>(what: string, work: () => Promise<T>, lo
     }
   }
 }
+
+/** Temporal not reachable: the client's "Failed to connect before the deadline", the worker's native TransportError. */
+function isUnreachable(error: unknown): boolean {
+  return error instanceof Error && (error.name === 'TransportError' || /Failed to connect before the deadline/.test(error.message));
+}
+
+/**
+ * Connects to a service that may be restarting: while it cannot be reached, tried again with
+ * backoff for as long as it takes (each attempt logged), so that a process started during
+ * Temporal's restart waits for it rather than exiting. Any other failure (TLS files, a refusal)
+ * stops at once, and so does `signal`.
+ */
+export async function untilReachable<T>(what: string, connect: () => Promise<T>, logger: Logger, signal?: AbortSignal): Promise<T> {
+  for (let delayMs = 500; ; delayMs = Math.min(delayMs * 2, 10_000)) {
+    signal?.throwIfAborted();
+    try {
+      return await connect();
+    } catch (error) {
+      if (!isUnreachable(error)) throw error;
+      logger.warn({ err: error, retryInMs: delayMs }, `${what} cannot be reached; trying again`);
+      await sleep(delayMs, undefined, { signal });
+    }
+  }
+}

@@ -17,7 +17,7 @@ import { watchTaskQueue } from './domain/task-queues.js';
 import { createLogger, type Logger } from './logger.js';
 import { siblingModulePath } from './module-path.js';
 import { exitOnStartupError, isMain, runUntilSignal } from './process-lifecycle.js';
-import { retryTransient } from './startup-retry.js';
+import { retryTransient, untilReachable } from './startup-retry.js';
 import { serveWorkerHealth, type WorkerState } from './worker-health.js';
 
 const workflowsPath = siblingModulePath(import.meta.url, './workflows/index');
@@ -71,7 +71,7 @@ const rolesCheckPatienceMs = 5_000;
  */
 export async function startWorker(config: WorkerConfig, logger: Logger = createLogger('worker')): Promise<RunningWorker> {
   const clusterPresets = loadClusterPresets(config.clusterPresetsFile);
-  const temporal = await connectTemporal(config);
+  const temporal = await untilReachable(`Temporal at ${config.temporalAddress}`, () => connectTemporal(config), logger);
   const clusters = clusterConnector(config.localCluster, temporal.client, clusterPresets);
   const stopChecking = new AbortController();
   const rolesChecked = Promise.all(clusters.names().map(async (cluster) => {
@@ -80,7 +80,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
   }));
   // The Spark submitter's JVM starts and the workflow code is bundled meanwhile: a restart polls sooner.
   const preparing = Promise.all([
-    NativeConnection.connect(temporalConnectionOptions(config)),
+    untilReachable(`Temporal at ${config.temporalAddress}`, () => NativeConnection.connect(temporalConnectionOptions(config)), logger),
     config.sparkSubmitter !== undefined ? SparkSubmitter.start(config.sparkSubmitter, logger) : undefined,
     bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: workerInterceptors.workflowModules, logger: new DefaultLogger('WARN', (entry) => logger.warn(entry.meta ?? {}, entry.message)) }),
   ]);

@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { STATUS_CODES } from 'node:http';
+import { asTemporalUnavailable } from '../client/workflow-errors.js';
 import { DomainError, type ErrorCode } from '../domain/errors.js';
 import { allowedValues, mustBeOneOf } from '../domain/schema-problem.js';
 
@@ -132,7 +133,8 @@ function describeValidation(first: AjvError, errors: AjvError[], context: string
 /** Maps every error to one HTTP answer; the only place that does. */
 export function toHttpError(error: unknown): HttpError {
   if (error instanceof HttpError) return error;
-  if (error instanceof DomainError) return new HttpError(domainStatus[error.code], error.code, error.message, error.field);
+  const domain = error instanceof DomainError ? error : asTemporalUnavailable(error);
+  if (domain) return new HttpError(domainStatus[domain.code], domain.code, domain.message, domain.field);
   const framework = error as FastifyError & { validation?: AjvError[] };
   if (framework.validation?.[0]) return describeValidation(framework.validation[0], framework.validation, framework.validationContext);
   // Fastify's 414, for a path parameter longer than the router takes: too long for any of ours, so invalid.

@@ -11,7 +11,8 @@ async function start() {
   const config = loadRuntimeConfig();
   const tokens = TokenRegistry.fromFile(config.apiTokensFile);
   const logger = createLogger('api');
-  const temporal = await connectTemporal(config);
+  // An API (re)started while Temporal restarts listens at once and answers 503 until Temporal is back.
+  const temporal = await connectTemporal(config, { lazy: true });
   const api = await buildApi(apiDeps(config, temporal, tokens, logger));
   await api.listen({ host: config.apiHost, port: config.apiPort });
   return { logger, stop: async () => {

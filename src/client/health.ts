@@ -6,6 +6,8 @@ const servingStatus = proto.grpc.health.v1.HealthCheckResponse.ServingStatus.SER
 
 /** A poll younger than this means a live worker: long polls last about a minute. */
 const pollerFreshnessMs = 90_000;
+/** Each question's bound: a Temporal that is away makes the check answer "not ok" soon, not after the client's retries. */
+const questionDeadlineMs = 5_000;
 
 export interface HealthReport {
   ok: boolean;
@@ -17,7 +19,7 @@ export interface HealthReport {
 export async function checkHealth({ client, connection }: Pick<TemporalHandle, 'client' | 'connection'>, taskQueue: string, now = Date.now()): Promise<HealthReport> {
   const report: HealthReport = { ok: false, temporal: { ok: false }, worker: { ok: false, pollers: 0 } };
   try {
-    const health = await connection.healthService.check({});
+    const health = await connection.withDeadline(Date.now() + questionDeadlineMs, () => connection.healthService.check({}));
     report.temporal.ok = health.status === servingStatus;
     if (!report.temporal.ok) report.temporal.error = `health status ${String(health.status)}`;
   } catch (error) {
@@ -25,11 +27,11 @@ export async function checkHealth({ client, connection }: Pick<TemporalHandle, '
     return report;
   }
   try {
-    const description = await client.workflowService.describeTaskQueue({
+    const description = await connection.withDeadline(Date.now() + questionDeadlineMs, () => client.workflowService.describeTaskQueue({
       namespace: client.options.namespace,
       taskQueue: { name: taskQueue },
       taskQueueType: proto.temporal.api.enums.v1.TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW,
-    });
+    }));
     const live = (description.pollers ?? []).filter((poller) => now - timestampMillis(poller.lastAccessTime) < pollerFreshnessMs);
     report.worker = live.length > 0 ? { ok: true, pollers: live.length } : { ok: false, pollers: 0, error: `no worker polls task queue '${taskQueue}'` };
   } catch (error) {

@@ -17,11 +17,16 @@ export interface TemporalHandle {
 /**
  * The one place that opens a Temporal client; API, CLI and worker go through it. Its payloads are
  * encrypted with the keys of CODEC_KEYS_FILE, which must be readable: there is no clear-text mode.
- * TLS to Temporal as TEMPORAL_TLS* say (src/client/temporal-tls.ts).
+ * TLS to Temporal as TEMPORAL_TLS* say (src/client/temporal-tls.ts). `lazy`: no call until the
+ * first request, for a server that must answer while Temporal is away.
  */
-export async function connectTemporal(config: Pick<RuntimeConfig, 'temporalAddress' | 'temporalTls' | 'temporalNamespace' | 'codecKeysFile'>): Promise<TemporalHandle> {
+export async function connectTemporal(
+  config: Pick<RuntimeConfig, 'temporalAddress' | 'temporalTls' | 'temporalNamespace' | 'codecKeysFile'>, options: { lazy?: boolean } = {},
+): Promise<TemporalHandle> {
   const codec = new AesGcmCodec(loadCodecKeys(config.codecKeysFile));
-  const connection = await Connection.connect({ ...temporalConnectionOptions(config), connectTimeout: 5_000 });
+  const connectionOptions = { ...temporalConnectionOptions(config), connectTimeout: 5_000 };
+  // Lazy: connected by the first call, so a server started while Temporal is away serves (503s) meanwhile.
+  const connection = options.lazy ? Connection.lazy(connectionOptions) : await Connection.connect(connectionOptions);
   const client = new Client({ connection, namespace: config.temporalNamespace, dataConverter: encryptingDataConverter(codec) });
   return { client, connection, codec, close: () => connection.close() };
 }

@@ -1,4 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
+import { Metadata, status } from '@grpc/grpc-js';
+import { ServiceError } from '@temporalio/client';
 import { fieldOf, HttpError, toHttpError } from '../../src/api/errors.js';
 import { DomainError, validationError } from '../../src/domain/errors.js';
 
@@ -26,6 +28,16 @@ describe('toHttpError maps each error once', () => {
   test('passes an HttpError through', () => {
     const error = new HttpError(401, 'UNAUTHENTICATED', 'no');
     expect(toHttpError(error)).toBe(error);
+  });
+
+  test('Temporal away or busy (gRPC UNAVAILABLE, RESOURCE_EXHAUSTED, a deadline) is 503 UNAVAILABLE; another gRPC error stays a 500', () => {
+    const grpcError = (code: number, details: string) => Object.assign(new Error(`${code} ${details}`), { code, details, metadata: new Metadata() });
+    expect(toHttpError(grpcError(status.RESOURCE_EXHAUSTED, 'limit on number of concurrent in-flight updates has been reached (10)'))).toMatchObject({
+      status: 503, code: 'UNAVAILABLE', message: 'Temporal cannot take the request now (limit on number of concurrent in-flight updates has been reached (10)): try again',
+    });
+    expect(toHttpError(new ServiceError('Failed to start workflow', { cause: grpcError(status.UNAVAILABLE, 'connection refused') }))).toMatchObject({ status: 503, code: 'UNAVAILABLE' });
+    expect(toHttpError(grpcError(status.DEADLINE_EXCEEDED, 'deadline exceeded'))).toMatchObject({ status: 503 });
+    expect(toHttpError(grpcError(status.INVALID_ARGUMENT, 'bad'))).toMatchObject({ status: 500, code: 'INTERNAL' });
   });
 
   test('hides the message of an unexpected error behind a 500', () => {

@@ -1,7 +1,9 @@
 import { describe, expect, test } from '@jest/globals';
 import { ApplicationFailure } from '@temporalio/common';
 import { pino } from 'pino';
-import { retryTransient } from '../../src/startup-retry.js';
+import { NativeConnection } from '@temporalio/worker';
+import { freePort } from '../../src/local/ports.js';
+import { retryTransient, untilReachable } from '../../src/startup-retry.js';
 
 const silent = pino({ level: 'silent' });
 
@@ -36,5 +38,28 @@ describe('retryTransient', () => {
       throw ApplicationFailure.retryable('HTTP 503', 'KubernetesUnavailable');
     }, silent, 1_200)).rejects.toMatchObject({ type: 'KubernetesUnavailable' });
     expect(calls).toBe(2);
+  });
+});
+
+describe('untilReachable', () => {
+  test('tries again while Temporal cannot be reached (the real worker connection refused), stops at once on anything else', async () => {
+    const port = await freePort();
+    const refused = await NativeConnection.connect({ address: `127.0.0.1:${port}` }).then(() => undefined, (error: unknown) => error);
+    expect(refused).toMatchObject({ name: 'TransportError' });
+    let calls = 0;
+    const connected = await untilReachable('Temporal', async () => {
+      calls++;
+      if (calls < 3) throw refused;
+      return 'connected';
+    }, silent);
+    expect({ connected, calls }).toEqual({ connected: 'connected', calls: 3 });
+    await expect(untilReachable('Temporal', () => Promise.reject(new Error('cannot read the TLS key')), silent)).rejects.toThrow('cannot read the TLS key');
+  });
+
+  test('stops when its signal is aborted', async () => {
+    const stopping = new AbortController();
+    const waiting = untilReachable('Temporal', () => Promise.reject(Object.assign(new Error('refused'), { name: 'TransportError' })), silent, stopping.signal);
+    stopping.abort();
+    await expect(waiting).rejects.toMatchObject({ name: 'AbortError' });
   });
 });
