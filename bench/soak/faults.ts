@@ -50,6 +50,7 @@ export class FaultRunner {
   /** Faults that could not be injected or undone (the stack's doing, not the orchestrator's). */
   readonly errors: string[] = [];
   private readonly pending: Array<Promise<void>> = [];
+  private outageOver: Promise<void> = Promise.resolve();
   private readonly background: InjectedRule[] = [];
   private readonly dice: Dice;
 
@@ -86,7 +87,9 @@ export class FaultRunner {
         await this.stack.restartApiserver();
         return;
       case 'kube-outage':
-        this.later('outage', this.stack.proxy.outage(kubeOutageMs));
+        // Two cycles' outages may fall together: the second follows the first, as one longer outage.
+        this.outageOver = this.outageOver.then(() => this.stack.proxy.outage(kubeOutageMs));
+        this.later('outage', this.outageOver);
         return;
       case 'error-burst': {
         const rules = injectErrorRate(this.stack.proxy, 0.5);
