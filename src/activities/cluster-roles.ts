@@ -1,7 +1,6 @@
 import { RbacAuthorizationV1Api, type V1PolicyRule } from '@kubernetes/client-node';
-import { ApplicationFailure } from '@temporalio/common';
 import { workloadClusterRoles } from '../rbac-manifests.js';
-import { asFailure, isNotFound, statusOf } from './kubernetes/api-errors.js';
+import { asFailure, isNotFound, refusal, statusOf } from './kubernetes/api-errors.js';
 import type { ClusterAccess } from './kubernetes/cluster-connector.js';
 
 /** The calls on ClusterRoles that the check needs. */
@@ -29,7 +28,7 @@ export async function ensureClusterRoles(cluster: string, rbac: ClusterRoleApi, 
     const name = role.metadata?.name ?? '';
     const existing = await rbac.readClusterRole({ name }).catch((error: unknown) => {
       if (isNotFound(error)) return undefined;
-      if (statusOf(error) === 403) throw ApplicationFailure.nonRetryable(`cluster '${cluster}': this credential may not read ClusterRole ${name}: ${applyDeployRbac}`, 'ClusterRolesUnchecked');
+      if (statusOf(error) === 403) throw refusal(`cluster '${cluster}': this credential may not read ClusterRole ${name}: ${applyDeployRbac}`, 'ClusterRolesUnchecked');
       throw asFailure(error, `read ClusterRole ${name}`);
     });
     if (existing && canonical(existing.rules) === canonical(role.rules)) continue;
@@ -42,7 +41,6 @@ export async function ensureClusterRoles(cluster: string, rbac: ClusterRoleApi, 
     }
   }
   if (missing.length > 0) {
-    throw ApplicationFailure.nonRetryable(
-      `cluster '${cluster}' has no ClusterRole ${missing.join(', ')} and this credential may not create ClusterRoles: ${applyDeployRbac}`, 'ClusterRolesMissing');
+    throw refusal(`cluster '${cluster}' has no ClusterRole ${missing.join(', ')} and this credential may not create ClusterRoles: ${applyDeployRbac}`, 'ClusterRolesMissing');
   }
 }

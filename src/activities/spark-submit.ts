@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { ownershipMarks } from '../domain/labels.js';
 import { sparkJobNames, type SparkJobInput } from '../domain/spark-job.js';
 import { sparkSubmitArguments } from '../domain/spark-submit.js';
-import { asFailure, isNotFound, kube, refusalMayPass } from './kubernetes/api-errors.js';
+import { asFailure, isNotFound, kube, refusal } from './kubernetes/api-errors.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
 import type { SparkSubmission } from './spark-submitter.js';
 
@@ -71,8 +71,8 @@ export function sparkSubmitActivities(clusters: ClusterConnector, submission: Sp
         const message = `Spark's submission failed: ${output}`;
         // A refusal of the API server or of Spark's own checks will not change by trying again,
         // unless the API server has just started (its RBAC caches empty).
-        if (/Forbidden/.test(output) && refusalMayPass()) throw ApplicationFailure.retryable(message, 'SparkSubmitRejected');
-        if (/Forbidden|IllegalArgumentException|SparkException|ClassNotFoundException/.test(output)) throw ApplicationFailure.nonRetryable(message, 'SparkSubmitRejected');
+        if (/Forbidden/.test(output)) throw refusal(message, 'SparkSubmitRejected');
+        if (/IllegalArgumentException|SparkException|ClassNotFoundException/.test(output)) throw ApplicationFailure.nonRetryable(message, 'SparkSubmitRejected');
         // An API server that is busy or briefly away: as for our own calls, try again (the workflow bounds the total time).
         if (transientApiTrouble.test(output)) throw ApplicationFailure.retryable(message, 'KubernetesUnavailable');
         if (context.info.attempt >= maxUnexplainedFailures) throw ApplicationFailure.nonRetryable(`${message} (attempt ${context.info.attempt}, giving up)`, 'SparkSubmitFailed');

@@ -1,6 +1,7 @@
 import { describe, expect, jest, test } from '@jest/globals';
 import type { V1ClusterRole } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { ensureClusterRoles, type ClusterRoleApi } from '../../src/activities/cluster-roles.js';
 import { workloadClusterRoleNames, workloadClusterRoles } from '../../src/rbac-manifests.js';
 
@@ -69,5 +70,13 @@ describe('ensureClusterRoles: the ClusterRoles jobs and kernels are bound to', (
     expect(failure).toMatchObject({ type: 'ClusterRolesUnchecked', nonRetryable: true });
     expect((failure as Error).message).toContain("cluster 'onprem': this credential may not read ClusterRole");
     expect((failure as Error).message).toContain('applies deploy/rbac');
+  });
+
+  test('in an activity that began moments ago (an API server just restarted, its RBAC caches empty), a refusal is tried again', async () => {
+    const early = new MockActivityEnvironment({ scheduledTimestampMs: Date.now() - 1_000 });
+    const unreadable: ClusterRoleApi = { ...fakeCluster([], false).api, readClusterRole: () => Promise.reject(apiError(403)) };
+    expect(await early.run(() => ensureClusterRoles('gke-new', unreadable, jest.fn()).catch((error: unknown) => error))).toMatchObject({ type: 'ClusterRolesUnchecked', nonRetryable: false });
+    const missing = await early.run(() => ensureClusterRoles('gke-new', fakeCluster([kernelRole, connectionsRole], false).api, jest.fn()).catch((error: unknown) => error));
+    expect(missing).toMatchObject({ type: 'ClusterRolesMissing', nonRetryable: false });
   });
 });

@@ -43,10 +43,12 @@ export function refusalMayPass(): boolean {
   return firstScheduled !== undefined && Date.now() - firstScheduled < forbiddenPatienceMs;
 }
 
-function forbidden(what: string, error: unknown): ApplicationFailure {
-  const message = `${what}: forbidden: ${reason(error)}`;
-  return refusalMayPass() ? ApplicationFailure.retryable(message, 'KubernetesForbidden') : ApplicationFailure.nonRetryable(message, 'KubernetesForbidden');
+/** A refusal of the API server as a typed failure: tried again while `refusalMayPass`, final after. */
+export function refusal(message: string, type: string): ApplicationFailure {
+  return refusalMayPass() ? ApplicationFailure.retryable(message, type) : ApplicationFailure.nonRetryable(message, type);
 }
+
+const forbidden = (what: string, error: unknown): ApplicationFailure => refusal(`${what}: forbidden: ${reason(error)}`, 'KubernetesForbidden');
 
 /**
  * Kubernetes errors become typed failures, once: a refusal (403, past `forbiddenPatienceMs`) or an
