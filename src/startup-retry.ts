@@ -2,6 +2,30 @@ import { ApplicationFailure } from '@temporalio/common';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from './logger.js';
 
+interface Backoff {
+  /** Whether this failure may pass by itself. */
+  passes: (error: unknown) => boolean;
+  /** Said before each wait. */
+  message: string;
+  /** No retry past this (epoch ms). */
+  deadline: number;
+  signal?: AbortSignal;
+}
+
+/** `work` until it succeeds, waiting 0.5 s, then twice as long each time (10 s at most), while its failures may pass. */
+async function withBackoff<T>(work: () => Promise<T>, logger: Logger, { passes, message, deadline, signal }: Backoff): Promise<T> {
+  for (let delayMs = 500; ; delayMs = Math.min(delayMs * 2, 10_000)) {
+    signal?.throwIfAborted();
+    try {
+      return await work();
+    } catch (error) {
+      if (!passes(error) || Date.now() + delayMs > deadline) throw error;
+      logger.warn({ err: error, retryInMs: delayMs }, message);
+      await sleep(delayMs, undefined, { signal });
+    }
+  }
+}
+
 /**
  * A process's start-up step against a service that may be briefly busy or away (an API server
  * answering 503, a restart in progress): retried with backoff for up to `budgetMs` while its
@@ -9,18 +33,10 @@ import type { Logger } from './logger.js';
  * so does `signal` (the process is stopping).
  */
 export async function retryTransient<T>(what: string, work: () => Promise<T>, logger: Logger, budgetMs = 120_000, signal?: AbortSignal): Promise<T> {
-  const deadline = Date.now() + budgetMs;
-  for (let delayMs = 500; ; delayMs = Math.min(delayMs * 2, 10_000)) {
-    signal?.throwIfAborted();
-    try {
-      return await work();
-    } catch (error) {
-      const transient = error instanceof ApplicationFailure && !error.nonRetryable;
-      if (!transient || Date.now() + delayMs > deadline) throw error;
-      logger.warn({ err: error, retryInMs: delayMs }, `${what}: transient failure at start-up; trying again`);
-      await sleep(delayMs, undefined, { signal });
-    }
-  }
+  return await withBackoff(work, logger, {
+    passes: (error) => error instanceof ApplicationFailure && !error.nonRetryable,
+    message: `${what}: transient failure at start-up; trying again`, deadline: Date.now() + budgetMs, signal,
+  });
 }
 
 /** Temporal not reachable: the client's "Failed to connect before the deadline", the worker's native TransportError. */
@@ -35,14 +51,5 @@ function isUnreachable(error: unknown): boolean {
  * stops at once, and so does `signal`.
  */
 export async function untilReachable<T>(what: string, connect: () => Promise<T>, logger: Logger, signal?: AbortSignal): Promise<T> {
-  for (let delayMs = 500; ; delayMs = Math.min(delayMs * 2, 10_000)) {
-    signal?.throwIfAborted();
-    try {
-      return await connect();
-    } catch (error) {
-      if (!isUnreachable(error)) throw error;
-      logger.warn({ err: error, retryInMs: delayMs }, `${what} cannot be reached; trying again`);
-      await sleep(delayMs, undefined, { signal });
-    }
-  }
+  return await withBackoff(connect, logger, { passes: isUnreachable, message: `${what} cannot be reached; trying again`, deadline: Infinity, signal });
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { injectErrorRate, type InjectedRule } from '../../test/fault-proxy/index.js';
 import { isAccepted, type SoakItem } from './items.js';
@@ -36,7 +37,6 @@ export function drawFaults(seed: number, durationMs: number, cycleMs = 180_000):
 }
 
 export const kubeOutageMs = 60_000;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Runs the faults on the soak's stack: the primary worker (`worker-1`) and the API SIGKILLed and
@@ -63,9 +63,14 @@ export class FaultRunner {
     this.background.push(...injectErrorRate(this.stack.proxy, 0.1));
   }
 
+  /** Injects `fault`; one that cannot be injected is recorded in `errors`, never thrown. */
   async run(fault: ScheduledFault): Promise<void> {
     this.injected[fault.kind] += 1;
-    switch (fault.kind) {
+    await this.inject(fault.kind).catch((error: unknown) => this.record(fault.kind, error));
+  }
+
+  private async inject(kind: FaultKind): Promise<void> {
+    switch (kind) {
       case 'worker-kill':
         await this.stack.killWorker('worker-1');
         await this.stack.startWorker('worker-1');
@@ -102,9 +107,11 @@ export class FaultRunner {
   }
 
   private later(what: string, undo: Promise<void>): void {
-    this.pending.push(undo.catch((error: unknown) => {
-      this.errors.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
-    }));
+    this.pending.push(undo.catch((error: unknown) => this.record(what, error)));
+  }
+
+  private record(what: string, error: unknown): void {
+    this.errors.push(`${what}: ${error instanceof Error ? error.message : String(error)}`);
   }
 
   /** Waits for faults still under way (a leaving worker, an outage), then lifts the background errors. */

@@ -1,4 +1,4 @@
-import { CoreV1Api, KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { KubeConfig } from '@kubernetes/client-node';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,10 +6,11 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { GkeClients } from '../../src/activities/gke/client.js';
 import { loadClusterPresets } from '../../src/client/cluster-presets-file.js';
 import type { TemporalHandle } from '../../src/client/temporal.js';
-import { managedByLabel, managedByValue, workflowIdAnnotation } from '../../src/domain/labels.js';
+import { managedByLabel, managedByValue } from '../../src/domain/labels.js';
 import { readAuditEvents } from '../../src/local/control-plane/audit-log.js';
 import type { GkeSimulator } from '../../src/local/gke-simulator/index.js';
 import { historyText } from '../../test/support/history-text.js';
+import { labelledLeftovers } from '../../test/support/labelled-leftovers.js';
 import type { RecordedCall } from './api-client.js';
 import type { Downtime } from './faults.js';
 import type { ForeignObject } from './foreign-objects.js';
@@ -102,25 +103,12 @@ export async function checkEnds(temporal: TemporalHandle, items: SoakItem[], des
   return violations;
 }
 
-/** Objects labelled as ours still on the cluster (a namespace still terminating is on its way out), and GKE clusters still there. */
+/** Objects labelled as ours still on the cluster, and GKE clusters still there. */
 export async function checkNothingLeft(adminKubeconfig: string, presetsFile: string): Promise<Violation[]> {
   const admin = new KubeConfig();
   admin.loadFromFile(adminKubeconfig);
-  const core = admin.makeApiClient(CoreV1Api);
-  const labelSelector = `${managedByLabel}=${managedByValue}`;
-  const [pods, accounts, bindings, namespaces] = await Promise.all([
-    core.listPodForAllNamespaces({ labelSelector }), core.listServiceAccountForAllNamespaces({ labelSelector }),
-    admin.makeApiClient(RbacAuthorizationV1Api).listRoleBindingForAllNamespaces({ labelSelector }), core.listNamespace({ labelSelector }),
-  ]);
-  const left = [
-    ...pods.items.map((object) => ({ object, kind: 'Pod' })), ...accounts.items.map((object) => ({ object, kind: 'ServiceAccount' })),
-    ...bindings.items.map((object) => ({ object, kind: 'RoleBinding' })),
-    // A user's or team's Spark namespace outlives its jobs by design; a kernel's own does not.
-    ...namespaces.items.filter((object) => object.metadata?.labels?.['compute-orchestrator/kind'] === 'kernel' && object.status?.phase !== 'Terminating').map((object) => ({ object, kind: 'Namespace' })),
-  ];
-  const violations: Violation[] = left.map(({ object, kind }) => ({
-    invariant: 'nothing-left', workflowId: object.metadata?.annotations?.[workflowIdAnnotation],
-    detail: `${kind} ${object.metadata?.namespace ? `${object.metadata.namespace}/` : ''}${object.metadata?.name} left on the cluster`,
+  const violations: Violation[] = (await labelledLeftovers(admin, `${managedByLabel}=${managedByValue}`)).map((leftover) => ({
+    invariant: 'nothing-left', workflowId: leftover.workflowId, detail: `${leftover.kind} ${leftover.where} left on the cluster`,
   }));
   const gke = new GkeClients(loadClusterPresets(presetsFile));
   try {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import type { GkeSimulator } from '../../src/local/gke-simulator/index.js';
 import { sparkPiApp } from '../../test/integration/stack/spark-pi.js';
@@ -5,7 +6,6 @@ import type { SoakApiClient } from './api-client.js';
 import { endedPhases, isAccepted, observe, type ObservedStatus, type SoakItem } from './items.js';
 import type { ClusterPlan, JobPlan, KernelPlan } from './plan.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const exitCodeAnnotation = 'spark.kubernetes.driver.annotation.compute-orchestrator/simulate-exit-code';
 
 export interface LifecycleContext {

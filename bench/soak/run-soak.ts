@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,7 +54,6 @@ function adminClient(kubeconfig: string): CoreV1Api {
   config.loadFromFile(kubeconfig);
   return config.makeApiClient(CoreV1Api);
 }
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const sleepUntil = (at: number) => sleep(Math.max(0, at - Date.now()));
 
 /**
@@ -116,7 +116,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       for (const fault of drawFaults(options.seed + 3, durationMs)) {
         await sleepUntil(startedAt + fault.atMs);
         log(`fault: ${fault.kind}`);
-        await faults.run(fault).catch((error: unknown) => faults.errors.push(`${fault.kind}: ${error instanceof Error ? error.message : String(error)}`));
+        await faults.run(fault);
       }
     })();
     await arrivals;
@@ -141,7 +141,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     const all = [...items.values()];
     const described = await describeAll(temporal, all);
     const historiesScanned = await scanLogsAndHistories(scanner, stack.logDir, temporal);
-    const creations = checkCreatedOnce(stack.auditLogDir, all, stack.gke.simulator);
+    const creations = checkCreatedOnce(stack.logDir, all, stack.gke.simulator);
     violations.push(
       ...await checkEnds(temporal, all, described),
       ...left,

@@ -21,17 +21,14 @@ export const soakLimits = { sparkJobsPerUser: 4, kernelsPerUser: 3 };
 export const soakOperatorToken = `soak-operator-${process.pid}-${Date.now()}`;
 
 export interface SoakStack {
-  dir: string;
   logDir: string;
   apiUrl: string;
   temporalAddress: string;
   adminKubeconfig: string;
   codecKeysFile: string;
-  auditLogDir: string;
   gke: LocalGkeApi;
   /** Between the worker and the API server: failing requests on demand. */
   proxy: FaultProxy;
-  workerNames(): string[];
   startWorker(name: string): Promise<void>;
   killWorker(name: string): Promise<void>;
   /** SIGTERM: the worker drains its tasks and leaves, as a scaled-down replica does. */
@@ -103,8 +100,7 @@ export async function startSoakStack(dir: string, seed: number): Promise<SoakSta
   const apiUrl = `http://127.0.0.1:${apiPort}`;
   const server = controlPlane;
   return {
-    dir, logDir, apiUrl, temporalAddress: temporal.address, adminKubeconfig: controlPlane.kubeconfig, codecKeysFile, auditLogDir: logDir, gke, proxy,
-    workerNames: () => [...processes.keys()].filter((name) => name !== 'api'),
+    logDir, apiUrl, temporalAddress: temporal.address, adminKubeconfig: controlPlane.kubeconfig, codecKeysFile, gke, proxy,
     async startWorker(name) {
       launch(name, 'worker.js');
     },
