@@ -11,7 +11,7 @@ import { loadClusterPresets } from './client/cluster-presets-file.js';
 import { JanitorClient } from './client/janitor.js';
 import { connectTemporal } from './client/temporal.js';
 import { temporalConnectionOptions } from './client/temporal-tls.js';
-import { encryptingDataConverter } from './codec/data-converter.js';
+import { encryptingDataConverter, failureConverterPath } from './codec/data-converter.js';
 import { loadRuntimeConfig, type RuntimeConfig } from './config.js';
 import { watchTaskQueue } from './domain/task-queues.js';
 import { createLogger, type Logger } from './logger.js';
@@ -82,7 +82,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
   const preparing = Promise.all([
     untilReachable(`Temporal at ${config.temporalAddress}`, () => NativeConnection.connect(temporalConnectionOptions(config)), logger),
     config.sparkSubmitter !== undefined ? SparkSubmitter.start(config.sparkSubmitter, logger) : undefined,
-    bundleWorkflowCode({ workflowsPath, workflowInterceptorModules: workerInterceptors.workflowModules, logger: new DefaultLogger('WARN', (entry) => logger.warn(entry.meta ?? {}, entry.message)) }),
+    bundleWorkflowCode({ workflowsPath, failureConverterPath, workflowInterceptorModules: workerInterceptors.workflowModules, logger: new DefaultLogger('WARN', (entry) => logger.warn(entry.meta ?? {}, entry.message)) }),
   ]);
   // Awaited below: a failure while the check runs is not an unhandled rejection meanwhile.
   preparing.catch(() => undefined);
