@@ -1,7 +1,7 @@
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure, type UpdateDefinition } from '@temporalio/common';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { builtInCluster, type ClusterInput, type NodePoolOperation } from '../domain/cluster.js';
+import { builtInCluster, clusterStatusAtStart, type ClusterInput, type NodePoolOperation } from '../domain/cluster.js';
 import { clusterWorkflowId, computeIdOf } from '../domain/workflow-ids.js';
 import { emptyClusterPresets } from '../domain/cluster-presets.js';
 import { conflictError, DomainError, validationError } from '../domain/errors.js';
@@ -42,7 +42,7 @@ export class ClustersClient {
     const known = name === builtInCluster ? knownClusterView(name, this.known) : undefined;
     if (known) return known;
     try {
-      const status: ClusterView = await readWorkflowStatus(this.client, clusterWorkflowId(name), `cluster '${name}'`, clusterStatusQuery, options);
+      const status: ClusterView = await readWorkflowStatus(this.client, clusterWorkflowId(name), `cluster '${name}'`, clusterStatusQuery, (_type, input, startedAt) => clusterStatusAtStart(input as ClusterInput, startedAt), options);
       return status.provider === 'static' ? { ...status, attached: !ended(status.phase) } : status;
     } catch (error) {
       const preset = error instanceof DomainError && error.code === 'NOT_FOUND' ? knownClusterView(name, this.known) : undefined;

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { conflictError } from '../domain/errors.js';
-import type { KernelClientLease, KernelProgressStep, KernelSessionInput, KernelStatus } from '../domain/kernel-session.js';
+import { kernelStatusAtStart, type KernelClientLease, type KernelProgressStep, type KernelSessionInput, type KernelStatus } from '../domain/kernel-session.js';
 import { computeIdOf, kernelWorkflowId } from '../domain/workflow-ids.js';
 import {
   kernelActivitySignal, kernelClientSignal, kernelProgressQuery, kernelStatusQuery, restartKernelUpdate, shutdownKernelSignal,
@@ -27,7 +27,7 @@ export class KernelsClient {
   }
 
   status(kernelId: string, options?: ReadOptions): Promise<KernelStatus> {
-    return readWorkflowStatus(this.client, kernelWorkflowId(kernelId), `kernel '${kernelId}'`, kernelStatusQuery, options);
+    return readWorkflowStatus(this.client, kernelWorkflowId(kernelId), `kernel '${kernelId}'`, kernelStatusQuery, (_type, input, startedAt) => kernelStatusAtStart(input as KernelSessionInput, startedAt), options);
   }
 
   /** The launch steps so far (and restarts), oldest first. */

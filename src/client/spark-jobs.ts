@@ -2,7 +2,9 @@ import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, ty
 import { ApplicationFailure } from '@temporalio/common';
 import { conflictError, DomainError, notFoundError } from '../domain/errors.js';
 import { searchAttributeKeys as searchAttributes } from '../domain/search-attributes.js';
-import type { IssuedLeaseToken, SparkJobEnd, SparkJobInput, SparkJobStatus, SparkLease, SparkLeaseInput } from '../domain/spark-job.js';
+import {
+  sparkJobStatusAtStart, sparkLeaseStatusAtStart, type IssuedLeaseToken, type SparkJobEnd, type SparkJobInput, type SparkJobStatus, type SparkLease, type SparkLeaseInput,
+} from '../domain/spark-job.js';
 import { computeIdOf, sparkJobWorkflowId } from '../domain/workflow-ids.js';
 import type { StopRequest } from '../workflows/ending.js';
 import { cancelSparkJobSignal, sparkJobDriverLogQuery, sparkJobStatusQuery } from '../workflows/spark-job.js';
@@ -52,7 +54,9 @@ export class SparkJobsClient {
 
   /** Cluster-mode statuses do not name their mode (nor did any recorded before client mode). */
   async status(jobId: string, options?: ReadOptions): Promise<SparkJobStatus & Required<Pick<SparkJobStatus, 'deployMode'>>> {
-    const status = await readWorkflowStatus(this.client, sparkJobWorkflowId(jobId), `spark job '${jobId}'`, sparkJobStatusQuery, options);
+    const status = await readWorkflowStatus(this.client, sparkJobWorkflowId(jobId), `spark job '${jobId}'`, sparkJobStatusQuery, (type, input) => (
+      type === 'sparkLease' ? sparkLeaseStatusAtStart(input as SparkLeaseInput) : sparkJobStatusAtStart(input as SparkJobInput)
+    ), options);
     return { ...status, deployMode: status.deployMode ?? 'cluster' };
   }
 

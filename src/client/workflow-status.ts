@@ -1,5 +1,6 @@
 import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, type QueryDefinition } from '@temporalio/common';
+import { decodeArrayFromPayloads } from '@temporalio/common/lib/internal-non-workflow/index.js';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DomainError } from '../domain/errors.js';
 import { forWorkflow } from './workflow-errors.js';
@@ -45,18 +46,48 @@ export async function queryWorkflow<T>(client: Client, workflowId: string, what:
 }
 
 /**
+ * The status a workflow had as it started, from its type, its input and its start (epoch ms): what
+ * a read answers for a workflow closed before any task of it completed (terminated as it was
+ * started), whose query no worker can answer.
+ */
+export type StatusAtStart<T> = (workflowType: string, input: unknown, startedAt: number) => T;
+
+/** Events read to tell whether a closed workflow ever ran: more than such a run ever records. */
+const unrunHistoryEvents = 100;
+
+/** The input of a workflow that closed before any task of it completed; undefined if one did. */
+async function unrunInput(client: Client, workflowId: string): Promise<{ input: unknown } | undefined> {
+  const { history, nextPageToken } = await client.workflowService.getWorkflowExecutionHistory({
+    namespace: client.options.namespace, execution: { workflowId }, maximumPageSize: unrunHistoryEvents,
+  });
+  const events = history?.events ?? [];
+  if (nextPageToken?.length || events.some((event) => event.workflowTaskCompletedEventAttributes)) return undefined;
+  const started = events[0]?.workflowExecutionStartedEventAttributes;
+  if (!started) return undefined;
+  const [input] = await decodeArrayFromPayloads(client.options.loadedDataConverter, started.input?.payloads);
+  return { input };
+}
+
+/**
  * The status of the job, kernel or cluster a workflow runs. A closed workflow's is what it recorded
  * at its end, so it is read with no worker up; a running one's (or one closed by hand) comes from
- * its query, asked as `queryWorkflow` does.
+ * its query, asked as `queryWorkflow` does; one closed before it ever ran answers `atStart`.
  */
-export async function readWorkflowStatus<T>(client: Client, workflowId: string, what: string, query: QueryDefinition<T>, options: ReadOptions = {}): Promise<T> {
+export async function readWorkflowStatus<T>(
+  client: Client, workflowId: string, what: string, query: QueryDefinition<T>, atStart: StatusAtStart<T>, options: ReadOptions = {},
+): Promise<T> {
   return await readPatiently(client, workflowId, what, options, async (handle) => {
-    const { status } = await handle.describe();
-    if (status.name !== 'RUNNING') {
-      const recorded = await recordedResult<T>(handle);
-      if (recorded !== undefined) return recorded;
+    const { status, type, startTime } = await handle.describe();
+    if (status.name === 'RUNNING') return await handle.query(query);
+    const recorded = await recordedResult<T>(handle);
+    if (recorded !== undefined) return recorded;
+    try {
+      return await handle.query(query);
+    } catch (error) {
+      const unrun = await unrunInput(client, workflowId);
+      if (unrun === undefined) throw error;
+      return atStart(type, unrun.input, startTime.getTime());
     }
-    return await handle.query(query);
   });
 }
 

@@ -145,3 +145,17 @@ export interface ClusterStatus {
 
 /** How many ended node pool operations a cluster's status keeps. */
 export const maxKeptNodePoolOperations = 20;
+
+/**
+ * A cluster's status as its run starts (`startedAt`, epoch ms, for a first run): also what a read
+ * answers for a workflow closed before it ever ran, whose query cannot be answered.
+ */
+export function clusterStatusAtStart(input: ClusterInput, startedAt: number): ClusterStatus {
+  const { name, provider, resume, idleTtlSeconds } = input;
+  const connection = input.gke?.connection;
+  return {
+    name, provider, phase: resume ? 'RUNNING' : 'PROVISIONING', createdAt: resume?.createdAt ?? new Date(startedAt).toISOString(),
+    ...(connection ? { connection } : {}), ...(idleTtlSeconds ? { idleTtlSeconds } : {}),
+    ...(resume?.endpoint ? { endpoint: resume.endpoint, caCertificatePem: resume.caCertificatePem } : {}),
+  };
+}

@@ -101,3 +101,16 @@ export interface KernelPodEvent {
 export const kernelPodEventsSignalName = 'podEvents';
 /** Events kept per session: enough to explain a launch, bounded for history and queries. */
 export const maxKernelPodEvents = 50;
+
+/**
+ * A session's status as its run starts (`startedAt`, epoch ms, for a first run): also what a read
+ * answers for a workflow closed before it ever ran, whose query cannot be answered.
+ */
+export function kernelStatusAtStart(input: KernelSessionInput, startedAt: number): KernelStatus {
+  const { plan, cluster, resume } = input;
+  return {
+    kernelId: plan.kernelId, user: plan.user, cluster, kernelName: input.spec.name, phase: resume ? 'RUNNING' : 'STARTING', namespace: plan.namespace,
+    pod: plan.podName, ...(resume ? { podIP: resume.podIP } : {}), lastActivity: new Date(resume?.lastActivity ?? startedAt).toISOString(),
+    restarts: resume?.restarts ?? 0, cleanedUp: false,
+  };
+}

@@ -133,3 +133,20 @@ export function sparkJobNames(jobId: string): SparkJobNames {
     driverPod: `spark-${slug}-driver`,
   };
 }
+
+/**
+ * A cluster-mode job's status as its workflow starts: also what a read answers for a workflow
+ * closed before it ever ran (terminated as it was started), whose query cannot be answered.
+ */
+export function sparkJobStatusAtStart(input: SparkJobInput): SparkJobStatus {
+  const { serviceAccount, driverPod } = sparkJobNames(input.jobId);
+  return { jobId: input.jobId, user: input.user, phase: 'PENDING', namespace: input.namespace, serviceAccount, driverPod, cleanedUp: false };
+}
+
+/** A client-mode job's status as its run starts (see sparkJobStatusAtStart); without its lease. */
+export function sparkLeaseStatusAtStart(input: SparkLeaseInput): SparkJobStatus {
+  return {
+    jobId: input.jobId, user: input.user, phase: input.resume ? 'RUNNING' : 'PENDING', namespace: input.namespace,
+    serviceAccount: sparkJobNames(input.jobId).serviceAccount, driverPod: '', cleanedUp: false, deployMode: 'client',
+  };
+}

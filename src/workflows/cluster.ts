@@ -3,7 +3,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import {
-  gkeProgressSignalName, type ClusterInput, type ClusterOperationProgress, type ClusterResume, type ClusterStatus,
+  clusterStatusAtStart, gkeProgressSignalName, type ClusterInput, type ClusterOperationProgress, type ClusterResume, type ClusterStatus,
 } from '../domain/cluster.js';
 import { clusterCalls as calls, gkeWaits } from './activity-proxies.js';
 import { clusterUseSignal } from './cluster-use.js';
@@ -42,11 +42,7 @@ const userCheckMs = { min: 10_000, max: 300_000 };
 export async function cluster(input: ClusterInput): Promise<ClusterStatus> {
   const { name, provider, resume, idleTtlSeconds } = input;
   const connection = input.gke?.connection;
-  const status: ClusterStatus = {
-    name, provider, phase: resume ? 'RUNNING' : 'PROVISIONING', createdAt: resume?.createdAt ?? new Date(Date.now()).toISOString(),
-    ...(connection ? { connection } : {}), ...(idleTtlSeconds ? { idleTtlSeconds } : {}),
-    ...(resume?.endpoint ? { endpoint: resume.endpoint, caCertificatePem: resume.caCertificatePem } : {}),
-  };
+  const status = clusterStatusAtStart(input, Date.now());
   let progress: ClusterOperationProgress | undefined;
   let operationStartedAt = Date.now();
   const users = new Map(Object.entries(resume?.users ?? {}));

@@ -4,7 +4,7 @@ import {
 } from '@temporalio/workflow';
 import { kernelConnectionsClusterRole, kernelControllerClusterRole, orchestratorServiceAccount } from '../domain/kernel-pod.js';
 import {
-  kernelPodEventsSignalName, kernelWireSignalName, maxKernelPodEvents,
+  kernelPodEventsSignalName, kernelStatusAtStart, kernelWireSignalName, maxKernelPodEvents,
   type KernelClientLease, type KernelPodEvent, type KernelProgressStep, type KernelSessionInput, type KernelSessionResume, type KernelStatus,
   type KernelWireReport,
 } from '../domain/kernel-session.js';
@@ -68,10 +68,8 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
   const leases = new Map(Object.entries(resume?.clientLeases ?? {}));
   let restartsWanted = resume?.clientRestarts ?? 0;
   let restartsDone = restartsWanted;
-  const status: Omit<KernelStatus, 'lastActivity'> = {
-    kernelId: plan.kernelId, user: plan.user, cluster, kernelName: input.spec.name, phase: resume ? 'RUNNING' : 'STARTING', namespace: plan.namespace,
-    pod: plan.podName, ...(resume ? { podIP: resume.podIP } : {}), restarts: resume?.restarts ?? 0, cleanedUp: false,
-  };
+  // Its lastActivity is stale at once: the snapshot renders the live one.
+  const status = kernelStatusAtStart(input, startedAt);
   // Read-only, for queries too; the run itself drops expired leases (pruneLeases).
   const liveLeases = (): number[] => [...leases.values()].filter((until) => until > Date.now());
   const pruneLeases = (): void => {

@@ -4,7 +4,7 @@ import {
 import type { Activities } from '../activities/index.js';
 import type { PodRef } from '../activities/pods.js';
 import type { DriverLog } from '../domain/driver-log.js';
-import { sparkJobNames, type SparkJobInput, type SparkJobStatus } from '../domain/spark-job.js';
+import { sparkJobNames, sparkJobStatusAtStart, type SparkJobInput, type SparkJobStatus } from '../domain/spark-job.js';
 import { localPodCleanup, logReads, podCleanup, podWatches } from './activity-proxies.js';
 import { handleStopSignal, settle, type StopRequest } from './ending.js';
 import { shortFailureMessage, timedOut } from './failure-message.js';
@@ -85,10 +85,7 @@ export async function sparkJob(input: SparkJobInput): Promise<SparkJobStatus> {
   const deletesEndedDriverLocally = patched(localDriverDeletionPatch);
   const { workflowId } = workflowInfo();
   const names = sparkJobNames(input.jobId);
-  const status: SparkJobStatus = {
-    jobId: input.jobId, user: input.user, phase: 'PENDING', namespace: input.namespace,
-    serviceAccount: names.serviceAccount, driverPod: names.driverPod, cleanedUp: false,
-  };
+  const status = sparkJobStatusAtStart(input);
   setHandler(sparkJobStatusQuery, () => status);
   let driverLog: DriverLog = { state: 'PENDING' };
   setHandler(sparkJobDriverLogQuery, () => driverLog);

@@ -4,7 +4,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import {
-  sparkJobNames, type IssuedLeaseToken, type LeaseTokenRequest, type SparkJobEnd, type SparkJobStatus, type SparkLease, type SparkLeaseInput,
+  sparkJobNames, sparkLeaseStatusAtStart, type IssuedLeaseToken, type LeaseTokenRequest, type SparkJobEnd, type SparkJobStatus, type SparkLease, type SparkLeaseInput,
   type SparkLeaseResume,
 } from '../domain/spark-job.js';
 import { handleStopSignal, settle } from './ending.js';
@@ -59,10 +59,7 @@ export async function sparkLease(input: SparkLeaseInput): Promise<SparkJobStatus
   // Every renewal or end wakes the loop that holds the lease.
   let wakes = 0;
   let ending: SparkJobEnd | undefined;
-  const status: SparkJobStatus = {
-    jobId: input.jobId, user: input.user, phase: resume ? 'RUNNING' : 'PENDING', namespace: input.namespace,
-    serviceAccount: names.serviceAccount, driverPod: '', cleanedUp: false, deployMode: 'client',
-  };
+  const status = sparkLeaseStatusAtStart(input);
   const lease = (): SparkLease => ({ expiresAt: new Date(expiresAt).toISOString(), leaseSeconds: input.leaseSeconds });
   const snapshot = (): SparkJobStatus => ({ ...status, lease: lease() });
   setHandler(sparkJobStatusQuery, snapshot);

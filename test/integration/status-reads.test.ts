@@ -3,7 +3,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { kernelContext } from '../../src/client/kernel-catalog.js';
+import { loadClusterPresets } from '../../src/client/cluster-presets-file.js';
+import { toClusterInput } from '../../src/client/cluster-request.js';
+import { toKernelSessionInput } from '../../src/client/kernel-request.js';
+import { toSparkJobInput, toSparkLeaseInput } from '../../src/client/spark-job-request.js';
 import { loadRuntimeConfig } from '../../src/config.js';
+import { clusterWorkflowId, sparkJobWorkflowId } from '../../src/domain/workflow-ids.js';
 import { startWorker } from '../../src/worker.js';
 import { startGkeFixture, type GkeFixture } from './stack/gke-fixture.js';
 import { eventually, uniqueName } from './stack/kube.js';
@@ -108,4 +114,41 @@ describe('status reads (real worker, real API, real control plane)', () => {
       }
     }
   }, 300_000);
+
+  test('a job, lease, kernel or cluster whose workflow was terminated before it ever ran reads as it was at its start, with no worker', async () => {
+    const config = loadRuntimeConfig({ ...stackEnv(), ...env, TEMPORAL_TASK_QUEUE: orchestrator.taskQueue });
+    const user = uniqueName('unrun');
+    const [jobId, leaseId, kernelId] = [uniqueName('job'), uniqueName('lease'), uniqueName('kernel')];
+    const clusterName = 'reads-attached';
+    const placement = { orchestratorNamespace: config.orchestratorNamespace };
+    const job = toSparkJobInput({ jobId, user, app: sparkPiApp(1) }, placement);
+    const kernel = toKernelSessionInput({ kernelId, user }, kernelContext(config));
+    // A task queue nobody polls: not one task of theirs ever completes, as when a terminate follows the start at once.
+    const nobody = uniqueName('nobody');
+    const starts = [
+      { workflowType: 'sparkJob', workflowId: sparkJobWorkflowId(jobId), args: [job] },
+      { workflowType: 'sparkLease', workflowId: sparkJobWorkflowId(leaseId), args: [toSparkLeaseInput({ jobId: leaseId, user, deployMode: 'client' }, placement)] },
+      { workflowType: 'kernelSession', workflowId: kernel.plan.workflowId, args: [kernel] },
+      { workflowType: 'cluster', workflowId: clusterWorkflowId(clusterName), args: [toClusterInput({ name: clusterName, provider: 'static' }, loadClusterPresets(fixture.presetsFile))] },
+    ];
+    const startedAt = Date.now();
+    for (const { workflowType, workflowId, args } of starts) {
+      const handle = await orchestrator.temporal.client.workflow.start(workflowType, { workflowId, taskQueue: nobody, args });
+      await handle.terminate('terminated as it started');
+    }
+    const read = async (path: string) => {
+      const answer = await orchestrator.call('GET', path);
+      expect(answer.statusCode).toBe(200);
+      return answer.json();
+    };
+    expect(await read(`/v1/spark-jobs/${jobId}`)).toEqual({
+      jobId, user, phase: 'PENDING', namespace: job.namespace, serviceAccount: expect.stringMatching(/^spark-/), driverPod: expect.stringMatching(/-driver$/),
+      cleanedUp: false, deployMode: 'cluster',
+    });
+    expect(await read(`/v1/spark-jobs/${leaseId}`)).toMatchObject({ jobId: leaseId, user, phase: 'PENDING', driverPod: '', cleanedUp: false, deployMode: 'client' });
+    const kernelStatus = await read(`/v1/kernels/${kernelId}`);
+    expect(kernelStatus).toMatchObject({ kernelId, user, cluster: 'local', phase: 'STARTING', pod: kernel.plan.podName, restarts: 0, cleanedUp: false });
+    expect(Date.parse(kernelStatus.lastActivity)).toBeGreaterThanOrEqual(startedAt - 1000);
+    expect(await read(`/v1/clusters/${clusterName}`)).toMatchObject({ name: clusterName, provider: 'static', phase: 'PROVISIONING' });
+  }, 60_000);
 });
