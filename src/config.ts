@@ -13,7 +13,7 @@ export const configVariables = [
   'KUBECONFIG_LOCAL', 'KUBERNETES_IN_CLUSTER', 'KUBERNETES_SERVICE_ACCOUNT_DIR', 'KUBERNETES_SERVICE_HOST', 'KUBERNETES_SERVICE_PORT',
   'SPARK_SUBMIT', 'SPARK_SUBMITTER', 'SPARK_SUBMIT_MODE', 'ORCHESTRATOR_NAMESPACE', 'KERNEL_SPECS_FILE', 'KERNEL_PROHIBITED_UIDS', 'KERNEL_PROHIBITED_GIDS', 'KERNEL_MAX_PER_USER',
   'SPARK_MAX_IN_FLIGHT_PER_USER', 'KERNEL_HISTORY_EVENT_LIMIT', 'KERNEL_RESPONSE_HOST', 'KERNEL_CULL_CONNECTED', 'WORKER_MAX_POD_WATCHES', 'CLUSTER_PRESETS_FILE', 'GKE_POLL_INTERVAL_MS',
-  'WORKER_METRICS_ADDRESS', 'WORKER_HEALTH_ADDRESS', 'JANITOR_INTERVAL_SECONDS', 'JANITOR_GRACE_SECONDS', 'CODEC_KEYS_FILE', 'CODEC_CORS_ORIGINS',
+  'WORKER_MAX_CACHED_WORKFLOWS', 'WORKER_MAX_WORKFLOW_TASKS', 'WORKER_MAX_ACTIVITIES', 'WORKER_METRICS_ADDRESS', 'WORKER_HEALTH_ADDRESS', 'JANITOR_INTERVAL_SECONDS', 'JANITOR_GRACE_SECONDS', 'CODEC_KEYS_FILE', 'CODEC_CORS_ORIGINS',
   // Read by the logger (src/logger.ts), not by loadRuntimeConfig.
   'LOG_LEVEL',
 ] as const;
@@ -62,6 +62,15 @@ export interface RuntimeConfig {
   kernelCullConnected: boolean;
   /** Pods one worker follows at once (each an idle activity on the watch task queue). */
   maxPodWatches: number;
+  /**
+   * Workflows one worker keeps in memory between their tasks (its sticky cache): what bounds its
+   * memory with thousands of idle kernels; one evicted is replayed from its history when it wakes.
+   */
+  maxCachedWorkflows: number;
+  /** Workflow tasks one worker runs at once (at most maxCachedWorkflows). */
+  maxWorkflowTasks: number;
+  /** Activities of the main task queue one worker runs at once (pod watches have their own slots). */
+  maxActivities: number;
   /** JSON file of GKE connections, node pools and static clusters; none when unset. */
   clusterPresetsFile?: string;
   /** How often the worker reads a GKE operation it waits for. */
@@ -117,6 +126,16 @@ function integer(env: ConfigEnv, name: ConfigVariable, fallback: number, minimum
   const value = Number(raw);
   if (!Number.isInteger(value) || value < minimum) throw validationError(name, `${name} must be an integer of at least ${minimum}, got '${raw}'`);
   return value;
+}
+
+/** The SDK would lower a workflow-task count above the cache size with a mere warning: refused here. */
+function workerSlots(env: ConfigEnv): Pick<RuntimeConfig, 'maxCachedWorkflows' | 'maxWorkflowTasks' | 'maxActivities'> {
+  const maxCachedWorkflows = integer(env, 'WORKER_MAX_CACHED_WORKFLOWS', 1_000, 2);
+  const maxWorkflowTasks = integer(env, 'WORKER_MAX_WORKFLOW_TASKS', 40, 2);
+  if (maxWorkflowTasks > maxCachedWorkflows) {
+    throw validationError('WORKER_MAX_WORKFLOW_TASKS', `WORKER_MAX_WORKFLOW_TASKS (${maxWorkflowTasks}) may not exceed WORKER_MAX_CACHED_WORKFLOWS (${maxCachedWorkflows})`);
+  }
+  return { maxCachedWorkflows, maxWorkflowTasks, maxActivities: integer(env, 'WORKER_MAX_ACTIVITIES', 100) };
 }
 
 function address(env: ConfigEnv, name: ConfigVariable): string | undefined {
@@ -203,6 +222,7 @@ export function loadRuntimeConfig(env: ConfigEnv = process.env): RuntimeConfig {
     kernelResponseHost: env.KERNEL_RESPONSE_HOST || undefined,
     kernelCullConnected: flag(env, 'KERNEL_CULL_CONNECTED'),
     maxPodWatches: integer(env, 'WORKER_MAX_POD_WATCHES', 5_000),
+    ...workerSlots(env),
     clusterPresetsFile: env.CLUSTER_PRESETS_FILE || undefined,
     gkePollMs: integer(env, 'GKE_POLL_INTERVAL_MS', 2_000, 100),
     workerMetricsAddress: address(env, 'WORKER_METRICS_ADDRESS'),

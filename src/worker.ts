@@ -52,7 +52,7 @@ export interface RunningWorker {
 }
 
 export type WorkerConfig = Pick<RuntimeConfig,
-  'temporalAddress' | 'temporalTls' | 'temporalNamespace' | 'codecKeysFile' | 'taskQueue' | 'localCluster' | 'sparkSubmit' | 'sparkSubmitter' | 'maxPodWatches' | 'clusterPresetsFile'
+  'temporalAddress' | 'temporalTls' | 'temporalNamespace' | 'codecKeysFile' | 'taskQueue' | 'localCluster' | 'sparkSubmit' | 'sparkSubmitter' | 'maxPodWatches' | 'maxCachedWorkflows' | 'maxWorkflowTasks' | 'maxActivities' | 'clusterPresetsFile'
   | 'gkePollMs' | 'janitorIntervalSeconds' | 'janitorGraceSeconds' | 'kernelResponseHost'>;
 
 /** How long a start waits for the ClusterRoles check before it polls anyway (the check goes on). */
@@ -104,7 +104,10 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
   const activities = createActivities({ clusters, sparkSubmission: submitter ?? sparkSubmitProcess(config.sparkSubmit), podWatches, temporal: temporal.client, clusterPresets, gkeClients, gkePollMs: config.gkePollMs, kernelResponseHost: config.kernelResponseHost });
   const common = { connection, namespace: config.temporalNamespace, dataConverter: encryptingDataConverter(temporal.codec), interceptors: { activity: workerInterceptors.activity } };
   const workers = [
-    await Worker.create({ ...common, taskQueue: config.taskQueue, workflowBundle, activities }),
+    await Worker.create({
+      ...common, taskQueue: config.taskQueue, workflowBundle, activities,
+      maxCachedWorkflows: config.maxCachedWorkflows, maxConcurrentWorkflowTaskExecutions: config.maxWorkflowTasks, maxConcurrentActivityTaskExecutions: config.maxActivities,
+    }),
     await Worker.create({
       ...common,
       taskQueue: watchTaskQueue(config.taskQueue),

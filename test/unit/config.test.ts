@@ -79,6 +79,15 @@ describe('the cluster local and the worker\'s addresses', () => {
       .toThrow("KUBERNETES_SERVICE_ACCOUNT_DIR must end with /var/run/secrets/kubernetes.io/serviceaccount, got '/tmp/sa'");
   });
 
+  test("the worker's workflow cache and slots are set, not left to the SDK's guess from the heap; more workflow tasks than cached workflows is refused", () => {
+    expect(loadRuntimeConfig({})).toMatchObject({ maxCachedWorkflows: 1_000, maxWorkflowTasks: 40, maxActivities: 100 });
+    expect(loadRuntimeConfig({ WORKER_MAX_CACHED_WORKFLOWS: '200', WORKER_MAX_WORKFLOW_TASKS: '200', WORKER_MAX_ACTIVITIES: '20' }))
+      .toMatchObject({ maxCachedWorkflows: 200, maxWorkflowTasks: 200, maxActivities: 20 });
+    expect(() => loadRuntimeConfig({ WORKER_MAX_CACHED_WORKFLOWS: '100', WORKER_MAX_WORKFLOW_TASKS: '101' }))
+      .toThrow('WORKER_MAX_WORKFLOW_TASKS (101) may not exceed WORKER_MAX_CACHED_WORKFLOWS (100)');
+    expect(() => loadRuntimeConfig({ WORKER_MAX_CACHED_WORKFLOWS: '1' })).toThrow("WORKER_MAX_CACHED_WORKFLOWS must be an integer of at least 2, got '1'");
+  });
+
   test('WORKER_HEALTH_ADDRESS and WORKER_METRICS_ADDRESS are host:port', () => {
     expect(loadRuntimeConfig({ WORKER_HEALTH_ADDRESS: '0.0.0.0:8081', WORKER_METRICS_ADDRESS: '[::]:9464' }))
       .toMatchObject({ workerHealthAddress: '0.0.0.0:8081', workerMetricsAddress: '[::]:9464' });
