@@ -72,7 +72,7 @@ describe('ensureClusterRoles: the ClusterRoles jobs and kernels are bound to', (
     expect((failure as Error).message).toContain('applies deploy/rbac');
   });
 
-  test('in an activity that began moments ago (an API server just restarted, its RBAC caches empty), a refusal is tried again', async () => {
+  test('in an activity, a refusal met for the first time (an API server just restarted, its RBAC caches empty) is tried again', async () => {
     const early = new MockActivityEnvironment({ scheduledTimestampMs: Date.now() - 1_000 });
     const unreadable: ClusterRoleApi = { ...fakeCluster([], false).api, readClusterRole: () => Promise.reject(apiError(403)) };
     expect(await early.run(() => ensureClusterRoles('gke-new', unreadable, jest.fn()).catch((error: unknown) => error))).toMatchObject({ type: 'ClusterRolesUnchecked', nonRetryable: false });

@@ -1,4 +1,4 @@
-import { describe, expect, test } from '@jest/globals';
+import { describe, expect, jest, test } from '@jest/globals';
 import { ApplicationFailure } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { asFailure, forbiddenPatienceMs } from '../../src/activities/kubernetes/api-errors.js';
@@ -21,12 +21,27 @@ describe('asFailure: Kubernetes errors as typed failures', () => {
     expect(failure.message).toContain(message);
   });
 
-  test('in an activity, a refusal is retried within a minute of its first attempt (an API server just restarted), then believed', async () => {
-    const refusal = apiError(403, 'pods "x" is forbidden: User "u" cannot delete resource "pods"');
-    const early = new MockActivityEnvironment({ scheduledTimestampMs: Date.now() - 5_000 });
-    expect(await early.run(async () => asFailure(refusal, 'delete pod alice-k/k'))).toMatchObject({ type: 'KubernetesForbidden', nonRetryable: false });
-    const late = new MockActivityEnvironment({ scheduledTimestampMs: Date.now() - forbiddenPatienceMs - 1_000 });
-    expect(await late.run(async () => asFailure(refusal, 'delete pod alice-k/k'))).toMatchObject({ type: 'KubernetesForbidden', nonRetryable: true });
+  test("in an activity, a refusal is retried for a minute after this worker first met it, however long the activity had been trying before; then believed", async () => {
+    const refusal = apiError(403, 'namespaces is forbidden: User "u" cannot create resource "namespaces"');
+    // Trying for ten minutes already (an outage), when the restarted API server's first 403 comes.
+    const activity = new MockActivityEnvironment({ scheduledTimestampMs: Date.now() - 600_000 });
+    const failureAt = (at: number) => {
+      jest.spyOn(Date, 'now').mockReturnValue(at);
+      return activity.run(async () => asFailure(refusal, 'create namespace alice-k'));
+    };
+    const first = Date.now();
+    try {
+      expect(await failureAt(first)).toMatchObject({ type: 'KubernetesForbidden', nonRetryable: false });
+      expect(await failureAt(first + forbiddenPatienceMs - 1_000)).toMatchObject({ nonRetryable: false });
+      // Another call's refusal has a patience of its own.
+      jest.spyOn(Date, 'now').mockReturnValue(first + forbiddenPatienceMs);
+      expect(await activity.run(async () => asFailure(refusal, 'create namespace bob-k'))).toMatchObject({ nonRetryable: false });
+      expect(await failureAt(first + forbiddenPatienceMs + 1_000)).toMatchObject({ type: 'KubernetesForbidden', nonRetryable: true });
+      // Met again long after, it is a new refusal: perhaps another restart.
+      expect(await failureAt(first + 10 * forbiddenPatienceMs)).toMatchObject({ nonRetryable: false });
+    } finally {
+      jest.restoreAllMocks();
+    }
   });
 
   test('a network error is retried', () => {

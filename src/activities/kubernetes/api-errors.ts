@@ -33,19 +33,29 @@ function countApiError(status: number | undefined): void {
 /**
  * An API server that has just started answers 403 to everyone until its RBAC caches are filled
  * (the chaos soak met it: a kernel's cleanup failed on it, one second after a restart). A refusal
- * within this long of an activity's first attempt is therefore tried again; after it, believed.
+ * is therefore tried again until this worker has met the same one for this long; then believed.
+ * Counted from the refusal, not from the activity's first attempt: an activity that waited out an
+ * outage may meet the restarted server's 403s long after it began (the 30-minute soak met that too).
  */
 export const forbiddenPatienceMs = 60_000;
+/** The same refusal met this long after it was first met is a new one: its patience starts afresh. */
+const refusalMemoryMs = 5 * 60_000;
+/** When this worker first met each refusal, by its message (which names the call and the object). */
+const firstMet = new Map<string, number>();
 
-/** Whether a refusal met by the running activity may still be an API server warming up: within `forbiddenPatienceMs` of its first attempt. */
-export function refusalMayPass(): boolean {
-  const firstScheduled = asyncLocalStorage.getStore()?.info.scheduledTimestampMs;
-  return firstScheduled !== undefined && Date.now() - firstScheduled < forbiddenPatienceMs;
+/** Whether a refusal met by the running activity may still be an API server warming up (see forbiddenPatienceMs); never outside an activity. */
+export function refusalMayPass(message: string): boolean {
+  if (asyncLocalStorage.getStore() === undefined) return false;
+  const now = Date.now();
+  for (const [known, at] of firstMet) if (now - at > refusalMemoryMs) firstMet.delete(known);
+  const first = firstMet.get(message) ?? now;
+  firstMet.set(message, first);
+  return now - first < forbiddenPatienceMs;
 }
 
 /** A refusal of the API server as a typed failure: tried again while `refusalMayPass`, final after. */
 export function refusal(message: string, type: string): ApplicationFailure {
-  return refusalMayPass() ? ApplicationFailure.retryable(message, type) : ApplicationFailure.nonRetryable(message, type);
+  return refusalMayPass(message) ? ApplicationFailure.retryable(message, type) : ApplicationFailure.nonRetryable(message, type);
 }
 
 const forbidden = (what: string, error: unknown): ApplicationFailure => refusal(`${what}: forbidden: ${reason(error)}`, 'KubernetesForbidden');
