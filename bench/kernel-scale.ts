@@ -1,10 +1,13 @@
 /**
  * Idle kernel sessions held by one worker, on the embedded stack (real Temporal, control plane,
- * kwok): N sessions are launched (`inFlight` at a time, 100 users, the per-user limit on), kept
- * alive by touches while the rest launch, then left idle. Reported: the worker process's resident
- * memory before and with N idle sessions, its CPU while they idle, and, after one touch of every
- * kernel at once, how late the idle cull fires against each deadline (lastActivity + timeout, by
- * the session's own clock), and how long until every session has cleaned up. With `spreadSeconds`,
+ * kwok): N sessions are launched (`inFlight` at a time, at least 100 users, the per-user limit on),
+ * kept alive by touches while the rest launch, then left idle. Reported: the worker process's
+ * resident memory once its start has settled and with N idle sessions, the CPU of the worker and
+ * of each component of the stack while they idle, the status reads answered 503 while launching
+ * (the worker too busy to answer within a read's patience), and, after one touch of every kernel
+ * at once, how late the idle cull fires against each deadline (lastActivity + timeout, by the
+ * session's own clock), how long until every session has cleaned up, and the CPU each component
+ * spent on it. With `spreadSeconds`,
  * the timeouts are spread evenly over that much more, so the deadlines are too (users who stop at
  * different moments); without, they all fall within the seconds the touches take.
  * The worker's cache is WORKER_MAX_CACHED_WORKFLOWS from the environment (its default otherwise).
@@ -12,7 +15,7 @@
  */
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KernelsClient } from '../src/client/kernels.js';
@@ -20,19 +23,21 @@ import { toKernelSessionInput } from '../src/client/kernel-request.js';
 import { kernelContext } from '../src/client/kernel-catalog.js';
 import { connectTemporal } from '../src/client/temporal.js';
 import { loadRuntimeConfig } from '../src/config.js';
+import { DomainError } from '../src/domain/errors.js';
 import { kindLabel } from '../src/domain/labels.js';
 import { ensureLocalCodecKeys } from '../src/local/codec-keys.js';
 import { localSparkSubmitEnv, repoRoot } from '../src/local/paths.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
 import { writeKernelSpecs } from '../test/integration/stack/simulated-kernels.js';
 import { percentile } from './percentile.js';
+import { cpuSeconds, rssMiB } from './process-usage.js';
 import { pool } from './pool.js';
 
 const sessions = Number(process.argv[2] ?? 1000);
 const inFlight = Number(process.argv[3] ?? 20);
 const cullSeconds = Number(process.argv[4] ?? 240);
 const spreadSeconds = Number(process.argv[5] ?? 0);
-// The sessions idle 90 s to be measured (after touches every 60 s while the rest launch): none may be culled before.
+// The sessions idle 90 s to be measured (after a touch of them all): none may be culled before.
 if (!(cullSeconds >= 150)) throw new Error(`cullIdleTimeoutSeconds must be at least 150 (the sessions idle 90 s to be measured), got ${process.argv[4]}`);
 /** Kernel `index`'s idle timeout. */
 const timeoutOf = (index: number): number => cullSeconds + Math.floor((index * spreadSeconds) / sessions);
@@ -42,10 +47,19 @@ const log = (line: string) => console.error(`[${new Date().toISOString()}] ${lin
 
 /** Resident memory (MiB) and CPU time (s) of a process, from /proc. */
 function usage(pid: number): { rssMiB: number; cpuSeconds: number } {
-  const rssKiB = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return { rssMiB: Math.round(rssKiB / 1024), cpuSeconds: ticks / 100 };
+  return { rssMiB: rssMiB(pid), cpuSeconds: cpuSeconds(pid).own };
+}
+
+/** The worker's memory once its start-up has settled: two samples 10 s apart within 2 %, or after 2 minutes. */
+async function settledUsage(pid: number): Promise<{ rssMiB: number; cpuSeconds: number }> {
+  let last = usage(pid);
+  for (let waited = 0; waited < 120_000; waited += 10_000) {
+    await sleep(10_000);
+    const next = usage(pid);
+    if (Math.abs(next.rssMiB - last.rssMiB) <= last.rssMiB * 0.02) return next;
+    last = next;
+  }
+  return last;
 }
 
 const stack = await startLocalStack({ stateDir, ports: await freePorts() });
@@ -57,36 +71,55 @@ const env = {
 };
 const worker = spawn(process.execPath, [join(repoRoot, 'dist', 'worker.js')], { env: { ...process.env, ...env, LOG_LEVEL: 'warn' }, stdio: ['ignore', 'ignore', 'inherit'] });
 try {
-  const config = loadRuntimeConfig(env);
+  // As the worker reads it: its own environment, this one included (WORKER_MAX_CACHED_WORKFLOWS, say).
+  const config = loadRuntimeConfig({ ...process.env, ...env });
   const temporal = await connectTemporal(config);
   const kernels = new KernelsClient(temporal.client, config.taskQueue, config.kernelMaxPerUser);
   const context = kernelContext(config);
   // Every user at most at the per-user limit (10 by default): every start still goes through a quota workflow.
   const users = Math.max(100, Math.ceil(sessions / config.kernelMaxPerUser));
-  await sleep(10_000);
-  const before = usage(worker.pid!);
+  const before = await settledUsage(worker.pid!);
   log(`worker started: ${before.rssMiB} MiB resident`);
 
   const ids = Array.from({ length: sessions }, (_, index) => `scale-${index}`);
   const launched: string[] = [];
-  const touchAll = (which: string[]) => pool(which.length, 50, (index) => kernels.touch(which[index]!));
+  /** When each running kernel was last active: launched or touched. */
+  const activeAt = new Map<string, number>();
+  const touchAll = (which: string[]) => pool(which.length, 50, async (index) => {
+    await kernels.touch(which[index]!);
+    activeAt.set(which[index]!, Date.now());
+  });
   let launching = true;
+  // Each kernel touched once half its idle timeout has passed, not all at once: a touch is a
+  // workflow task, load the launches would meet.
   const keepAlive = (async () => {
     while (launching) {
-      await sleep(60_000);
-      if (launching) await touchAll([...launched]);
+      await sleep(10_000);
+      if (launching) await touchAll(launched.filter((kernelId) => Date.now() - activeAt.get(kernelId)! >= cullSeconds * 500));
     }
   })();
+  // A read the worker is too busy to answer within its patience is 503: counted, and asked again.
+  let unanswered = 0;
+  const statusWhenAnswered = async (kernelId: string) => {
+    try {
+      return await kernels.status(kernelId);
+    } catch (error) {
+      if (!(error instanceof DomainError && error.code === 'UNAVAILABLE')) throw error;
+      unanswered++;
+      return undefined;
+    }
+  };
   const launchStarted = performance.now();
   await pool(ids.length, inFlight, async (index) => {
     const kernelId = ids[index]!;
     const user = `user-${index % users}`;
     await kernels.start(toKernelSessionInput({ kernelId, user, cullIdleTimeoutSeconds: timeoutOf(index) }, context));
-    for (let status = await kernels.status(kernelId); status.phase !== 'RUNNING'; status = await kernels.status(kernelId)) {
-      if (status.phase !== 'STARTING') throw new Error(`kernel ${kernelId}: ${status.phase} ${status.error ?? ''}`);
+    for (let status = await statusWhenAnswered(kernelId); status?.phase !== 'RUNNING'; status = await statusWhenAnswered(kernelId)) {
+      if (status && status.phase !== 'STARTING') throw new Error(`kernel ${kernelId}: ${status.phase} ${status.error ?? ''}`);
       await sleep(250);
     }
     launched.push(kernelId);
+    activeAt.set(kernelId, Date.now());
     if (launched.length % 100 === 0) log(`${launched.length} running`);
   });
   const launchSeconds = (performance.now() - launchStarted) / 1000;
@@ -95,11 +128,16 @@ try {
 
   await touchAll(ids);
   await sleep(30_000);
+  const components = [{ name: 'worker', pid: worker.pid! }, ...stack.processes.map((process) => ({ name: process.name, pid: process.pid! }))];
+  const cpuOfAll = () => components.map(({ pid }) => cpuSeconds(pid).own);
   const idleFrom = usage(worker.pid!);
+  const idleCpuFrom = cpuOfAll();
   await sleep(60_000);
   const idleTo = usage(worker.pid!);
+  const idleCpu = cpuOfAll().map((seconds, index) => `${components[index]!.name} ${((seconds - idleCpuFrom[index]!) / 60 * 100).toFixed(1)} %`);
   log(`${sessions} idle: ${idleTo.rssMiB} MiB resident`);
 
+  const cpuBefore = cpuOfAll();
   const touched = Date.now();
   await touchAll(ids);
   const touchedIn = Date.now() - touched;
@@ -110,6 +148,7 @@ try {
     await handle.result().catch(() => undefined);
     closedAt = Math.max(closedAt, Date.now());
   }
+  const cullCpu = cpuOfAll().map((seconds, index) => `${components[index]!.name} ${(seconds - cpuBefore[index]!).toFixed(0)} s`);
   const lateness: number[] = [];
   await pool(ids.length, 20, async (index) => {
     const kernelId = ids[index]!;
@@ -124,16 +163,19 @@ try {
   const left = (await core.listNamespace({ labelSelector: kindLabel })).items.filter((namespace) => namespace.status?.phase !== 'Terminating').length;
 
   const timeouts = spreadSeconds ? `idle timeouts ${cullSeconds}–${timeoutOf(sessions - 1)} s` : `idle timeout ${cullSeconds} s`;
-  console.log(`${sessions} kernel sessions, ${users} users, launched ${inFlight} at a time in ${launchSeconds.toFixed(0)} s; ${timeouts}; worker cache ${config.maxCachedWorkflows} workflows\n`);
+  console.log(`${sessions} kernel sessions, ${users} users, launched ${inFlight} at a time in ${launchSeconds.toFixed(0)} s; ${timeouts}; worker cache ${config.maxCachedWorkflows} workflows`);
+  console.log(`Status reads answered 503 (worker too busy) while launching: ${unanswered}\n`);
   console.log('| worker process | value |\n|---|---|');
   console.log(`| resident memory, no session | ${before.rssMiB} MiB |`);
   console.log(`| resident memory, ${sessions} idle sessions | ${idleTo.rssMiB} MiB |`);
   console.log(`| per idle session | ${((idleTo.rssMiB - before.rssMiB) * 1024 / sessions).toFixed(0)} KiB |`);
   console.log(`| CPU while ${sessions} sessions idle | ${((idleTo.cpuSeconds - idleFrom.cpuSeconds) / 60 * 100).toFixed(1)} % of one core |`);
+  console.log(`\nCPU while idle, each component, % of one core: ${idleCpu.join(', ')}`);
   console.log('\n| cull lateness after the deadline (ms) | p50 | p99 | max |\n|---|---|---|---|');
   const deadlines = spreadSeconds ? `spread over ${spreadSeconds} s` : `touched within ${((touchedIn) / 1000).toFixed(0)} s`;
   console.log(`| ${sessions} deadlines ${deadlines} | ${percentile(lateness, 50)} | ${percentile(lateness, 99)} | ${Math.max(...lateness)} |`);
   console.log(`\nLast session closed (cleanup done) ${((closedAt - touched) / 1000 - timeoutOf(sessions - 1)).toFixed(0)} s after the last deadline; namespaces of ours left active: ${left}`);
+  console.log(`CPU from the last touch until every session closed: ${cullCpu.join(', ')}`);
   await temporal.close();
 } finally {
   worker.kill('SIGTERM');
