@@ -42,13 +42,16 @@ export const launchActivities = proxyActivities<Activities>({
 
 /**
  * Watching a pod for as long as it lives, on the watch task queue of the workflow's own queue
- * (hence a function: the queue is known only inside a run). A longer heartbeat timeout keeps a
- * thousand watches from flooding the server; a crashed worker's watch resumes 20 s later.
+ * (hence a function: the queue is known only inside a run). A watch heartbeats once per 80 % of
+ * its heartbeat timeout, each a write on the Temporal server, and a crashed worker's watch resumes
+ * one timeout later (a live watch sees a pod's end at once): 20 s by default; a kernel's, which
+ * may idle for hours by the thousand, a minute (at 20 s, 1,000 idle kernels cost the dev server a
+ * third of a core: BENCHMARKS.md).
  */
-export const podWatches = () => proxyActivities<Activities>({
+export const podWatches = (heartbeatTimeoutMs = 20_000) => proxyActivities<Activities>({
   taskQueue: watchTaskQueue(workflowInfo().taskQueue),
   startToCloseTimeout: '3650 days',
-  heartbeatTimeout: '20 seconds',
+  heartbeatTimeout: heartbeatTimeoutMs,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds' },
 });
 

@@ -42,6 +42,8 @@ type Wake = 'idle' | 'pod-ended' | 'continue' | 'restart';
 /** Kernels launched by the protocol (connect-back, answer, watched on the wire); earlier runs keep the pod-only launch. */
 const launchProtocolPatch = 'kernel-launch-protocol';
 const idleFromLaunchPatch = 'kernel-idle-from-launch';
+/** The heartbeat timeout of a kernel's watches (activity-proxies.ts, podWatches). */
+const idleWatchHeartbeatMs = 60_000;
 /** Bounds the clients a session tracks, for its history and queries. */
 const maxClientLeases = 1_000;
 
@@ -191,10 +193,10 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
   const stayAlive = async (): Promise<{ wake: Wake; podEnd?: PodEnd | Error }> => {
     let podEnd: PodEnd | Error | undefined;
     const watchScope = new CancellationScope();
-    void watchScope.run(() => podWatches().watchPodUntilEnd({ ...podRef, container: 'kernel', ...(podUid ? { uid: podUid } : {}) }))
+    void watchScope.run(() => podWatches(idleWatchHeartbeatMs).watchPodUntilEnd({ ...podRef, container: 'kernel', ...(podUid ? { uid: podUid } : {}) }))
       .then((end) => (podEnd = end), (error: Error) => (podEnd = isCancellation(error) ? undefined : error));
     // What the wire shows (busy, idle, used) comes as signals; the watch ends only when cancelled.
-    if (wired) void watchScope.run(() => podWatches().watchKernelWire({ ...podRef, kernelId: plan.kernelId })).catch(() => undefined);
+    if (wired) void watchScope.run(() => podWatches(idleWatchHeartbeatMs).watchKernelWire({ ...podRef, kernelId: plan.kernelId })).catch(() => undefined);
     const ageLimit = input.maxAgeSeconds === undefined ? Infinity : startedAt + input.maxAgeSeconds * 1000;
     try {
       for (;;) {
