@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { kernelWireSignalName, type KernelWireReport } from '../domain/kernel-session.js';
 import { KernelClient } from '../jupyter/kernel-client.js';
 import { newMessage, type JupyterMessage } from '../jupyter/messages.js';
+import { isTrackedRequest } from '../jupyter/tracked-requests.js';
 import { isNotFound, kube } from './kubernetes/api-errors.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
 import { readKernelConnection } from './kubernetes/kernel-connection-secret.js';
@@ -35,8 +36,9 @@ export function kernelWireActivities(clusters: ClusterConnector, temporal: Clien
      * gateway replica it came through, and signals its session whether the kernel is busy and
      * whether it was used. The state at the start is learnt by asking the kernel for its info on
      * the shell channel: the request waits behind a running execution, so until its idle status
-     * comes the kernel counts as busy. Our own requests are not use. Ends when cancelled, or when
-     * the kernel has no connection any more (its pod is gone).
+     * comes the kernel counts as busy. Our own requests are not use, nor other clients' nudges and
+     * interrupts (tracked-requests.ts). Ends when cancelled, or when the kernel has no connection
+     * any more (its pod is gone).
      */
     async watchKernelWire(ref: PodRef & { kernelId: string }): Promise<void> {
       const context = Context.current();
@@ -67,6 +69,7 @@ export function kernelWireActivities(clusters: ClusterConnector, temporal: Clien
           if (message.parent_header.msg_id === probe.header.msg_id && status === 'idle') busy = false;
           return;
         }
+        if (!isTrackedRequest(message.parent_header.msg_type)) return;
         active = true;
         if (status !== undefined) busy = status !== 'idle';
       });

@@ -190,6 +190,11 @@ describeOnRealNode("Jupyter's gateway API on real kernels", () => {
     sleeping.done.catch(() => undefined);
     await sleeping.started;
     await eventually(() => api('GET', `/v1/kernels/${busy}`), (answer) => answer.json().executionState === 'busy', 30_000);
+    // A client's readiness nudge on control is answered beside the running cell, its own busy and
+    // idle among the cell's statuses: the kernel stays busy through two looks of the wire watch.
+    await channels.request('control', 'kernel_info_request', {});
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    expect((await api('GET', `/v1/kernels/${busy}`)).json().executionState).toBe('busy');
     // The client goes: what keeps the kernel is its work alone.
     channels.close();
     await eventually(() => phase(idle), (value) => value === 'CULLED', 90_000);
