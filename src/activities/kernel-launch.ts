@@ -7,6 +7,7 @@ import type { KernelConnectionInfo } from '../jupyter/connection-info.js';
 import { KernelClient, KernelTimeoutError } from '../jupyter/kernel-client.js';
 import { newLaunchKeyPair } from '../jupyter/launch-keys.js';
 import { listenForConnectBack } from '../jupyter/response-listener.js';
+import { pause } from './activity-waits.js';
 import {
   awaitKernelPodRunning, failIfPodCannotRun, launchPollMs, launchTimedOut, podEventsReporter, readKernelPod,
 } from './kernel-pod-wait.js';
@@ -42,7 +43,7 @@ export function kernelLaunchActivities(clusters: ClusterConnector, temporal: Cli
       failIfPodCannotRun(await readKernelPod(api, target.plan));
       if (Date.now() >= deadline) throw launchTimedOut(target.plan, 'the kernel did not connect back with its connection information');
       context.heartbeat({ step: 'waiting for the kernel to connect back' });
-      await Promise.race([connection.catch(() => undefined), context.sleep(launchPollMs)]);
+      await Promise.race([connection.catch(() => undefined), pause(context, launchPollMs)]);
     }
   };
 

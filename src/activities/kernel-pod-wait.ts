@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { KernelPlan } from '../domain/kernel-pod.js';
 import { kernelPodEventsSignalName, type KernelPodEvent } from '../domain/kernel-session.js';
 import { classifyPod } from '../domain/pod-state.js';
+import { unlessCancelled } from './activity-waits.js';
 import { asFailure, isNotFound } from './kubernetes/api-errors.js';
 import type { PodChanges } from './kubernetes/pod-watch-hub.js';
 
@@ -93,7 +94,7 @@ export async function awaitKernelPodRunning(
       failIfPodCannotRun(pod);
       if (Date.now() >= deadline) throw launchTimedOut(plan, 'kernel pod not running', `phase ${pod.status?.phase ?? 'unknown'}`);
       context.heartbeat({ phase: pod.status?.phase });
-      await Promise.race([changes.next(Math.min(launchFallbackReadMs, Math.max(0, deadline - Date.now()))), context.cancelled]);
+      await unlessCancelled(context, changes.next(Math.min(launchFallbackReadMs, Math.max(0, deadline - Date.now()))));
     }
   } finally {
     changes.stop();

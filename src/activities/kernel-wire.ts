@@ -6,6 +6,7 @@ import { kernelWireSignalName, type KernelWireReport } from '../domain/kernel-se
 import { KernelClient } from '../jupyter/kernel-client.js';
 import { newMessage, type JupyterMessage } from '../jupyter/messages.js';
 import { isTrackedRequest } from '../jupyter/tracked-requests.js';
+import { heartbeatUntil, pause } from './activity-waits.js';
 import { isNotFound, kube } from './kubernetes/api-errors.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
 import { readKernelConnection } from './kubernetes/kernel-connection-secret.js';
@@ -22,11 +23,8 @@ const activeReportMs = 30_000;
  * without telling the server; ending on its own first, it would report to an activity the server
  * no longer has ("Activity not found on completion").
  */
-async function untilCancelled(context: Context): Promise<never> {
-  for (;;) {
-    context.heartbeat();
-    await context.sleep(lookMs);
-  }
+function untilCancelled(context: Context): Promise<never> {
+  return heartbeatUntil(context, new Promise<never>(() => undefined), lookMs);
 }
 
 export function kernelWireActivities(clusters: ClusterConnector, temporal: Client) {
@@ -81,7 +79,7 @@ export function kernelWireActivities(clusters: ClusterConnector, temporal: Clien
         for (;;) {
           // Looks after waiting, so that the first report is the probe's answer, not the unknown state before it.
           context.heartbeat();
-          await context.sleep(lookMs);
+          await pause(context, lookMs);
           const now = Date.now();
           const report = { busy, active };
           if (reported?.busy !== busy || (active && now - reportedAt >= activeReportMs)) {

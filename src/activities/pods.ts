@@ -2,6 +2,7 @@ import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { classifyPod } from '../domain/pod-state.js';
+import { heartbeatUntil, unlessCancelled } from './activity-waits.js';
 import { asFailure, isNotFound } from './kubernetes/api-errors.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
 import { deleteIfPresent } from './kubernetes/owned-objects.js';
@@ -51,7 +52,7 @@ export async function deletePodUntilGone(
       }
       // A local activity (the pod of a job that has ended) cannot heartbeat; its workflow task stays open instead.
       if (!context.info.isLocal) context.heartbeat();
-      await Promise.race([changes.next(deletionFallbackReadMs), context.cancelled]);
+      await unlessCancelled(context, changes.next(deletionFallbackReadMs));
     }
   } finally {
     changes.stop();
@@ -88,12 +89,9 @@ export function podActivities(clusters: ClusterConnector, watches: PodWatchHub) 
           if (isNotFound(error)) return undefined;
           throw asFailure(error, `read ${where}`);
         }));
-        for (;;) {
-          context.heartbeat();
-          const ended = await Promise.race([outcome, context.sleep(heartbeatEveryMs).then(() => undefined)]);
-          if (ended instanceof Error) throw ended;
-          if (ended) return ended;
-        }
+        const ended = await heartbeatUntil(context, outcome, heartbeatEveryMs);
+        if (ended instanceof Error) throw ended;
+        return ended;
       } finally {
         following.stop();
       }

@@ -4,6 +4,7 @@ import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { gkeProgressSignalName, type ClusterOperationProgress } from '../../domain/cluster.js';
+import { pause } from '../activity-waits.js';
 import {
   gkeClusterPath, gkeOperationPath, gkeParent, isOwnedBy, ownerResourceLabels, type NodePoolPreset,
 } from '../../domain/cluster-presets.js';
@@ -148,7 +149,7 @@ export function gkeClusterActivities(clients: GkeClients, temporal: Client, poll
           return;
         }
         pastDeadline(deadline, what, status);
-        await context.sleep(pollMs);
+        await pause(context, pollMs);
       }
     },
 
@@ -167,7 +168,7 @@ export function gkeClusterActivities(clients: GkeClients, temporal: Client, poll
         }
         if (status === 'STOPPING') throw ApplicationFailure.nonRetryable(`GKE cluster ${path} is being deleted`, 'GkeClusterFailed');
         pastDeadline(deadline, `GKE cluster ${path}`, status);
-        await context.sleep(pollMs);
+        await pause(context, pollMs);
       }
     },
 
