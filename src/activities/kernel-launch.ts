@@ -9,7 +9,7 @@ import { newLaunchKeyPair } from '../jupyter/launch-keys.js';
 import { listenForConnectBack } from '../jupyter/response-listener.js';
 import { pause } from './activity-waits.js';
 import {
-  awaitKernelPodRunning, failIfPodCannotRun, launchPollMs, launchTimedOut, podEventsReporter, readKernelPod,
+  awaitKernelPodRunning, failIfPodCannotRun, launchPollMs, launchTimedOut, podEventsReporter, readKernelPodWhileWaiting,
 } from './kernel-pod-wait.js';
 import { createKernelPodObject, type KernelTarget } from './kernel-pods.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
@@ -40,7 +40,8 @@ export function kernelLaunchActivities(clusters: ClusterConnector, temporal: Cli
     for (;;) {
       if (received) return received;
       if (refused) throw refused;
-      failIfPodCannotRun(await readKernelPod(api, target.plan));
+      const pod = await readKernelPodWhileWaiting(api, target.plan);
+      if (pod) failIfPodCannotRun(pod);
       if (Date.now() >= deadline) throw launchTimedOut(target.plan, 'the kernel did not connect back with its connection information');
       context.heartbeat({ step: 'waiting for the kernel to connect back' });
       await Promise.race([connection.catch(() => undefined), pause(context, launchPollMs)]);

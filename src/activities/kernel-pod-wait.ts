@@ -53,12 +53,27 @@ export function podEventsReporter(api: CoreV1Api, plan: KernelPlan, temporal: Cl
   };
 }
 
-export async function readKernelPod(api: CoreV1Api, plan: KernelPlan): Promise<V1Pod> {
+async function readKernelPod(api: CoreV1Api, plan: KernelPlan): Promise<V1Pod> {
   try {
     return await api.readNamespacedPod({ name: plan.podName, namespace: plan.namespace });
   } catch (error) {
     if (isNotFound(error)) throw ApplicationFailure.nonRetryable(`kernel pod ${plan.podName} disappeared while launching`, 'PodDisappeared');
     throw asFailure(error, `read pod ${plan.namespace}/${plan.podName}`);
+  }
+}
+
+/**
+ * The pod read again in a wait: a failure a retry could cure (5xx, 429, a broken connection) is
+ * undefined, and the wait reads again at its next look, as a pod deletion's wait does. Failing the
+ * attempt for it made each attempt of a launch, which reads the pod several times, fail far more
+ * often than one call does: under 30 % API errors, minutes of retry backoff before RUNNING.
+ */
+export async function readKernelPodWhileWaiting(api: CoreV1Api, plan: KernelPlan): Promise<V1Pod | undefined> {
+  try {
+    return await readKernelPod(api, plan);
+  } catch (error) {
+    if (error instanceof ApplicationFailure && !error.nonRetryable) return undefined;
+    throw error;
   }
 }
 
@@ -83,17 +98,19 @@ export async function awaitKernelPodRunning(
   const context = Context.current();
   try {
     for (;;) {
-      const pod = await readKernelPod(api, plan);
-      const state = classifyPod(pod.status, 'kernel');
-      if (state.state === 'running' && state.podIP) {
-        // Reported after the answer is known: the launch does not wait for the events' list.
-        void reportEvents(pod);
-        return { podIP: state.podIP, podUid: pod.metadata?.uid };
+      const pod = await readKernelPodWhileWaiting(api, plan);
+      if (pod) {
+        const state = classifyPod(pod.status, 'kernel');
+        if (state.state === 'running' && state.podIP) {
+          // Reported after the answer is known: the launch does not wait for the events' list.
+          void reportEvents(pod);
+          return { podIP: state.podIP, podUid: pod.metadata?.uid };
+        }
+        await reportEvents(pod);
+        failIfPodCannotRun(pod);
       }
-      await reportEvents(pod);
-      failIfPodCannotRun(pod);
-      if (Date.now() >= deadline) throw launchTimedOut(plan, 'kernel pod not running', `phase ${pod.status?.phase ?? 'unknown'}`);
-      context.heartbeat({ phase: pod.status?.phase });
+      if (Date.now() >= deadline) throw launchTimedOut(plan, 'kernel pod not running', `phase ${pod?.status?.phase ?? 'unknown'}`);
+      context.heartbeat({ phase: pod?.status?.phase });
       await unlessCancelled(context, changes.next(Math.min(launchFallbackReadMs, Math.max(0, deadline - Date.now()))));
     }
   } finally {
