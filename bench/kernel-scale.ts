@@ -1,17 +1,17 @@
 /**
  * Idle kernel sessions held by one worker, on the embedded stack (real Temporal, control plane,
  * kwok): N sessions are launched (`inFlight` at a time, at least 100 users, the per-user limit on),
- * kept alive by touches while the rest launch, then left idle. Reported: the worker process's
- * resident memory once its start has settled and with N idle sessions, the CPU of the worker and
+ * kept alive by touches while the rest launch, then all touched at once and left idle. Reported:
+ * the worker process's resident memory once its start has settled, at the start of `idleSeconds`
+ * with N idle sessions and at their end (what idling costs over time), the CPU of the worker and
  * of each component of the stack while they idle, the status reads answered 503 while launching
- * (the worker too busy to answer within a read's patience), and, after one touch of every kernel
- * at once, how late the idle cull fires against each deadline (lastActivity + timeout, by the
- * session's own clock), how long until every session has cleaned up, and the CPU each component
- * spent on it. With `spreadSeconds`,
+ * (the worker too busy to answer within a read's patience), and how late the idle cull then fires
+ * against each deadline (lastActivity + timeout, by the session's own clock), how long until every
+ * session has cleaned up, and the CPU each component spent from the touch on. With `spreadSeconds`,
  * the timeouts are spread evenly over that much more, so the deadlines are too (users who stop at
  * different moments); without, they all fall within the seconds the touches take.
  * The worker's cache is WORKER_MAX_CACHED_WORKFLOWS from the environment (its default otherwise).
- * Usage: npm run bench:kernel-scale -- [sessions=1000] [inFlight=20] [cullIdleTimeoutSeconds=240, at least 150] [spreadSeconds=0]
+ * Usage: npm run bench:kernel-scale -- [sessions=1000] [inFlight=20] [cullIdleTimeoutSeconds=240, at least idleSeconds + 90] [spreadSeconds=0] [idleSeconds=60]
  */
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { spawn } from 'node:child_process';
@@ -37,8 +37,10 @@ const sessions = Number(process.argv[2] ?? 1000);
 const inFlight = Number(process.argv[3] ?? 20);
 const cullSeconds = Number(process.argv[4] ?? 240);
 const spreadSeconds = Number(process.argv[5] ?? 0);
-// The sessions idle 90 s to be measured (after a touch of them all): none may be culled before.
-if (!(cullSeconds >= 150)) throw new Error(`cullIdleTimeoutSeconds must be at least 150 (the sessions idle 90 s to be measured), got ${process.argv[4]}`);
+const idleSeconds = Number(process.argv[6] ?? 60);
+// The sessions idle 30 s and then idleSeconds to be measured (after a touch of them all): none may be culled before.
+if (!(idleSeconds >= 10)) throw new Error(`idleSeconds must be at least 10, got ${process.argv[6]}`);
+if (!(cullSeconds >= idleSeconds + 90)) throw new Error(`cullIdleTimeoutSeconds must be at least idleSeconds + 90 = ${idleSeconds + 90}, got ${process.argv[4]}`);
 /** Kernel `index`'s idle timeout. */
 const timeoutOf = (index: number): number => cullSeconds + Math.floor((index * spreadSeconds) / sessions);
 const stateDir = join(tmpdir(), `bench-kernel-scale-${process.pid}`);
@@ -126,22 +128,21 @@ try {
   launching = false;
   await keepAlive;
 
-  await touchAll(ids);
-  await sleep(30_000);
+  // The touch that sets every deadline; the sessions idle from here until their culls.
   const components = [{ name: 'worker', pid: worker.pid! }, ...stack.processes.map((process) => ({ name: process.name, pid: process.pid! }))];
   const cpuOfAll = () => components.map(({ pid }) => cpuSeconds(pid).own);
-  const idleFrom = usage(worker.pid!);
-  const idleCpuFrom = cpuOfAll();
-  await sleep(60_000);
-  const idleTo = usage(worker.pid!);
-  const idleCpu = cpuOfAll().map((seconds, index) => `${components[index]!.name} ${((seconds - idleCpuFrom[index]!) / 60 * 100).toFixed(1)} %`);
-  log(`${sessions} idle: ${idleTo.rssMiB} MiB resident`);
-
   const cpuBefore = cpuOfAll();
   const touched = Date.now();
   await touchAll(ids);
   const touchedIn = Date.now() - touched;
-  log(`all touched in ${touchedIn} ms; waiting for the culls`);
+  await sleep(30_000);
+  const idleFrom = usage(worker.pid!);
+  const idleCpuFrom = cpuOfAll();
+  log(`${sessions} idle: ${idleFrom.rssMiB} MiB resident`);
+  await sleep(idleSeconds * 1000);
+  const idleTo = usage(worker.pid!);
+  const idleCpu = cpuOfAll().map((seconds, index) => `${components[index]!.name} ${((seconds - idleCpuFrom[index]!) / idleSeconds * 100).toFixed(1)} %`);
+  log(`${sessions} idle ${idleSeconds} s later: ${idleTo.rssMiB} MiB resident; waiting for the culls`);
   const handles = ids.map((kernelId) => temporal.client.workflow.getHandle(`kernel-${kernelId}`));
   let closedAt = 0;
   for (const handle of handles) {
@@ -167,9 +168,10 @@ try {
   console.log(`Status reads answered 503 (worker too busy) while launching: ${unanswered}\n`);
   console.log('| worker process | value |\n|---|---|');
   console.log(`| resident memory, no session | ${before.rssMiB} MiB |`);
-  console.log(`| resident memory, ${sessions} idle sessions | ${idleTo.rssMiB} MiB |`);
-  console.log(`| per idle session | ${((idleTo.rssMiB - before.rssMiB) * 1024 / sessions).toFixed(0)} KiB |`);
-  console.log(`| CPU while ${sessions} sessions idle | ${((idleTo.cpuSeconds - idleFrom.cpuSeconds) / 60 * 100).toFixed(1)} % of one core |`);
+  console.log(`| resident memory, ${sessions} idle sessions | ${idleFrom.rssMiB} MiB |`);
+  console.log(`| per idle session | ${((idleFrom.rssMiB - before.rssMiB) * 1024 / sessions).toFixed(0)} KiB |`);
+  console.log(`| resident memory ${idleSeconds} s later | ${idleTo.rssMiB} MiB (${((idleTo.rssMiB - idleFrom.rssMiB) / idleSeconds * 60).toFixed(1)} MiB a minute) |`);
+  console.log(`| CPU while ${sessions} sessions idle | ${((idleTo.cpuSeconds - idleFrom.cpuSeconds) / idleSeconds * 100).toFixed(1)} % of one core |`);
   console.log(`\nCPU while idle, each component, % of one core: ${idleCpu.join(', ')}`);
   console.log('\n| cull lateness after the deadline (ms) | p50 | p99 | max |\n|---|---|---|---|');
   const deadlines = spreadSeconds ? `spread over ${spreadSeconds} s` : `touched within ${((touchedIn) / 1000).toFixed(0)} s`;
