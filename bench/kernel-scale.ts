@@ -128,10 +128,10 @@ try {
   launching = false;
   await keepAlive;
 
-  // The touch that sets every deadline; the sessions idle from here until their culls.
   const components = [{ name: 'worker', pid: worker.pid! }, ...stack.processes.map((process) => ({ name: process.name, pid: process.pid! }))];
   const cpuOfAll = () => components.map(({ pid }) => cpuSeconds(pid).own);
   const cpuBefore = cpuOfAll();
+  // The touch that sets every deadline; the sessions idle from here until their culls.
   const touched = Date.now();
   await touchAll(ids);
   const touchedIn = Date.now() - touched;

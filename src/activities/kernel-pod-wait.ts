@@ -6,7 +6,7 @@ import type { KernelPlan } from '../domain/kernel-pod.js';
 import { kernelPodEventsSignalName, type KernelPodEvent } from '../domain/kernel-session.js';
 import { classifyPod } from '../domain/pod-state.js';
 import { unlessCancelled } from './activity-waits.js';
-import { asFailure, isNotFound } from './kubernetes/api-errors.js';
+import { asFailure, isNotFound, mayPass } from './kubernetes/api-errors.js';
 import type { PodChanges } from './kubernetes/pod-watch-hub.js';
 
 /** How often the wait for a kernel's connect-back looks at its pod (ended, or stuck). */
@@ -63,16 +63,15 @@ async function readKernelPod(api: CoreV1Api, plan: KernelPlan): Promise<V1Pod> {
 }
 
 /**
- * The pod read again in a wait: a failure a retry could cure (5xx, 429, a broken connection) is
- * undefined, and the wait reads again at its next look, as a pod deletion's wait does. Failing the
- * attempt for it made each attempt of a launch, which reads the pod several times, fail far more
- * often than one call does: under 30 % API errors, minutes of retry backoff before RUNNING.
+ * The pod read again in a wait: a failure that may pass (api-errors.ts) is undefined, and the wait
+ * reads again at its next look (under 30 % API errors, failing the attempt for it cost a launch
+ * minutes of retry backoff before RUNNING).
  */
 export async function readKernelPodWhileWaiting(api: CoreV1Api, plan: KernelPlan): Promise<V1Pod | undefined> {
   try {
     return await readKernelPod(api, plan);
   } catch (error) {
-    if (error instanceof ApplicationFailure && !error.nonRetryable) return undefined;
+    if (error instanceof Error && mayPass(error)) return undefined;
     throw error;
   }
 }

@@ -3,7 +3,7 @@ import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { classifyPod } from '../domain/pod-state.js';
 import { heartbeatUntil, unlessCancelled } from './activity-waits.js';
-import { asFailure, isNotFound } from './kubernetes/api-errors.js';
+import { asFailure, isNotFound, mayPass } from './kubernetes/api-errors.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
 import { deleteIfPresent } from './kubernetes/owned-objects.js';
 import type { PodWatchHub } from './kubernetes/pod-watch-hub.js';
@@ -48,7 +48,7 @@ export async function deletePodUntilGone(
         // for it made a pod that takes a while to go, read many times, wait for the retry backoff
         // (minutes under 30 % API errors) long after it was gone.
         const failure = asFailure(error, `read pod ${ref.namespace}/${ref.name}`);
-        if (!(failure instanceof ApplicationFailure) || failure.nonRetryable) throw failure;
+        if (!mayPass(failure)) throw failure;
       }
       // A local activity (the pod of a job that has ended) cannot heartbeat; its workflow task stays open instead.
       if (!context.info.isLocal) context.heartbeat();

@@ -78,6 +78,13 @@ export function asFailure(error: unknown, what: string): Error {
   return ApplicationFailure.retryable(`${what}: ${status ? `HTTP ${status}: ` : ''}${reason(error)}`, 'KubernetesUnavailable');
 }
 
+/**
+ * Whether a failure from asFailure may pass by itself: a wait that reads the API again and again
+ * (a pod's deletion, a kernel's launch) looks again at its next look rather than failing its
+ * attempt, which, reading many times, would fail far more often than one call does.
+ */
+export const mayPass = (failure: Error): boolean => failure instanceof ApplicationFailure && !failure.nonRetryable;
+
 /** Runs a Kubernetes call, turning its error into a typed failure that names what was done. */
 export async function kube<T>(what: string, call: () => Promise<T>): Promise<T> {
   try {
