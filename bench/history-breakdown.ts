@@ -43,3 +43,46 @@ export function meanGapRows(perHistory: Array<Map<string, number>>): string[] {
   return [...sums].sort(([, a], [, b]) => b - a).filter(([, ms]) => ms / perHistory.length >= 0.5)
     .map(([pair, ms]) => `| ${pair} | ${(ms / perHistory.length).toFixed(1)} |`);
 }
+
+/** When and where in a history each activity type was first scheduled and started, and last completed. */
+export interface ActivityMoments {
+  /** `scheduled:<type>`, `started:<type>`, `completed:<type>` → epoch ms. */
+  at: Record<string, number>;
+  /** `scheduled:<type>`, `completed:<type>` → position in the history. */
+  index: Record<string, number>;
+}
+
+export function activityMoments(events: HistoryEvent[]): ActivityMoments {
+  const scheduled = new Map<string, string>();
+  const at: Record<string, number> = {};
+  const index: Record<string, number> = {};
+  events.forEach((event, position) => {
+    const scheduling = event.activityTaskScheduledEventAttributes;
+    if (scheduling) {
+      const name = scheduling.activityType?.name ?? '';
+      scheduled.set(String(event.eventId), name);
+      at[`scheduled:${name}`] ??= timestampMillis(event.eventTime);
+      index[`scheduled:${name}`] ??= position;
+    }
+    const started = event.activityTaskStartedEventAttributes;
+    if (started) at[`started:${scheduled.get(String(started.scheduledEventId))}`] ??= timestampMillis(event.eventTime);
+    const completed = event.activityTaskCompletedEventAttributes;
+    if (completed) {
+      const name = scheduled.get(String(completed.scheduledEventId));
+      at[`completed:${name}`] = timestampMillis(event.eventTime);
+      index[`completed:${name}`] = position;
+    }
+  });
+  return { at, index };
+}
+
+/**
+ * Where the time from the workflow's start to `activity`'s start went. An activity's started
+ * event is written with its completion, out of time order: its wait for a worker is added apart.
+ */
+export function timeUntilActivityStarted(events: HistoryEvent[], activity: string): { total: number; gaps: Map<string, number> } {
+  const { at, index } = activityMoments(events);
+  const gaps = timeBetween(events, 0, index[`scheduled:${activity}`]!);
+  gaps.set('activity task scheduled → activity task started', at[`started:${activity}`]! - at[`scheduled:${activity}`]!);
+  return { total: at[`started:${activity}`]! - timestampMillis(events[0]!.eventTime), gaps };
+}

@@ -3,6 +3,8 @@
  *  - accepted → pod created: POST /v1/kernels answered → the pod's ADDED event on a watch;
  *  - pod Running → session RUNNING: the watch sees the pod Running → the session records it
  *    (its `progress` step, workflow time);
+ *  - where the time from the workflow's start to its launch activity's start went, between the
+ *    events of its history, and from that activity's start to the pod's ADDED event;
  * p50/p99 over N launches, `inFlight` at a time; each kernel is shut down after it runs.
  * Usage: npm run bench:kernels -- [launches=100] [inFlight=10]
  */
@@ -17,8 +19,11 @@ import { apiDeps } from '../src/api/deps.js';
 import { KernelsClient } from '../src/client/kernels.js';
 import { connectTemporal } from '../src/client/temporal.js';
 import { loadRuntimeConfig } from '../src/config.js';
+import { timestampMillis } from '../src/client/timestamps.js';
+import { kernelWorkflowId } from '../src/domain/workflow-ids.js';
 import { ensureLocalCodecKeys } from '../src/local/codec-keys.js';
 import { localSparkSubmitEnv } from '../src/local/paths.js';
+import { meanGapRows, timeUntilActivityStarted } from './history-breakdown.js';
 import { percentile } from './percentile.js';
 import { freePorts, startLocalStack } from '../src/local/stack.js';
 import { writeKernelSpecs } from '../test/integration/stack/simulated-kernels.js';
@@ -60,6 +65,7 @@ try {
   });
   const toCreate: number[] = [];
   const toReport: number[] = [];
+  const setupGaps: Array<Map<string, number>> = [];
   let next = 0;
   const started = performance.now();
   await Promise.all(Array.from({ length: inFlight }, async () => {
@@ -77,6 +83,10 @@ try {
       const reported = Date.parse(steps.find((step) => step.step.startsWith('pod running'))!.at);
       toCreate.push(added.get(status.pod)! - accepted);
       toReport.push(reported - running.get(status.pod)!);
+      const { events } = await temporal.client.workflow.getHandle(kernelWorkflowId(kernelId)).fetchHistory();
+      const setup = timeUntilActivityStarted(events ?? [], 'launchKernel');
+      setup.gaps.set('launch activity started → pod created (watch)', added.get(status.pod)! - timestampMillis(events![0]!.eventTime) - setup.total);
+      setupGaps.push(setup.gaps);
       await call('DELETE', `/v1/kernels/${kernelId}`);
     }
   }));
@@ -85,6 +95,8 @@ try {
   console.log('| latency (ms) | p50 | p99 |\n|---|---|---|');
   console.log(`| accepted → pod created | ${percentile(toCreate, 50)} | ${percentile(toCreate, 99)} |`);
   console.log(`| pod Running → session RUNNING | ${percentile(toReport, 50)} | ${percentile(toReport, 99)} |`);
+  console.log('\n| workflow started → pod created, between history events | mean ms per kernel |\n|---|---|');
+  console.log(meanGapRows(setupGaps).join('\n'));
   watch.abort();
   await api.close();
   await worker.stop();

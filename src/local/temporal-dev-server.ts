@@ -4,6 +4,7 @@ import { searchAttributeTypes } from '../domain/search-attributes.js';
 import { toolBinary } from './paths.js';
 import { assertPortFree } from './ports.js';
 import { SupervisedProcess } from './supervised-process.js';
+import { devServerDynamicConfigFlags } from './temporal-dynamic-config.js';
 import { servingTemporal } from './temporal-health.js';
 
 export interface TemporalPorts {
@@ -19,7 +20,10 @@ export interface TemporalDevServer {
   process: SupervisedProcess;
 }
 
-/** `temporal server start-dev` on loopback, SQLite under `dir`, the orchestrator's search attributes registered. */
+/**
+ * `temporal server start-dev` on loopback, SQLite under `dir`, the orchestrator's search attributes
+ * registered, with the project's dynamic configuration.
+ */
 export async function startTemporalDevServer(dir: string, logDir: string, ports: TemporalPorts): Promise<TemporalDevServer> {
   mkdirSync(dir, { recursive: true });
   for (const port of [ports.grpc, ports.ui, ports.http, ports.metrics]) await assertPortFree('temporal', port);
@@ -32,6 +36,7 @@ export async function startTemporalDevServer(dir: string, logDir: string, ports:
       '--port', String(ports.grpc), '--ui-port', String(ports.ui),
       '--http-port', String(ports.http), '--metrics-port', String(ports.metrics),
       '--db-filename', join(dir, 'temporal.sqlite'), ...attributes,
+      ...devServerDynamicConfigFlags(),
       '--log-format', 'json', '--log-level', 'warn',
     ],
     logFile: join(logDir, 'temporal.log'),

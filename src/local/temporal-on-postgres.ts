@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
@@ -10,6 +10,7 @@ import { toolBinary } from './paths.js';
 import { assertPortFree, freeLowPort, freePort, loopback } from './ports.js';
 import { startPostgres, type PostgresServer } from './postgres.js';
 import { ComponentError, SupervisedProcess } from './supervised-process.js';
+import { temporalDynamicConfigFile } from './temporal-dynamic-config.js';
 import { servingTemporal } from './temporal-health.js';
 import { registerNamespace } from './temporal-namespace.js';
 
@@ -150,10 +151,6 @@ function serverConfig(postgres: PostgresServer, ports: TemporalServerPorts, dyna
   };
 }
 
-// As the dev server does: visibility queries (status lists, quotas, janitor, /metrics) are not
-// throttled at 10 per second, so both stacks behave alike under the same tests.
-const dynamicConfig = { 'frontend.namespaceRPS.visibility': [{ value: 100 }] };
-
 /**
  * `go.temporal.io/server` (tools/build-temporal-server.sh) on PostgreSQL, all four services in
  * one process on loopback, the schema and the namespace set up first: the topology of
@@ -169,7 +166,7 @@ export async function startTemporalOnPostgres(
   const configDir = join(dir, 'config');
   mkdirSync(configDir, { recursive: true });
   const dynamicConfigFile = join(configDir, 'dynamic-config.yaml');
-  writeFileSync(dynamicConfigFile, stringify(dynamicConfig));
+  copyFileSync(temporalDynamicConfigFile, dynamicConfigFile);
   writeFileSync(join(configDir, 'postgres.yaml'), stringify(serverConfig(postgres, ports, dynamicConfigFile, options.tls)), { mode: 0o600 });
   const server = SupervisedProcess.start({
     name: 'temporal-server',

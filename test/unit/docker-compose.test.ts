@@ -2,10 +2,11 @@ import { afterAll, describe, expect, test } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { parseDocument } from 'yaml';
 import { searchAttributeTypes } from '../../src/domain/search-attributes.js';
 import { repoRoot, toolBinary } from '../../src/local/paths.js';
+import { temporalDynamicConfigFile } from '../../src/local/temporal-dynamic-config.js';
 import { temporalDatabases } from '../../src/local/temporal-on-postgres.js';
 
 // docker-compose.yml cannot be run here (no Docker engine), so it is loaded by compose-go, the
@@ -123,6 +124,13 @@ describe('docker-compose.yml', () => {
     const script = services['temporal-schema']!.entrypoint!.join(' ');
     const pairs = /for pair in ([\w/: ]+); do/.exec(script)?.[1]?.split(' ');
     expect(pairs).toEqual(Object.entries(temporalDatabases).map(([database, schema]) => `${database}:${schema}`));
+  });
+
+  test("gives the server the project's dynamic configuration, the file the native runs use", () => {
+    const temporal = services.temporal!;
+    const target = join('/etc/temporal', temporal.environment!.DYNAMIC_CONFIG_FILE_PATH!);
+    const mount = temporal.volumes?.find((volume) => volume.type === 'bind' && volume.target === target && volume.read_only === true);
+    expect(mount && relative(dirname(file), mount.source)).toBe(relative(repoRoot, temporalDynamicConfigFile));
   });
 
   test('the worker and the API read the same payload keys file', () => {
