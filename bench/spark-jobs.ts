@@ -114,25 +114,26 @@ try {
   const podWatches = new PodWatchHub(clusters, (cluster, error) => console.error(`pod watch of ${cluster} broke:`, error));
   const activities = createActivities({ clusters, sparkSubmission: sparkSubmitProcess('spark-submit'), podWatches, temporal: temporal.client, clusterPresets: emptyClusterPresets, gkeClients: new GkeClients(emptyClusterPresets) });
   const core = (await clusters.access('local')).config.makeApiClient(CoreV1Api);
-  const mock = new MockActivityEnvironment();
   const baseline = await pool(jobs, inFlight, async (index) => {
     const job = { ...input('baseline', index), jobId: `baseline-${index}` };
     const names = sparkJobNames(job.jobId);
     const owner = { kind: 'spark-job' as const, workflowId: names.workflowId };
     const target = { cluster: 'local', namespace: job.namespace };
+    // As the job's workflow runs them: a deletion removes only what that workflow owns.
+    const mock = new MockActivityEnvironment({ workflowExecution: { workflowId: names.workflowId, runId: 'baseline' } });
     const t0 = performance.now();
     await activities.ensureNamespace({ ...target, autoCreate: true, ...owner });
     await activities.createServiceAccount({ ...target, name: names.serviceAccount, ...owner });
     await activities.createRoleBinding({ ...target, name: names.roleBinding, clusterRole: sparkDriverClusterRole, serviceAccount: names.serviceAccount, ...owner });
     const setup = performance.now() - t0;
-    await core.createNamespacedPod({ namespace: job.namespace, body: { metadata: { name: names.driverPod, labels: { ...ownershipMarks('spark-job', names.workflowId).labels, 'spark-role': 'driver' }, annotations: { 'compute-orchestrator/simulate-run-seconds': '0' } }, spec: { containers: [{ name: 'spark-kubernetes-driver', image: 'x' }] } } });
+    await core.createNamespacedPod({ namespace: job.namespace, body: { metadata: { name: names.driverPod, labels: { ...ownershipMarks('spark-job', names.workflowId).labels, 'spark-role': 'driver' }, annotations: { ...ownershipMarks('spark-job', names.workflowId).annotations, 'compute-orchestrator/simulate-run-seconds': '0' } }, spec: { containers: [{ name: 'spark-kubernetes-driver', image: 'x' }] } } });
     await mock.run(() => activities.watchPodUntilEnd({ ...target, name: names.driverPod, container: 'spark-kubernetes-driver' }));
     const t1 = performance.now();
     // The workflow keeps the end of the driver's log before deleting its pod, whatever the answer.
     await activities.readPodLogTail({ ...target, name: names.driverPod, container: 'spark-kubernetes-driver' }).catch(() => undefined);
     await mock.run(() => activities.deletePodAndWait({ ...target, name: names.driverPod }));
-    await activities.deleteRoleBinding({ ...target, name: names.roleBinding });
-    await activities.deleteServiceAccount({ ...target, name: names.serviceAccount });
+    await mock.run(() => activities.deleteRoleBinding({ ...target, name: names.roleBinding }));
+    await mock.run(() => activities.deleteServiceAccount({ ...target, name: names.serviceAccount }));
     return { setup, teardown: performance.now() - t1 };
   });
 

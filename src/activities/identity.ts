@@ -2,7 +2,7 @@ import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { ownershipMarks, type ComputeKind } from '../domain/labels.js';
 import { kube } from './kubernetes/api-errors.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
-import { createOwned, deleteIfPresent } from './kubernetes/owned-objects.js';
+import { createOwned, deleteOwned } from './kubernetes/owned-objects.js';
 
 export interface IdentityRef {
   cluster: string;
@@ -57,7 +57,8 @@ export function identityActivities(clusters: ClusterConnector) {
     /** Deleting the account revokes every token issued for it. */
     async deleteServiceAccount(ref: IdentityRef): Promise<void> {
       const api = await core(ref.cluster);
-      await deleteIfPresent(`service account ${ref.namespace}/${ref.name}`, () => api.deleteNamespacedServiceAccount({ name: ref.name, namespace: ref.namespace }));
+      await deleteOwned(`service account ${ref.namespace}/${ref.name}`, () => api.readNamespacedServiceAccount({ name: ref.name, namespace: ref.namespace }),
+        (preconditions) => api.deleteNamespacedServiceAccount({ name: ref.name, namespace: ref.namespace, body: { preconditions } }));
     },
 
     async createRoleBinding(request: RoleBindingRequest): Promise<void> {
@@ -77,7 +78,8 @@ export function identityActivities(clusters: ClusterConnector) {
 
     async deleteRoleBinding(ref: IdentityRef): Promise<void> {
       const api = await rbac(ref.cluster);
-      await deleteIfPresent(`role binding ${ref.namespace}/${ref.name}`, () => api.deleteNamespacedRoleBinding({ name: ref.name, namespace: ref.namespace }));
+      await deleteOwned(`role binding ${ref.namespace}/${ref.name}`, () => api.readNamespacedRoleBinding({ name: ref.name, namespace: ref.namespace }),
+        (preconditions) => api.deleteNamespacedRoleBinding({ name: ref.name, namespace: ref.namespace, body: { preconditions } }));
     },
   };
 }

@@ -6,7 +6,7 @@ import { createdNamespaceLabel, ownershipMarks } from '../domain/labels.js';
 import { awaitKernelPodRunning, podEventsReporter } from './kernel-pod-wait.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
 import type { PodWatchHub } from './kubernetes/pod-watch-hub.js';
-import { createOwned, deleteIfPresent } from './kubernetes/owned-objects.js';
+import { createOwned, deleteOwned } from './kubernetes/owned-objects.js';
 
 export interface KernelTarget {
   cluster: string;
@@ -34,9 +34,11 @@ export function kernelActivities(clusters: ClusterConnector, temporal: Client, p
         () => api.readNamespace({ name: plan.namespace }));
     },
 
+    /** Only if this session created it: a namespace of that name that is someone else's stays. */
     async deleteKernelNamespace({ cluster, plan }: KernelTarget): Promise<void> {
       const api = await core(cluster);
-      await deleteIfPresent(`namespace ${plan.namespace}`, () => api.deleteNamespace({ name: plan.namespace }));
+      await deleteOwned(`namespace ${plan.namespace}`, () => api.readNamespace({ name: plan.namespace }),
+        (preconditions) => api.deleteNamespace({ name: plan.namespace, body: { preconditions } }));
     },
 
     /** Launch of the sessions started before kernels connected back: their pods take no callback. */

@@ -5,7 +5,7 @@ import { classifyPod } from '../domain/pod-state.js';
 import { heartbeatUntil, unlessCancelled } from './activity-waits.js';
 import { asFailure, isNotFound, mayPass } from './kubernetes/api-errors.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
-import { deleteIfPresent } from './kubernetes/owned-objects.js';
+import { deleteOwned } from './kubernetes/owned-objects.js';
 import type { PodWatchHub } from './kubernetes/pod-watch-hub.js';
 
 export interface PodRef {
@@ -26,9 +26,10 @@ const deletionFallbackReadMs = 2_000;
 const heartbeatEveryMs = 5_000;
 
 /**
- * Deletes a pod (gracefully unless `gracePeriodSeconds` says otherwise) and returns once it is
- * gone, heartbeating its activity while it waits: read again as soon as the worker's pod watch
- * sees it change (its deletion among them), so the wait ends within milliseconds of the pod's.
+ * Deletes the running workflow's pod (gracefully unless `gracePeriodSeconds` says otherwise;
+ * someone else's pod of that name is left alone: deleteOwned) and returns once it is gone,
+ * heartbeating its activity while it waits: read again as soon as the worker's pod watch sees it
+ * change (its deletion among them), so the wait ends within milliseconds of the pod's.
  */
 export async function deletePodUntilGone(
   api: CoreV1Api, ref: PodRef, watches: PodWatchHub, options: { gracePeriodSeconds?: number } = {},
@@ -36,9 +37,11 @@ export async function deletePodUntilGone(
   const context = Context.current();
   const changes = await watches.changesOf(ref.cluster, ref.namespace, ref.name);
   try {
-    await deleteIfPresent(`pod ${ref.namespace}/${ref.name}`, () => api.deleteNamespacedPod({
-      name: ref.name, namespace: ref.namespace, ...(options.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {}),
-    }));
+    const ours = await deleteOwned(`pod ${ref.namespace}/${ref.name}`, () => api.readNamespacedPod({ name: ref.name, namespace: ref.namespace }),
+      (preconditions) => api.deleteNamespacedPod({
+        name: ref.name, namespace: ref.namespace, body: { preconditions, ...(options.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {}) },
+      }));
+    if (!ours) return;
     for (;;) {
       try {
         await api.readNamespacedPod({ name: ref.name, namespace: ref.namespace });

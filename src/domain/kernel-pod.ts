@@ -123,6 +123,10 @@ export function planKernel(request: KernelRequest, policy: KernelPolicy): Kernel
   }
 
   const name = toDnsLabel(`${request.user}-${request.kernelId}`);
+  // A user and a kernel id may spell a system namespace ('kube' and 'system'): never created into.
+  if (given === undefined && isProtectedNamespace(name, policy.orchestratorNamespace)) {
+    throw new DomainError('FORBIDDEN', `kernelId '${request.kernelId}' of user '${request.user}' names the protected namespace '${name}'`, 'kernelId');
+  }
   const namespace = given ?? name;
   const uid = idFrom(env, 'KERNEL_UID', defaultKernelUid, policy.prohibitedUids);
   const gid = idFrom(env, 'KERNEL_GID', defaultKernelGid, policy.prohibitedGids);

@@ -80,6 +80,33 @@ describe('kernel sessions through the REST API (real worker, real control plane)
     expect((await core.readNamespace({ name: team })).status?.phase).toBe('Active');
   });
 
+  test("a kernel whose names are taken by someone else's namespace or pod fails, and leaves them as they were", async () => {
+    // `${user}-${kernelId}` is the namespace's name as it is when it is a valid one: a user and a
+    // kernel id can spell a namespace that exists (kube-system, a team's).
+    const user = 'taken';
+    const kernelId = uniqueName('ns');
+    const namespace = `${user}-${kernelId}`;
+    await core.createNamespace({ body: { metadata: { name: namespace } } });
+    await orchestrator.call('POST', '/v1/kernels', { kernelId, user });
+    const failed = await until(kernelId, ['FAILED', 'RUNNING', 'STOPPED']);
+    expect(failed).toMatchObject({ phase: 'FAILED', error: `namespace ${namespace} already exists and belongs to someone else`, cleanedUp: true });
+    const kept = await core.readNamespace({ name: namespace });
+    expect(kept.metadata?.deletionTimestamp).toBeUndefined();
+    expect(kept.status?.phase).toBe('Active');
+
+    // In a namespace the client brings, a pod of the kernel's name that is not ours.
+    const podKernelId = uniqueName('pod');
+    const podName = `${user}-${podKernelId}`;
+    await core.createNamespacedPod({ namespace, body: { metadata: { name: podName }, spec: { containers: [{ name: 'other', image: 'other' }] } } });
+    await orchestrator.call('POST', '/v1/kernels', { kernelId: podKernelId, user, env: { KERNEL_NAMESPACE: namespace } });
+    const refused = await until(podKernelId, ['FAILED', 'RUNNING', 'STOPPED']);
+    expect(refused).toMatchObject({ phase: 'FAILED', error: `pod ${namespace}/${podName} already exists and belongs to someone else`, cleanedUp: true });
+    const pod = await core.readNamespacedPod({ name: podName, namespace });
+    expect(pod.metadata?.deletionTimestamp).toBeUndefined();
+    expect(pod.spec?.containers[0]?.name).toBe('other');
+    await core.deleteNamespace({ name: namespace });
+  });
+
   test('an idle kernel is culled after its timeout; activity postpones it', async () => {
     const kernelId = uniqueName('k');
     await orchestrator.call('POST', '/v1/kernels', { kernelId, user: 'linus', cullIdleTimeoutSeconds: 6 });
@@ -212,12 +239,13 @@ describe('kernel sessions through the REST API (real worker, real control plane)
     [{ user: 'u', env: { KERNEL_UID: '0' } }, 403, 'env.KERNEL_UID'],
     [{ user: 'u', env: { KERNEL_GID: '0' } }, 403, 'env.KERNEL_GID'],
     [{ user: 'u', env: { KERNEL_NAMESPACE: 'kube-system' } }, 403, 'env.KERNEL_NAMESPACE'],
+    [{ user: 'kube', kernelId: 'system' }, 403, 'kernelId'],
     [{ user: 'u', env: { KERNEL_MEMORY: 'a lot' } }, 400, 'env.KERNEL_MEMORY'],
     [{ user: 'u', kernelName: 'cobol' }, 400, 'kernelName'],
     [{ user: 'u', env: { LD_PRELOAD: '/x.so' } }, 400, 'env.LD_PRELOAD'],
     [{ kernelName: 'python3' }, 400, 'user'],
   ])('%j is refused with %i naming %s, and nothing is started', async (body, status, field) => {
-    const kernelId = uniqueName('refused');
+    const kernelId = 'kernelId' in body ? body.kernelId : uniqueName('refused');
     const response = await orchestrator.call('POST', '/v1/kernels', { kernelId, ...body });
     expect(response.statusCode).toBe(status);
     expect(response.json().error.field).toBe(field);

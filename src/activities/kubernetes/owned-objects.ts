@@ -1,9 +1,11 @@
+import type { V1Preconditions } from '@kubernetes/client-node';
+import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
 import { workflowIdAnnotation } from '../../domain/labels.js';
 import { asFailure, isConflict, isNotFound } from './api-errors.js';
 
 interface Metadata {
-  metadata?: { annotations?: Record<string, string> };
+  metadata?: { uid?: string; annotations?: Record<string, string> };
 }
 
 /**
@@ -34,5 +36,39 @@ export async function deleteIfPresent(what: string, remove: () => Promise<unknow
     await remove();
   } catch (error) {
     if (!isNotFound(error)) throw asFailure(error, `delete ${what}`);
+  }
+}
+
+/**
+ * Deletes the object only if the workflow running this activity owns it, and only the very object
+ * read (a uid precondition). A cleanup deletes what its workflow may have created: after a create
+ * refused because someone else's object has the name (a kernel id that spells an existing
+ * namespace, a second kernel's binding in a shared one), or one that may never have happened,
+ * the object there is not ours and stays. Returns whether it was ours (and so is going).
+ */
+export async function deleteOwned(
+  what: string, read: () => Promise<Metadata>, remove: (preconditions: V1Preconditions) => Promise<unknown>,
+): Promise<boolean> {
+  const context = Context.current();
+  const workflowId = context.info.workflowExecution?.workflowId;
+  let existing: Metadata;
+  try {
+    existing = await read();
+  } catch (error) {
+    if (isNotFound(error)) return false;
+    throw asFailure(error, `read ${what}`);
+  }
+  const owner = existing.metadata?.annotations?.[workflowIdAnnotation];
+  if (owner === undefined || owner !== workflowId) {
+    context.log.warn('left an object that is not ours in place', { object: what, owner: owner ?? 'none' });
+    return false;
+  }
+  try {
+    await remove({ uid: existing.metadata?.uid });
+    return true;
+  } catch (error) {
+    // 409: the uid no longer matches; the object read is gone, replaced by someone else's.
+    if (isNotFound(error) || isConflict(error)) return false;
+    throw asFailure(error, `delete ${what}`);
   }
 }
