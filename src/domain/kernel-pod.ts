@@ -46,6 +46,12 @@ export interface KernelPlan {
   env: Array<{ name: string; value: string }>;
   /** The namespace of the orchestrator's own account, which reads the kernel's connection Secret (absent in plans made before kernels connected back). */
   orchestratorNamespace?: string;
+  /**
+   * The kernel's own binding of the orchestrator's account on its connection Secret: one per
+   * kernel, so that kernels sharing a namespace the client brings do not take each other's name
+   * (absent in plans made before; they used the cluster role's name).
+   */
+  connectionsBinding?: string;
 }
 
 const envName = /^KERNEL_[A-Z0-9_]{1,64}$/;
@@ -151,6 +157,7 @@ export function planKernel(request: KernelRequest, policy: KernelPolicy): Kernel
     resources: { requests, limits },
     launchTimeoutSeconds: timeout === undefined ? defaultLaunchTimeoutSeconds : Number(timeout),
     orchestratorNamespace: policy.orchestratorNamespace,
+    connectionsBinding: toDnsLabel(`kernel-connections-${request.kernelId}`),
     env: Object.entries(passed).sort(([a], [b]) => a.localeCompare(b)).map(([envVar, value]) => ({ name: envVar, value })),
   };
 }

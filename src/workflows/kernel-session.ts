@@ -19,6 +19,7 @@ import { failureMessage } from './failure-message.js';
 import { historyIsLong } from './history-length.js';
 import { recordEnding } from './outcome-metrics.js';
 import { enterPhase } from './phase.js';
+import { allSettled } from './side-by-side.js';
 import { releaseUserSlot } from './user-quota.js';
 
 export const kernelActivitySignal = defineSignal('activity');
@@ -33,8 +34,8 @@ export const kernelProgressQuery = defineQuery<KernelProgressStep[]>('progress')
 
 /** Enterprise Gateway's name for the per-kernel role binding. */
 const roleBindingName = 'kernel-controller';
-/** The orchestrator's own binding on the kernel's connection Secret. */
-const connectionsBindingName = kernelConnectionsClusterRole;
+/** The orchestrator's own binding on the kernel's connection Secret, in plans made before each kernel had its own. */
+const sharedConnectionsBindingName = kernelConnectionsClusterRole;
 
 type Created = 'namespace' | 'roleBinding' | 'connectionsBinding' | 'pod';
 type Wake = 'idle' | 'pod-ended' | 'continue' | 'restart';
@@ -42,6 +43,14 @@ type Wake = 'idle' | 'pod-ended' | 'continue' | 'restart';
 /** Kernels launched by the protocol (connect-back, answer, watched on the wire); earlier runs keep the pod-only launch. */
 const launchProtocolPatch = 'kernel-launch-protocol';
 const idleFromLaunchPatch = 'kernel-idle-from-launch';
+/**
+ * Histories that created the bindings one after the other, and deleted them before deleting the
+ * namespace that held them, replay so. (The quota and the cluster are still told from the workflow:
+ * told from a local activity, the session would close in the task that deletes its pod, and the end
+ * of its pod watch, coming during that task, makes the server refuse the close and the task run
+ * again, its local activities with it.)
+ */
+const callsTogetherPatch = 'kernel-calls-together';
 /** The heartbeat timeout of a kernel's watches (activity-proxies.ts, podWatches). */
 const idleWatchHeartbeatMs = 60_000;
 /** Bounds the clients a session tracks, for its history and queries. */
@@ -60,6 +69,10 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
   const target = { cluster, plan };
   const podRef = { cluster, namespace: plan.namespace, name: plan.podName };
   const protocol = patched(launchProtocolPatch);
+  // Asked first thing in the run: a patch asked after a local activity of the same workflow task
+  // is not recognised when that task is replayed (spark-identity.ts).
+  const together = patched(callsTogetherPatch);
+  const connectionsBindingName = plan.connectionsBinding ?? sharedConnectionsBindingName;
   const wired = protocol && connectsBack(input.spec);
   const startedAt = resume?.startedAt ?? Date.now();
   let lastActivity = resume?.lastActivity ?? startedAt;
@@ -155,6 +168,11 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
     enterPhase(status, 'RUNNING');
   };
 
+  /**
+   * The namespace (created, or the client's found), then the kernel's role binding in a created
+   * one and the orchestrator's on the connection Secret for a kernel that connects back: side by
+   * side when `together` (a binding names its account, it does not need it to exist).
+   */
   const prepareNamespace = async (): Promise<void> => {
     const { namespace, serviceAccount, workflowId } = plan;
     if (!plan.createNamespace) {
@@ -164,17 +182,32 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
       created.add('namespace');
       await quick.createKernelNamespace(target);
       record(`namespace ${namespace} created`);
-      created.add('roleBinding');
-      await quick.createRoleBinding({ cluster, namespace, name: roleBindingName, clusterRole: kernelControllerClusterRole, serviceAccount, kind: 'kernel', workflowId });
-      record('role binding kernel-controller created');
     }
-    if (!wired) return;
-    created.add('connectionsBinding');
-    await quick.createRoleBinding({
-      cluster, namespace, name: connectionsBindingName, clusterRole: kernelConnectionsClusterRole, kind: 'kernel', workflowId,
-      serviceAccount: orchestratorServiceAccount, serviceAccountNamespace: plan.orchestratorNamespace,
-    });
-    record(`role binding ${connectionsBindingName} created: the orchestrator keeps the kernel's connection here`);
+    const bindings: Array<[Created, () => Promise<void>]> = [];
+    if (plan.createNamespace) {
+      bindings.push(['roleBinding', async () => {
+        await quick.createRoleBinding({ cluster, namespace, name: roleBindingName, clusterRole: kernelControllerClusterRole, serviceAccount, kind: 'kernel', workflowId });
+        record('role binding kernel-controller created');
+      }]);
+    }
+    if (wired) {
+      bindings.push(['connectionsBinding', async () => {
+        await quick.createRoleBinding({
+          cluster, namespace, name: connectionsBindingName, clusterRole: kernelConnectionsClusterRole, kind: 'kernel', workflowId,
+          serviceAccount: orchestratorServiceAccount, serviceAccountNamespace: plan.orchestratorNamespace,
+        });
+        record(`role binding ${connectionsBindingName} created: the orchestrator keeps the kernel's connection here`);
+      }]);
+    }
+    if (together) {
+      for (const [part] of bindings) created.add(part);
+      await allSettled(bindings.map(([, bind]) => bind()));
+      return;
+    }
+    for (const [part, bind] of bindings) {
+      created.add(part);
+      await bind();
+    }
   };
 
   /**
@@ -279,8 +312,10 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
   const cleanupStartedAt = Date.now();
   await CancellationScope.nonCancellable(async () => {
     if (created.has('pod')) await podCleanup.deletePodAndWait(podRef);
-    if (created.has('roleBinding')) await quickCleanup.deleteRoleBinding({ cluster, namespace: plan.namespace, name: roleBindingName });
-    if (created.has('connectionsBinding')) await quickCleanup.deleteRoleBinding({ cluster, namespace: plan.namespace, name: connectionsBindingName });
+    // The session's own namespace takes its bindings with it (when `together`).
+    const bindingsGoWithNamespace = together && created.has('namespace');
+    if (created.has('roleBinding') && !bindingsGoWithNamespace) await quickCleanup.deleteRoleBinding({ cluster, namespace: plan.namespace, name: roleBindingName });
+    if (created.has('connectionsBinding') && !bindingsGoWithNamespace) await quickCleanup.deleteRoleBinding({ cluster, namespace: plan.namespace, name: connectionsBindingName });
     if (created.has('namespace')) await quickCleanup.deleteKernelNamespace(target);
     await releaseUserSlot({ kind: 'kernel', user: plan.user });
     await reportClusterUse(cluster, { workflowId: workflowInfo().workflowId, kind: 'kernel', inUse: false });

@@ -2,6 +2,7 @@ import { patched } from '@temporalio/workflow';
 import { sparkDriverClusterRole, type SparkJobNames } from '../domain/spark-job.js';
 import { kubernetesCalls as setup, kubernetesCleanupCalls as quickCleanup } from './activity-proxies.js';
 import { clusterUseNotice, reportClusterUse } from './cluster-use.js';
+import { allSettled } from './side-by-side.js';
 import { releaseUserSlot, slotReleaseNotice } from './user-quota.js';
 
 /** Where a Spark job's identity lives, and for whom. */
@@ -29,15 +30,6 @@ const callsTogetherPatch = 'spark-identity-calls-together';
  */
 export function identityCallsTogether(): boolean {
   return patched(callsTogetherPatch);
-}
-
-/**
- * Runs calls side by side and fails with the first failure once all have settled: a call still
- * in flight when the cleanup starts could create what the cleanup has just deleted.
- */
-async function allSettled(calls: Array<Promise<unknown>>): Promise<void> {
-  const failed = (await Promise.allSettled(calls)).find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-  if (failed) throw failed.reason;
 }
 
 /**

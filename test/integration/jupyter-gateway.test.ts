@@ -213,4 +213,30 @@ describeOnRealNode("Jupyter's gateway API on real kernels", () => {
     await eventually(() => statusOf(core.readNamespace({ name: ended.json().namespace })), (code) => code === 404, 60_000);
     await containersGone(ended.json().namespace);
   }, 330_000);
+
+  test('two kernels in one namespace the client brings: each binds its own access, and the end of one leaves the other usable', async () => {
+    const team = uniqueName('team');
+    await core.createNamespace({ body: { metadata: { name: team } } });
+    await eventually(() => core.readNamespacedServiceAccount({ name: 'default', namespace: team }), () => true);
+    const ids: string[] = [];
+    for (let index = 0; index < 2; index++) {
+      const started = await api('POST', '/api/kernels', { name: 'python3', env: { KERNEL_USERNAME: 'alice', KERNEL_NAMESPACE: team } }, aliceToken);
+      expect(started.statusCode).toBe(201);
+      ids.push(started.json().id as string);
+    }
+    for (const id of ids) {
+      const settled = await eventually(() => api('GET', `/v1/kernels/${id}`), (answer) => answer.json().phase !== 'STARTING', 180_000);
+      expect(settled.json()).toMatchObject({ phase: 'RUNNING', namespace: team });
+    }
+    expect((await api('DELETE', `/api/kernels/${ids[0]}`, undefined, aliceToken)).statusCode).toBe(204);
+    await eventually(() => api('GET', `/v1/kernels/${ids[0]}`), (answer) => answer.json().cleanedUp === true, 90_000);
+    const channels = await KernelChannels.open(apiUrl, ids[1]!, aliceToken);
+    expect(await channels.execute('print(6 * 7)')).toEqual({ status: 'ok', stdout: '42\n' });
+    channels.close();
+    expect((await api('DELETE', `/api/kernels/${ids[1]}`, undefined, aliceToken)).statusCode).toBe(204);
+    await eventually(() => api('GET', `/v1/kernels/${ids[1]}`), (answer) => answer.json().cleanedUp === true, 90_000);
+    expect((await core.readNamespace({ name: team })).status?.phase).toBe('Active');
+    await core.deleteNamespace({ name: team });
+    await containersGone(team);
+  }, 420_000);
 });

@@ -47,7 +47,8 @@ const kernelMocks: ActivityMocks = {
   launchKernel: async () => ({ podIP: '10.0.0.7', podUid: 'pod-uid-1' }),
   watchPodUntilEnd: runsUntilCancelled, watchKernelWire: runsUntilCancelled,
 };
-const cleanup = ['deletePodAndWait', 'deleteRoleBinding', 'deleteRoleBinding', 'deleteKernelNamespace'];
+/** The session's own namespace takes its bindings with it. */
+const cleanup = ['deletePodAndWait', 'deleteKernelNamespace'];
 
 const { EventType } = temporal.api.enums.v1;
 /** Events after which a workflow task is still to come. */
@@ -90,11 +91,9 @@ describe('kernelSession workflow (mocked activities, time-skipping test server)'
     expect(calls.names().filter((name) => !name.startsWith('watch') && name !== 'prepareCluster')).toEqual([
       'createKernelNamespace', 'createRoleBinding', 'createRoleBinding', 'launchKernel', ...cleanup,
     ]);
-    expect(calls.inputsOf('createRoleBinding')).toMatchObject([{ name: 'kernel-controller' }, { name: kernelConnectionsClusterRole }]);
-    expect(calls.inputsOf('deleteRoleBinding')).toEqual([
-      { cluster: 'static-a', namespace: 'kernel-idle', name: 'kernel-controller' },
-      { cluster: 'static-a', namespace: 'kernel-idle', name: kernelConnectionsClusterRole },
-    ]);
+    // Side by side: in either order.
+    expect((calls.inputsOf('createRoleBinding') as Array<{ name: string }>).map(({ name }) => name).sort()).toEqual(['kernel-controller', kernelConnectionsClusterRole].sort());
+    expect(calls.inputsOf('deleteKernelNamespace')).toMatchObject([{ cluster: 'static-a', plan: { namespace: 'kernel-idle' } }]);
     expect(calls.inputsOf('deletePodAndWait')).toEqual([{ cluster: 'static-a', namespace: 'kernel-idle', name: 'kernel-idle' }]);
 
     // Both are real workflows: the slot is given back once the kernel is gone, the cluster told of the start and the end of the use.
@@ -197,6 +196,16 @@ describe('kernelSession workflow (mocked activities, time-skipping test server)'
     expect(result).toMatchObject({ phase: 'CULLED', restarts: 1, cleanedUp: true });
     expect(calls.names().filter((name) => name === 'launchKernel' || name === 'deletePodAndWait'))
       .toEqual(['launchKernel', 'deletePodAndWait', 'launchKernel', 'deletePodAndWait']);
+  });
+
+  test("in a namespace the client brings, the kernel's own connections binding is made and removed, and the namespace stays", async () => {
+    const input = kernelInput('shared');
+    const plan = { ...input.plan, namespace: 'team-a', createNamespace: false, connectionsBinding: 'kernel-connections-shared' };
+    const { result, calls } = await session({ ...input, plan }, { ensureNamespace: async () => ({ created: false }) });
+    expect(result).toMatchObject({ phase: 'CULLED', cleanedUp: true });
+    expect(calls.inputsOf('createRoleBinding')).toMatchObject([{ namespace: 'team-a', name: 'kernel-connections-shared', clusterRole: kernelConnectionsClusterRole }]);
+    expect(calls.inputsOf('deleteRoleBinding')).toEqual([{ cluster: 'local', namespace: 'team-a', name: 'kernel-connections-shared' }]);
+    expect(calls.names()).not.toContain('deleteKernelNamespace');
   });
 
   test('a pod that dies more than maxRestarts times fails the session, which still cleans up', async () => {
