@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { repoRoot } from './paths.js';
 
 /** The one dynamic configuration of every Temporal server the project runs (see the file). */
-export const temporalDynamicConfigFile = join(repoRoot, 'deploy', 'temporal', 'dynamic-config.yaml');
+export const temporalDynamicConfigFile = join(repoRoot, 'temporal-dynamic-config.yaml');
 
 /** The same settings as `temporal server start-dev` flags: each key's unconstrained value. */
 export function devServerDynamicConfigFlags(): string[] {

@@ -44,11 +44,9 @@ type Wake = 'idle' | 'pod-ended' | 'continue' | 'restart';
 const launchProtocolPatch = 'kernel-launch-protocol';
 const idleFromLaunchPatch = 'kernel-idle-from-launch';
 /**
- * Histories that created the bindings one after the other, and deleted them before deleting the
- * namespace that held them, replay so. (The quota and the cluster are still told from the workflow:
- * told from a local activity, the session would close in the task that deletes its pod, and the end
- * of its pod watch, coming during that task, makes the server refuse the close and the task run
- * again, its local activities with it.)
+ * Histories that created the bindings one after the other replay so. (The bindings are still
+ * deleted one by one at the end: left to their namespace's deletion, they outlive `cleanedUp` while
+ * the namespace terminates.)
  */
 const callsTogetherPatch = 'kernel-calls-together';
 /** The heartbeat timeout of a kernel's watches (activity-proxies.ts, podWatches). */
@@ -312,10 +310,8 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
   const cleanupStartedAt = Date.now();
   await CancellationScope.nonCancellable(async () => {
     if (created.has('pod')) await podCleanup.deletePodAndWait(podRef);
-    // The session's own namespace takes its bindings with it (when `together`).
-    const bindingsGoWithNamespace = together && created.has('namespace');
-    if (created.has('roleBinding') && !bindingsGoWithNamespace) await quickCleanup.deleteRoleBinding({ cluster, namespace: plan.namespace, name: roleBindingName });
-    if (created.has('connectionsBinding') && !bindingsGoWithNamespace) await quickCleanup.deleteRoleBinding({ cluster, namespace: plan.namespace, name: connectionsBindingName });
+    if (created.has('roleBinding')) await quickCleanup.deleteRoleBinding({ cluster, namespace: plan.namespace, name: roleBindingName });
+    if (created.has('connectionsBinding')) await quickCleanup.deleteRoleBinding({ cluster, namespace: plan.namespace, name: connectionsBindingName });
     if (created.has('namespace')) await quickCleanup.deleteKernelNamespace(target);
     await releaseUserSlot({ kind: 'kernel', user: plan.user });
     await reportClusterUse(cluster, { workflowId: workflowInfo().workflowId, kind: 'kernel', inUse: false });

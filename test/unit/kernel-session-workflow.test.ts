@@ -47,8 +47,7 @@ const kernelMocks: ActivityMocks = {
   launchKernel: async () => ({ podIP: '10.0.0.7', podUid: 'pod-uid-1' }),
   watchPodUntilEnd: runsUntilCancelled, watchKernelWire: runsUntilCancelled,
 };
-/** The session's own namespace takes its bindings with it. */
-const cleanup = ['deletePodAndWait', 'deleteKernelNamespace'];
+const cleanup = ['deletePodAndWait', 'deleteRoleBinding', 'deleteRoleBinding', 'deleteKernelNamespace'];
 
 const { EventType } = temporal.api.enums.v1;
 /** Events after which a workflow task is still to come. */
@@ -93,6 +92,10 @@ describe('kernelSession workflow (mocked activities, time-skipping test server)'
     ]);
     // Side by side: in either order.
     expect((calls.inputsOf('createRoleBinding') as Array<{ name: string }>).map(({ name }) => name).sort()).toEqual(['kernel-controller', kernelConnectionsClusterRole].sort());
+    expect(calls.inputsOf('deleteRoleBinding')).toEqual([
+      { cluster: 'static-a', namespace: 'kernel-idle', name: 'kernel-controller' },
+      { cluster: 'static-a', namespace: 'kernel-idle', name: kernelConnectionsClusterRole },
+    ]);
     expect(calls.inputsOf('deleteKernelNamespace')).toMatchObject([{ cluster: 'static-a', plan: { namespace: 'kernel-idle' } }]);
     expect(calls.inputsOf('deletePodAndWait')).toEqual([{ cluster: 'static-a', namespace: 'kernel-idle', name: 'kernel-idle' }]);
 
