@@ -36,21 +36,27 @@ export async function deletePodUntilGone(
 ): Promise<void> {
   const context = Context.current();
   const changes = await watches.changesOf(ref.cluster, ref.namespace, ref.name);
+  const where = `pod ${ref.namespace}/${ref.name}`;
+  let deleted = false;
   try {
-    const ours = await deleteOwned(`pod ${ref.namespace}/${ref.name}`, () => api.readNamespacedPod({ name: ref.name, namespace: ref.namespace }),
-      (preconditions) => api.deleteNamespacedPod({
-        name: ref.name, namespace: ref.namespace, body: { preconditions, ...(options.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {}) },
-      }));
-    if (!ours) return;
     for (;;) {
       try {
+        if (!deleted) {
+          const ours = await deleteOwned(where, () => api.readNamespacedPod({ name: ref.name, namespace: ref.namespace }),
+            (preconditions) => api.deleteNamespacedPod({
+              name: ref.name, namespace: ref.namespace, body: { preconditions, ...(options.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {}) },
+            }));
+          if (!ours) return;
+          deleted = true;
+        }
         await api.readNamespacedPod({ name: ref.name, namespace: ref.namespace });
       } catch (error) {
         if (isNotFound(error)) return;
-        // A read that fails while waiting is tried again at the next change: failing the attempt
-        // for it made a pod that takes a while to go, read many times, wait for the retry backoff
-        // (minutes under 30 % API errors) long after it was gone.
-        const failure = asFailure(error, `read pod ${ref.namespace}/${ref.name}`);
+        // A call that fails in a way a retry could cure is tried again at the next look, the
+        // deletion's own as much as the wait's: an attempt fails only for what will not pass. Failing
+        // it for each such call (three or more an attempt) left a job's pod, under 30 % API errors,
+        // waiting out the retry backoff for minutes after its first failures (faults.test.ts).
+        const failure = error instanceof ApplicationFailure ? error : asFailure(error, `read ${where}`);
         if (!mayPass(failure)) throw failure;
       }
       // A local activity (the pod of a job that has ended) cannot heartbeat; its workflow task stays open instead.

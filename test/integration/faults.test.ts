@@ -66,6 +66,31 @@ describe('with a failing Kubernetes API (fault-injecting proxy in front of the A
     }
   }, 300_000);
 
+  test('a pod deletion whose calls fail now and then gets through in its first attempt, without waiting out a retry backoff', async () => {
+    const kernelId = uniqueName('k');
+    expect((await orchestrator.call('POST', '/v1/kernels', { kernelId, user: uniqueName('deletion') })).statusCode).toBe(202);
+    const kernel = await eventually(() => get(`/v1/kernels/${kernelId}`), (status) => status.phase !== 'STARTING', 60_000);
+    expect(kernel.phase).toBe('RUNNING');
+    const pod = new RegExp(`^/api/v1/namespaces/${kernel.namespace}/pods/${kernel.pod}(\\?|$)`);
+    const failing = [
+      proxy.inject({ match: { method: 'GET', path: pod, watch: false }, fault: { status: 500 }, times: 2 }),
+      proxy.inject({ match: { method: 'DELETE', path: pod }, fault: { status: 503 }, times: 2 }),
+    ];
+    try {
+      await orchestrator.call('DELETE', `/v1/kernels/${kernelId}`);
+      expect(await eventually(() => get(`/v1/kernels/${kernelId}`), (status) => status.cleanedUp === true, 60_000)).toMatchObject({ phase: 'STOPPED' });
+    } finally {
+      for (const rule of failing) rule.remove();
+    }
+    expect(failing.map((rule) => rule.applied)).toEqual([2, 2]);
+    const { events } = await orchestrator.temporal.client.workflow.getHandle(`kernel-${kernelId}`).fetchHistory();
+    const scheduled = events!.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === 'deletePodAndWait').map((event) => Number(event.eventId));
+    const attempts = events!.filter((event) => scheduled.includes(Number(event.activityTaskStartedEventAttributes?.scheduledEventId)))
+      .map((event) => event.activityTaskStartedEventAttributes!.attempt);
+    expect(attempts).toEqual([1]);
+    expect(await statusOf(core.readNamespacedPod({ name: kernel.pod, namespace: kernel.namespace }))).toBe(404);
+  }, 120_000);
+
   test('a 60-second API outage in the middle of cleanup: the cleanup completes after it', async () => {
     const kernelId = uniqueName('k');
     expect((await orchestrator.call('POST', '/v1/kernels', { kernelId, user: uniqueName('outage') })).statusCode).toBe(202);
