@@ -57,8 +57,9 @@ export const podWatches = (heartbeatTimeoutMs = 20_000) => proxyActivities<Activ
 
 /**
  * Deleting a pod and waiting until it is gone within the workflow task, as a local activity (no
- * round trip through the server): for a pod that has ended, which goes in moments and which no
- * activity of the workflow still watches. Never gives up.
+ * round trip through the server): for a pod whose end the workflow has already decided (it ended,
+ * or it is culled and this task cancels its watches), so that what a watch then sees changes
+ * nothing. Never gives up.
  */
 export const localPodCleanup = proxyLocalActivities<Activities>({
   startToCloseTimeout: '2 minutes',

@@ -11,7 +11,7 @@ import {
 import { connectsBack } from '../domain/kernel-specs.js';
 import type { PodEnd } from '../activities/pods.js';
 import {
-  kubernetesCalls as quick, kubernetesCleanupCalls as quickCleanup, launchActivities as launching, podCleanup, podWatches,
+  kubernetesCalls as quick, kubernetesCleanupCalls as quickCleanup, launchActivities as launching, localPodCleanup, podCleanup, podWatches,
 } from './activity-proxies.js';
 import { reportClusterUse } from './cluster-use.js';
 import { handleStopSignal, settle, type StopRequest } from './ending.js';
@@ -49,6 +49,14 @@ const idleFromLaunchPatch = 'kernel-idle-from-launch';
  * the namespace terminates.)
  */
 const callsTogetherPatch = 'kernel-calls-together';
+/**
+ * A kernel culled at its deadline has its pod deleted within the workflow task that culls it, by a
+ * local activity: a burst of deadlines costs each session two workflow tasks, not three. The task
+ * cancels the pod's watches before the deletion, so the end they then report is ignored; only a
+ * retry of that task (its worker died) sees the deadline and the pod's end together, and there
+ * the deadline wins: the pod ended because the cull deleted it.
+ */
+const cullWithinTaskPatch = 'kernel-cull-within-task';
 /** The heartbeat timeout of a kernel's watches (activity-proxies.ts, podWatches). */
 const idleWatchHeartbeatMs = 60_000;
 /** Bounds the clients a session tracks, for its history and queries. */
@@ -70,6 +78,7 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
   // Asked first thing in the run: a patch asked after a local activity of the same workflow task
   // is not recognised when that task is replayed (spark-identity.ts).
   const together = patched(callsTogetherPatch);
+  const cullsWithinTask = patched(cullWithinTaskPatch);
   const connectionsBindingName = plan.connectionsBinding ?? sharedConnectionsBindingName;
   const wired = protocol && connectsBack(input.spec);
   const startedAt = resume?.startedAt ?? Date.now();
@@ -229,12 +238,13 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
     // What the wire shows (busy, idle, used) comes as signals; the watch ends only when cancelled.
     if (wired) void watchScope.run(() => podWatches(idleWatchHeartbeatMs).watchKernelWire({ ...podRef, kernelId: plan.kernelId })).catch(() => undefined);
     const ageLimit = input.maxAgeSeconds === undefined ? Infinity : startedAt + input.maxAgeSeconds * 1000;
+    const deadline = (): number => Math.min(idleDeadline(), ageLimit);
     try {
       for (;;) {
         if (restartsWanted > restartsDone) return { wake: 'restart' };
         if (historyIsLong(input.historyEventLimit)) return { wake: 'continue' };
         const seen = touches;
-        const left = Math.min(idleDeadline(), ageLimit) - Date.now();
+        const left = deadline() - Date.now();
         if (left <= 0) {
           status.error = Date.now() >= ageLimit
             ? `culled at its maximum age of ${input.maxAgeSeconds}s`
@@ -243,7 +253,7 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
         }
         const woken = () => touches !== seen || podEnd !== undefined || restartsWanted > restartsDone;
         await (left === Infinity ? condition(woken) : condition(woken, left));
-        if (podEnd !== undefined) return { wake: 'pod-ended', podEnd };
+        if (podEnd !== undefined && !(cullsWithinTask && deadline() <= Date.now())) return { wake: 'pod-ended', podEnd };
       }
     } finally {
       watchScope.cancel();
@@ -252,6 +262,7 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
 
   let cancellation: Error | undefined;
   let next: KernelSessionResume | undefined;
+  let culled = false;
   try {
     await session.run(async () => {
       if (!resume) {
@@ -281,6 +292,7 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
           continue;
         }
         if (wake === 'idle' || podEnd === undefined) {
+          culled = true;
           enterPhase(status, 'CULLED');
           record(status.error ?? 'culled');
           return;
@@ -309,7 +321,7 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
 
   const cleanupStartedAt = Date.now();
   await CancellationScope.nonCancellable(async () => {
-    if (created.has('pod')) await podCleanup.deletePodAndWait(podRef);
+    if (created.has('pod')) await (culled && cullsWithinTask ? localPodCleanup : podCleanup).deletePodAndWait(podRef);
     if (created.has('roleBinding')) await quickCleanup.deleteRoleBinding({ cluster, namespace: plan.namespace, name: roleBindingName });
     if (created.has('connectionsBinding')) await quickCleanup.deleteRoleBinding({ cluster, namespace: plan.namespace, name: connectionsBindingName });
     if (created.has('namespace')) await quickCleanup.deleteKernelNamespace(target);

@@ -94,6 +94,10 @@ try {
   await kernels.shutdown('shut-down', { reason: 'recording', by: 'recorder' });
   await client.workflow.getHandle(kernel.plan.workflowId).result();
   record('kernel-session-shutdown', kernel.plan.workflowId);
+  const idle = toKernelSessionInput({ kernelId: 'culled', user: 'replay', cullIdleTimeoutSeconds: 5 }, kernelContext(config));
+  await kernels.start(idle);
+  await client.workflow.getHandle(idle.plan.workflowId).result();
+  record('kernel-session-culled', idle.plan.workflowId);
   record('user-quota-kernel', userQuotaWorkflowId('kernel', 'replay'));
 
   // A kernel clients reach: launched by the protocol, used on the wire, leased, restarted, shut down.

@@ -14,7 +14,7 @@ import {
 } from '../../src/workflows/kernel-session.js';
 import { userQuota } from '../../src/workflows/user-quota.js';
 import {
-  activityScheduledAt, poll, runStartedAt, runsUntilCancelled, signals, WorkflowEnvironment,
+  lastTimerTaskStartedAt, localActivityTaskStartedAt, poll, runStartedAt, runsUntilCancelled, signals, WorkflowEnvironment,
   type ActivityMocks, type ExecuteOptions, type History,
 } from './workflow-environment.js';
 
@@ -55,8 +55,8 @@ const taskToCome = new Set<temporal.api.enums.v1.EventType | null | undefined>([
   EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED, EventType.EVENT_TYPE_WORKFLOW_TASK_SCHEDULED, EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED,
 ]);
 const wallTime = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-/** When the session decided to end its kernel: the pod's deletion is its first step. */
-const culledAt = (history: History): number => activityScheduledAt(history, 'deletePodAndWait');
+/** When the session culled its kernel: the workflow task that deleted the pod, by a local activity. */
+const culledAt = (history: History): number => localActivityTaskStartedAt(history, 'deletePodAndWait');
 
 describe('kernelSession workflow (mocked activities, time-skipping test server)', () => {
   let env: WorkflowEnvironment;
@@ -86,6 +86,8 @@ describe('kernelSession workflow (mocked activities, time-skipping test server)'
     expect(result).toMatchObject({ phase: 'CULLED', error: `culled after ${idleSeconds}s without activity`, cleanedUp: true, restarts: 0 });
     expect(culledAt(history)).toBeGreaterThanOrEqual(Date.parse(result!.lastActivity) + idleMs);
     expect(culledAt(history)).toBeLessThan(Date.parse(result!.lastActivity) + idleMs + lateMs);
+    // Within the task of the deadline's timer: no round trip through the server for the pod's deletion.
+    expect(culledAt(history)).toBe(lastTimerTaskStartedAt(history));
     // The cluster workflow's prepareCluster runs on the same workers, at its own pace.
     expect(calls.names().filter((name) => !name.startsWith('watch') && name !== 'prepareCluster')).toEqual([
       'createKernelNamespace', 'createRoleBinding', 'createRoleBinding', 'launchKernel', ...cleanup,
@@ -107,7 +109,7 @@ describe('kernelSession workflow (mocked activities, time-skipping test server)'
       { workflowId: input.plan.workflowId, kind: 'kernel', inUse: true },
       { workflowId: input.plan.workflowId, kind: 'kernel', inUse: false },
     ] satisfies ClusterUse[]);
-    expect(signals(quota, 'release')[0]!.at).toBeGreaterThanOrEqual(activityScheduledAt(history, 'deletePodAndWait'));
+    expect(signals(quota, 'release')[0]!.at).toBeGreaterThanOrEqual(culledAt(history));
   });
 
   // Jupyter Server, under Enterprise Gateway, starts a kernel's idle clock once the kernel has

@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { WorkflowHandleWithFirstExecutionRunId, WorkflowStartOptions } from '@temporalio/client';
 import { defaultPayloadConverter, type Workflow, type WorkflowResultType } from '@temporalio/common';
-import type { temporal } from '@temporalio/proto';
+import { temporal } from '@temporalio/proto';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { fileURLToPath } from 'node:url';
@@ -65,6 +65,7 @@ export async function runsUntilCancelled(): Promise<never> {
 
 export type History = temporal.api.history.v1.IHistory;
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+const { EventType } = temporal.api.enums.v1;
 
 /** When an event happened, in workflow (server) time: epoch ms. */
 function eventTime(event: HistoryEvent): number {
@@ -79,6 +80,35 @@ export function activityScheduledAt(history: History, type: ActivityName, nth = 
   const scheduled = history.events!.filter((event) => event.activityTaskScheduledEventAttributes?.activityType?.name === type);
   if (!scheduled[nth]) throw new Error(`the history has no activity ${type} #${nth}`);
   return eventTime(scheduled[nth]);
+}
+
+/** The type of the local activity whose marker `event` is, if it is one. */
+function localActivityType(event: HistoryEvent): string | undefined {
+  const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
+  return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string }).activity_type : undefined;
+}
+
+/**
+ * When the workflow task that recorded local activity `type` (its `nth` run, 0-based) started, in
+ * workflow time: a local activity leaves no event of its own, only a marker at its task's end.
+ */
+export function localActivityTaskStartedAt(history: History, type: ActivityName, nth = 0): number {
+  const events = history.events!;
+  const marker = events.map((event, index) => (localActivityType(event) === type ? index : -1)).filter((index) => index >= 0)[nth];
+  if (marker === undefined) throw new Error(`the history has no local activity ${type} #${nth}`);
+  for (let index = marker - 1; index >= 0; index--) {
+    if (events[index]!.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) return eventTime(events[index]!);
+  }
+  throw new Error(`the local activity ${type} #${nth} has no workflow task before it`);
+}
+
+/** When the workflow task that the run's last timer woke started, in workflow time. */
+export function lastTimerTaskStartedAt(history: History): number {
+  const events = history.events!;
+  const fired = events.map((event) => event.eventType).lastIndexOf(EventType.EVENT_TYPE_TIMER_FIRED);
+  const started = events.slice(fired).find((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED);
+  if (fired < 0 || !started) throw new Error('the history has no timer that woke a workflow task');
+  return eventTime(started);
 }
 
 /** Each signal named `name` the run received: when, in workflow time, and its first argument. */
