@@ -13,14 +13,14 @@ import type { PodEnd } from '../activities/pods.js';
 import {
   kubernetesCalls as quick, kubernetesCleanupCalls as quickCleanup, launchActivities as launching, localPodCleanup, podCleanup, podWatches,
 } from './activity-proxies.js';
-import { clusterUseNotice, reportClusterUse } from './cluster-use.js';
+import { reportClusterUse } from './cluster-use.js';
 import { handleStopSignal, settle, type StopRequest } from './ending.js';
 import { failureMessage } from './failure-message.js';
 import { historyIsLong } from './history-length.js';
 import { recordEnding } from './outcome-metrics.js';
 import { enterPhase } from './phase.js';
 import { allSettled } from './side-by-side.js';
-import { releaseUserSlot, slotReleaseNotice } from './user-quota.js';
+import { releaseUserSlot } from './user-quota.js';
 
 export const kernelActivitySignal = defineSignal('activity');
 export const shutdownKernelSignal = defineSignal<[StopRequest]>('shutdown');
@@ -50,14 +50,11 @@ const idleFromLaunchPatch = 'kernel-idle-from-launch';
  */
 const callsTogetherPatch = 'kernel-calls-together';
 /**
- * A kernel culled at its deadline ends within the workflow task that culls it: its pod deleted by
- * a local activity like the rest, the user's quota and the cluster told from a local activity (the
- * workflow's own signals would each need a task to confirm them), then the close. The task cancels
- * the pod's watches before the deletion, so the end they then report is ignored; only a retry of
- * that task (its worker died) sees the deadline and the pod's end together, and there the deadline
- * wins: the pod ended because the cull deleted it. Other endings keep their signals: their task
- * follows activities being cancelled, whose late cancellation would refuse the close and run the
- * task's local activities again.
+ * A kernel culled at its deadline has its pod deleted within the workflow task that culls it, by a
+ * local activity: a burst of deadlines costs each session two workflow tasks, not three. The task
+ * cancels the pod's watches before the deletion, so the end they then report is ignored; only a
+ * retry of that task (its worker died) sees the deadline and the pod's end together, and there
+ * the deadline wins: the pod ended because the cull deleted it.
  */
 const cullWithinTaskPatch = 'kernel-cull-within-task';
 /** The heartbeat timeout of a kernel's watches (activity-proxies.ts, podWatches). */
@@ -323,20 +320,13 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
   }
 
   const cleanupStartedAt = Date.now();
-  const endsWithinTask = culled && cullsWithinTask;
   await CancellationScope.nonCancellable(async () => {
-    if (created.has('pod')) await (endsWithinTask ? localPodCleanup : podCleanup).deletePodAndWait(podRef);
+    if (created.has('pod')) await (culled && cullsWithinTask ? localPodCleanup : podCleanup).deletePodAndWait(podRef);
     if (created.has('roleBinding')) await quickCleanup.deleteRoleBinding({ cluster, namespace: plan.namespace, name: roleBindingName });
     if (created.has('connectionsBinding')) await quickCleanup.deleteRoleBinding({ cluster, namespace: plan.namespace, name: connectionsBindingName });
     if (created.has('namespace')) await quickCleanup.deleteKernelNamespace(target);
-    const owner = { kind: 'kernel' as const, user: plan.user };
-    const use = { workflowId: workflowInfo().workflowId, kind: 'kernel' as const, inUse: false };
-    if (endsWithinTask) {
-      await quickCleanup.signalWorkflows({ signals: [slotReleaseNotice(owner), ...clusterUseNotice(cluster, use)] });
-    } else {
-      await releaseUserSlot(owner);
-      await reportClusterUse(cluster, use);
-    }
+    await releaseUserSlot({ kind: 'kernel', user: plan.user });
+    await reportClusterUse(cluster, { workflowId: workflowInfo().workflowId, kind: 'kernel', inUse: false });
   });
   // Only now, as for a Spark job: a client that sees cleanedUp may start another kernel at once,
   // and the slot signal is delivered before its request reaches the user's quota.

@@ -102,13 +102,6 @@ export function localActivityTaskStartedAt(history: History, type: ActivityName,
   throw new Error(`the local activity ${type} #${nth} has no workflow task before it`);
 }
 
-/** When the run's last workflow task started, in workflow time. */
-export function lastWorkflowTaskStartedAt(history: History): number {
-  const started = history.events!.filter((event) => event.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED).at(-1);
-  if (!started) throw new Error('the history has no workflow task');
-  return eventTime(started);
-}
-
 /** When the workflow task that the run's last timer woke started, in workflow time. */
 export function lastTimerTaskStartedAt(history: History): number {
   const events = history.events!;
