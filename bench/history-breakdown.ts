@@ -1,4 +1,5 @@
 import proto from '@temporalio/proto';
+import { localActivityMarker } from '../src/client/local-activity-markers.js';
 import { timestampMillis } from '../src/client/timestamps.js';
 
 type HistoryEvent = proto.temporal.api.history.v1.IHistoryEvent;
@@ -11,10 +12,8 @@ function eventName(event: HistoryEvent): string {
 
 /** A local activity's marker is recorded with its workflow task's completion; it says when the activity ended. */
 function localActivityEnd(event: HistoryEvent): { name: string; at: number } | undefined {
-  const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
-  if (!data) return undefined;
-  const marker = JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string; complete_time?: { seconds: number; nanos: number } };
-  return marker.activity_type && marker.complete_time ? { name: `local activity ${marker.activity_type} ended`, at: timestampMillis(marker.complete_time) } : undefined;
+  const marker = localActivityMarker(event);
+  return marker?.completeTime ? { name: `local activity ${marker.activityType} ended`, at: timestampMillis(marker.completeTime) } : undefined;
 }
 
 /**

@@ -37,19 +37,20 @@ export async function deletePodUntilGone(
   const context = Context.current();
   const changes = await watches.changesOf(ref.cluster, ref.namespace, ref.name);
   const where = `pod ${ref.namespace}/${ref.name}`;
+  const read = () => api.readNamespacedPod({ name: ref.name, namespace: ref.namespace });
   let deleted = false;
   try {
     for (;;) {
       try {
         if (!deleted) {
-          const ours = await deleteOwned(where, () => api.readNamespacedPod({ name: ref.name, namespace: ref.namespace }),
+          const ours = await deleteOwned(where, read,
             (preconditions) => api.deleteNamespacedPod({
               name: ref.name, namespace: ref.namespace, body: { preconditions, ...(options.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {}) },
             }));
           if (!ours) return;
           deleted = true;
         }
-        await api.readNamespacedPod({ name: ref.name, namespace: ref.namespace });
+        await read();
       } catch (error) {
         if (isNotFound(error)) return;
         // A call that fails in a way a retry could cure is tried again at the next look, the

@@ -262,7 +262,6 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
 
   let cancellation: Error | undefined;
   let next: KernelSessionResume | undefined;
-  let culled = false;
   try {
     await session.run(async () => {
       if (!resume) {
@@ -292,7 +291,6 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
           continue;
         }
         if (wake === 'idle' || podEnd === undefined) {
-          culled = true;
           enterPhase(status, 'CULLED');
           record(status.error ?? 'culled');
           return;
@@ -321,7 +319,7 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
 
   const cleanupStartedAt = Date.now();
   await CancellationScope.nonCancellable(async () => {
-    if (created.has('pod')) await (culled && cullsWithinTask ? localPodCleanup : podCleanup).deletePodAndWait(podRef);
+    if (created.has('pod')) await (status.phase === 'CULLED' && cullsWithinTask ? localPodCleanup : podCleanup).deletePodAndWait(podRef);
     if (created.has('roleBinding')) await quickCleanup.deleteRoleBinding({ cluster, namespace: plan.namespace, name: roleBindingName });
     if (created.has('connectionsBinding')) await quickCleanup.deleteRoleBinding({ cluster, namespace: plan.namespace, name: connectionsBindingName });
     if (created.has('namespace')) await quickCleanup.deleteKernelNamespace(target);

@@ -7,6 +7,7 @@ import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle
 import { fileURLToPath } from 'node:url';
 import type { Activities } from '../../src/activities/index.js';
 import { watchTaskQueue } from '../../src/domain/task-queues.js';
+import { localActivityMarker } from '../../src/client/local-activity-markers.js';
 import { toolBinary } from '../../src/local/paths.js';
 
 /**
@@ -82,19 +83,13 @@ export function activityScheduledAt(history: History, type: ActivityName, nth = 
   return eventTime(scheduled[nth]);
 }
 
-/** The type of the local activity whose marker `event` is, if it is one. */
-function localActivityType(event: HistoryEvent): string | undefined {
-  const data = event.markerRecordedEventAttributes?.details?.data?.payloads?.[0]?.data;
-  return data ? (JSON.parse(Buffer.from(data).toString('utf8')) as { activity_type?: string }).activity_type : undefined;
-}
-
 /**
  * When the workflow task that recorded local activity `type` (its `nth` run, 0-based) started, in
  * workflow time: a local activity leaves no event of its own, only a marker at its task's end.
  */
 export function localActivityTaskStartedAt(history: History, type: ActivityName, nth = 0): number {
   const events = history.events!;
-  const marker = events.map((event, index) => (localActivityType(event) === type ? index : -1)).filter((index) => index >= 0)[nth];
+  const marker = events.map((event, index) => (localActivityMarker(event)?.activityType === type ? index : -1)).filter((index) => index >= 0)[nth];
   if (marker === undefined) throw new Error(`the history has no local activity ${type} #${nth}`);
   for (let index = marker - 1; index >= 0; index--) {
     if (events[index]!.eventType === EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED) return eventTime(events[index]!);
