@@ -10,8 +10,11 @@
  * session has cleaned up, and the CPU each component spent from the touch on. With `spreadSeconds`,
  * the timeouts are spread evenly over that much more, so the deadlines are too (users who stop at
  * different moments); without, they all fall within the seconds the touches take.
+ * With `afterIdle` `stop`, the run ends after the idle measurement, the sessions still running,
+ * and the stack is stopped with them: for memory at a scale whose culls would take long to wait
+ * out (5,000 sessions with a timeout longer than their launch).
  * The worker's cache is WORKER_MAX_CACHED_WORKFLOWS from the environment (its default otherwise).
- * Usage: npm run bench:kernel-scale -- [sessions=1000] [inFlight=20] [cullIdleTimeoutSeconds=240, at least idleSeconds + 90] [spreadSeconds=0] [idleSeconds=60]
+ * Usage: npm run bench:kernel-scale -- [sessions=1000] [inFlight=20] [cullIdleTimeoutSeconds=240, at least idleSeconds + 90] [spreadSeconds=0] [idleSeconds=60] [afterIdle=cull|stop]
  */
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { spawn } from 'node:child_process';
@@ -38,6 +41,8 @@ const inFlight = Number(process.argv[3] ?? 20);
 const cullSeconds = Number(process.argv[4] ?? 240);
 const spreadSeconds = Number(process.argv[5] ?? 0);
 const idleSeconds = Number(process.argv[6] ?? 60);
+const afterIdle = process.argv[7] ?? 'cull';
+if (afterIdle !== 'cull' && afterIdle !== 'stop') throw new Error(`afterIdle must be cull or stop, got ${afterIdle}`);
 // The sessions idle 30 s and then idleSeconds to be measured (after a touch of them all): none may be culled before.
 if (!(idleSeconds >= 10)) throw new Error(`idleSeconds must be at least 10, got ${process.argv[6]}`);
 if (!(cullSeconds >= idleSeconds + 90)) throw new Error(`cullIdleTimeoutSeconds must be at least idleSeconds + 90 = ${idleSeconds + 90}, got ${process.argv[4]}`);
@@ -142,27 +147,7 @@ try {
   await sleep(idleSeconds * 1000);
   const idleTo = usage(worker.pid!);
   const idleCpu = cpuOfAll().map((seconds, index) => `${components[index]!.name} ${((seconds - idleCpuFrom[index]!) / idleSeconds * 100).toFixed(1)} %`);
-  log(`${sessions} idle ${idleSeconds} s later: ${idleTo.rssMiB} MiB resident; waiting for the culls`);
-  const handles = ids.map((kernelId) => temporal.client.workflow.getHandle(`kernel-${kernelId}`));
-  let closedAt = 0;
-  for (const handle of handles) {
-    await handle.result().catch(() => undefined);
-    closedAt = Math.max(closedAt, Date.now());
-  }
-  const cullCpu = cpuOfAll().map((seconds, index) => `${components[index]!.name} ${(seconds - cpuBefore[index]!).toFixed(0)} s`);
-  const lateness: number[] = [];
-  await pool(ids.length, 20, async (index) => {
-    const kernelId = ids[index]!;
-    const status = await kernels.status(kernelId);
-    if (status.phase !== 'CULLED') throw new Error(`kernel ${kernelId} ended ${status.phase}: ${status.error ?? ''}`);
-    const culled = (await kernels.progress(kernelId)).at(-1)!;
-    lateness.push(Date.parse(culled.at) - (Date.parse(status.lastActivity) + timeoutOf(index) * 1000));
-  });
-  const kube = new KubeConfig();
-  kube.loadFromFile(stack.kubeconfig);
-  const core = kube.makeApiClient(CoreV1Api);
-  const left = (await core.listNamespace({ labelSelector: kindLabel })).items.filter((namespace) => namespace.status?.phase !== 'Terminating').length;
-
+  log(`${sessions} idle ${idleSeconds} s later: ${idleTo.rssMiB} MiB resident${afterIdle === 'cull' ? '; waiting for the culls' : ''}`);
   const timeouts = spreadSeconds ? `idle timeouts ${cullSeconds}–${timeoutOf(sessions - 1)} s` : `idle timeout ${cullSeconds} s`;
   console.log(`${sessions} kernel sessions, ${users} users, launched ${inFlight} at a time in ${launchSeconds.toFixed(0)} s; ${timeouts}; worker cache ${config.maxCachedWorkflows} workflows`);
   console.log(`Status reads answered 503 (worker too busy) while launching: ${unanswered}\n`);
@@ -173,11 +158,35 @@ try {
   console.log(`| resident memory ${idleSeconds} s later | ${idleTo.rssMiB} MiB (${((idleTo.rssMiB - idleFrom.rssMiB) / idleSeconds * 60).toFixed(1)} MiB a minute) |`);
   console.log(`| CPU while ${sessions} sessions idle | ${((idleTo.cpuSeconds - idleFrom.cpuSeconds) / idleSeconds * 100).toFixed(1)} % of one core |`);
   console.log(`\nCPU while idle, each component, % of one core: ${idleCpu.join(', ')}`);
-  console.log('\n| cull lateness after the deadline (ms) | p50 | p99 | max |\n|---|---|---|---|');
-  const deadlines = spreadSeconds ? `spread over ${spreadSeconds} s` : `touched within ${((touchedIn) / 1000).toFixed(0)} s`;
-  console.log(`| ${sessions} deadlines ${deadlines} | ${percentile(lateness, 50)} | ${percentile(lateness, 99)} | ${Math.max(...lateness)} |`);
-  console.log(`\nLast session closed (cleanup done) ${((closedAt - touched) / 1000 - timeoutOf(sessions - 1)).toFixed(0)} s after the last deadline; namespaces of ours left active: ${left}`);
-  console.log(`CPU from the last touch until every session closed: ${cullCpu.join(', ')}`);
+  if (afterIdle === 'stop') {
+    console.log('\nStopped after the idle measurement (afterIdle stop): the sessions were not culled.');
+  } else {
+    const handles = ids.map((kernelId) => temporal.client.workflow.getHandle(`kernel-${kernelId}`));
+    let closedAt = 0;
+    for (const handle of handles) {
+      await handle.result().catch(() => undefined);
+      closedAt = Math.max(closedAt, Date.now());
+    }
+    const cullCpu = cpuOfAll().map((seconds, index) => `${components[index]!.name} ${(seconds - cpuBefore[index]!).toFixed(0)} s`);
+    const lateness: number[] = [];
+    await pool(ids.length, 20, async (index) => {
+      const kernelId = ids[index]!;
+      const status = await kernels.status(kernelId);
+      if (status.phase !== 'CULLED') throw new Error(`kernel ${kernelId} ended ${status.phase}: ${status.error ?? ''}`);
+      const culled = (await kernels.progress(kernelId)).at(-1)!;
+      lateness.push(Date.parse(culled.at) - (Date.parse(status.lastActivity) + timeoutOf(index) * 1000));
+    });
+    const kube = new KubeConfig();
+    kube.loadFromFile(stack.kubeconfig);
+    const core = kube.makeApiClient(CoreV1Api);
+    const left = (await core.listNamespace({ labelSelector: kindLabel })).items.filter((namespace) => namespace.status?.phase !== 'Terminating').length;
+
+    console.log('\n| cull lateness after the deadline (ms) | p50 | p99 | max |\n|---|---|---|---|');
+    const deadlines = spreadSeconds ? `spread over ${spreadSeconds} s` : `touched within ${((touchedIn) / 1000).toFixed(0)} s`;
+    console.log(`| ${sessions} deadlines ${deadlines} | ${percentile(lateness, 50)} | ${percentile(lateness, 99)} | ${Math.max(...lateness)} |`);
+    console.log(`\nLast session closed (cleanup done) ${((closedAt - touched) / 1000 - timeoutOf(sessions - 1)).toFixed(0)} s after the last deadline; namespaces of ours left active: ${left}`);
+    console.log(`CPU from the last touch until every session closed: ${cullCpu.join(', ')}`);
+  }
   await temporal.close();
 } finally {
   worker.kill('SIGTERM');

@@ -6,6 +6,7 @@ import { activityLogContext } from './activities/log-context.js';
 import { SparkSubmitter, sparkSubmitProcess } from './activities/spark-submitter.js';
 import { GkeClients } from './activities/gke/client.js';
 import { clusterConnector } from './cluster-access.js';
+import { KernelPodEndReporter } from './activities/kernel-pod-ends.js';
 import { PodWatchHub } from './activities/kubernetes/pod-watch-hub.js';
 import { loadClusterPresets } from './client/cluster-presets-file.js';
 import { JanitorClient } from './client/janitor.js';
@@ -100,6 +101,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
   }
   const [connection, submitter, workflowBundle] = await preparing;
   const podWatches = new PodWatchHub(clusters, (cluster, error) => logger.warn({ cluster, err: error }, 'pod watch broke; starting it again'));
+  const podEnds = new KernelPodEndReporter(podWatches, clusters, temporal.client, logger);
   const gkeClients = new GkeClients(clusterPresets);
   const activities = createActivities({ clusters, sparkSubmission: submitter ?? sparkSubmitProcess(config.sparkSubmit), podWatches, temporal: temporal.client, clusterPresets, gkeClients, gkePollMs: config.gkePollMs, kernelResponseHost: config.kernelResponseHost });
   const common = { connection, namespace: config.temporalNamespace, dataConverter: encryptingDataConverter(temporal.codec), interceptors: { activity: workerInterceptors.activity } };
@@ -115,6 +117,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
       maxConcurrentActivityTaskExecutions: config.maxPodWatches,
     }),
   ];
+  podEnds.start();
   if (config.janitorIntervalSeconds > 0) {
     await new JanitorClient(temporal.client, config.taskQueue).ensureSchedule({ everySeconds: config.janitorIntervalSeconds, graceSeconds: config.janitorGraceSeconds });
   }
@@ -133,6 +136,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
   }).finally(async () => {
     stopChecking.abort();
     await submitter?.close();
+    podEnds.close();
     await podWatches.close();
     await gkeClients.close();
     await temporal.close();

@@ -44,9 +44,13 @@ export async function deletePodUntilGone(
       try {
         if (!deleted) {
           const ours = await deleteOwned(where, read,
-            (preconditions) => api.deleteNamespacedPod({
-              name: ref.name, namespace: ref.namespace, body: { preconditions, ...(options.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {}) },
-            }));
+            (preconditions) => {
+              // The kernels' pod-end reports leave alone the end of a pod its own workflow deletes.
+              if (preconditions.uid) watches.expectDeletion(preconditions.uid);
+              return api.deleteNamespacedPod({
+                name: ref.name, namespace: ref.namespace, body: { preconditions, ...(options.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {}) },
+              });
+            });
           if (!ours) return;
           deleted = true;
         }

@@ -10,7 +10,7 @@ import { addNodePoolUpdate, resizeNodePoolUpdate } from '../workflows/node-pool-
 import type { StopRequest } from '../workflows/ending.js';
 import type { Kubeconfig } from '../domain/kubeconfig.js';
 import { clusterKubeconfig, knownClusterNames, knownClusterView, type ClusterView, type KnownClusters } from './known-clusters.js';
-import { buildListQuery } from './visibility-query.js';
+import { buildListQuery } from '../domain/visibility-query.js';
 import { forWorkflow, signalRunning } from './workflow-errors.js';
 import { startOnce } from './workflow-start.js';
 import { readWorkflowStatus, type ReadOptions } from './workflow-status.js';

@@ -9,7 +9,7 @@ import {
 import type { StopRequest } from '../workflows/ending.js';
 import { forWorkflow, signalRunning } from './workflow-errors.js';
 import { startWithinQuota } from './user-quota.js';
-import { buildListQuery } from './visibility-query.js';
+import { buildListQuery } from '../domain/visibility-query.js';
 import { queryWorkflow, readWorkflowStatus, type ReadOptions } from './workflow-status.js';
 
 export class KernelsClient {

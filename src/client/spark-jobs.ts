@@ -9,7 +9,7 @@ import { computeIdOf, sparkJobWorkflowId } from '../domain/workflow-ids.js';
 import type { StopRequest } from '../workflows/ending.js';
 import { cancelSparkJobSignal, sparkJobDriverLogQuery, sparkJobStatusQuery } from '../workflows/spark-job.js';
 import { endSparkJobSignal, issueLeaseTokenUpdate, renewSparkLeaseUpdate } from '../workflows/spark-lease.js';
-import { buildListQuery } from './visibility-query.js';
+import { buildListQuery } from '../domain/visibility-query.js';
 import { forWorkflow, signalRunning } from './workflow-errors.js';
 import { startWithinQuota } from './user-quota.js';
 import { queryWorkflow, readWorkflowStatus, type ReadOptions } from './workflow-status.js';

@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { computeKinds, type ComputeKind } from '../domain/labels.js';
-import { buildListQuery, executionStatuses } from './visibility-query.js';
+import { buildListQuery, executionStatuses } from '../domain/visibility-query.js';
 
 export interface WorkflowCount {
   kind: ComputeKind;

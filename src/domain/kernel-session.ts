@@ -38,6 +38,8 @@ export interface KernelSessionResume {
   clientRestarts?: number;
   busy?: boolean;
   clientLeases?: Record<string, number>;
+  /** Pod ends reported to the run that continued as new. */
+  podEndReports?: KernelPodEndReport[];
 }
 
 export interface KernelStatus {
@@ -69,6 +71,21 @@ export interface KernelWireReport {
 }
 
 export const kernelWireSignalName = 'wire';
+
+/**
+ * A kernel pod's end, as a worker's shared pod watch sees it and signals it to the session: the
+ * session keeps no watch of its own while it idles. About the pod of `uid`; a pod found missing at
+ * a worker's start, whose uid nobody knows any more, is named by the launch it belonged to
+ * (`launchedAt`, as the session's status gives it).
+ */
+export type KernelPodEndReport = ({ uid: string } | { launchedAt: string }) & (
+  | { exitCode: number; succeeded: boolean; reason?: string }
+  | { failure: string; failureType: 'PodDisappeared' | 'PodCannotStart' });
+
+export const kernelPodEndSignalName = 'podEnd';
+export const kernelStatusQueryName = 'status';
+/** Reports kept per session: every worker reports each end, and a restarted kernel's earlier pods may still be reported. */
+export const maxKernelPodEndReports = 10;
 
 /** A client connected to a kernel's channels holds a lease, renewed while it stays; `until` 0 ends it. */
 export interface KernelClientLease {

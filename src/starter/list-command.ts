@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { searchAttributeKeys } from '../domain/search-attributes.js';
-import { buildListQuery, type ListFilter } from '../client/visibility-query.js';
+import { buildListQuery, type ListFilter } from '../domain/visibility-query.js';
 import { withTemporal } from './connection.js';
 import { positiveInteger } from './options.js';
 

@@ -4,8 +4,8 @@ import {
 } from '@temporalio/workflow';
 import { kernelConnectionsClusterRole, kernelControllerClusterRole, orchestratorServiceAccount } from '../domain/kernel-pod.js';
 import {
-  kernelPodEventsSignalName, kernelStatusAtStart, kernelWireSignalName, maxKernelPodEvents,
-  type KernelClientLease, type KernelPodEvent, type KernelProgressStep, type KernelSessionInput, type KernelSessionResume, type KernelStatus,
+  kernelPodEndSignalName, kernelPodEventsSignalName, kernelStatusAtStart, kernelStatusQueryName, maxKernelPodEndReports, kernelWireSignalName, maxKernelPodEvents,
+  type KernelClientLease, type KernelPodEndReport, type KernelPodEvent, type KernelProgressStep, type KernelSessionInput, type KernelSessionResume, type KernelStatus,
   type KernelWireReport,
 } from '../domain/kernel-session.js';
 import { connectsBack } from '../domain/kernel-specs.js';
@@ -26,10 +26,11 @@ export const kernelActivitySignal = defineSignal('activity');
 export const shutdownKernelSignal = defineSignal<[StopRequest]>('shutdown');
 export const kernelPodEventsSignal = defineSignal<[KernelPodEvent[]]>(kernelPodEventsSignalName);
 export const kernelWireSignal = defineSignal<[KernelWireReport]>(kernelWireSignalName);
+export const kernelPodEndSignal = defineSignal<[KernelPodEndReport]>(kernelPodEndSignalName);
 export const kernelClientSignal = defineSignal<[KernelClientLease]>('client');
 /** A client's restart: a new kernel in the same session (namespace, idle deadline); answers once it runs. */
 export const restartKernelUpdate = defineUpdate<KernelStatus, [StopRequest]>('restart');
-export const kernelStatusQuery = defineQuery<KernelStatus>('status');
+export const kernelStatusQuery = defineQuery<KernelStatus>(kernelStatusQueryName);
 export const kernelProgressQuery = defineQuery<KernelProgressStep[]>('progress');
 
 /** Enterprise Gateway's name for the per-kernel role binding. */
@@ -57,10 +58,19 @@ const callsTogetherPatch = 'kernel-calls-together';
  * the deadline wins: the pod ended because the cull deleted it.
  */
 const cullWithinTaskPatch = 'kernel-cull-within-task';
+/**
+ * A running kernel's pod end is reported by the workers' shared pod watch (kernel-pod-ends.ts), not
+ * followed by a watch activity of the session's own: an idle session holds nothing in a worker.
+ * Earlier runs, and a pod whose uid the session does not know, keep the watch activity.
+ */
+const podEndReportsPatch = 'kernel-pod-end-reports';
 /** The heartbeat timeout of a kernel's watches (activity-proxies.ts, podWatches). */
 const idleWatchHeartbeatMs = 60_000;
 /** Bounds the clients a session tracks, for its history and queries. */
 const maxClientLeases = 1_000;
+
+const launchKey = (launchedAt: string): string => `launched ${launchedAt}`;
+const reportKey = (report: KernelPodEndReport): string => ('uid' in report ? report.uid : launchKey(report.launchedAt));
 
 /**
  * One kernel: its namespace and role binding (unless the client brought KERNEL_NAMESPACE), its
@@ -79,6 +89,7 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
   // is not recognised when that task is replayed (spark-identity.ts).
   const together = patched(callsTogetherPatch);
   const cullsWithinTask = patched(cullWithinTaskPatch);
+  const endsReported = patched(podEndReportsPatch);
   const connectionsBindingName = plan.connectionsBinding ?? sharedConnectionsBindingName;
   const wired = protocol && connectsBack(input.spec);
   const startedAt = resume?.startedAt ?? Date.now();
@@ -118,6 +129,19 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
       progress.push({ step: `${event.type} ${event.reason}: ${event.message}`, at: event.at, source: 'kubernetes' });
     }
   });
+  // By pod (uid, or the launch of a pod found missing): every worker reports each end.
+  const podEndReports = new Map((resume?.podEndReports ?? []).map((report) => [reportKey(report), report]));
+  setHandler(kernelPodEndSignal, (report) => {
+    podEndReports.set(reportKey(report), report);
+    for (const key of podEndReports.keys()) if (podEndReports.size > maxKernelPodEndReports) podEndReports.delete(key);
+  });
+  /** The end reported of the pod running now. */
+  const reportedEnd = (): PodEnd | Error | undefined => {
+    const report = podEndReports.get(podUid ?? '') ?? (launchedAt === undefined ? undefined : podEndReports.get(launchKey(new Date(launchedAt).toISOString())));
+    if (report === undefined) return undefined;
+    if ('failure' in report) return ApplicationFailure.nonRetryable(report.failure, report.failureType);
+    return { succeeded: report.succeeded, exitCode: report.exitCode, ...(report.reason !== undefined ? { reason: report.reason } : {}) };
+  };
   setHandler(kernelActivitySignal, () => {
     lastActivity = Date.now();
     touches++;
@@ -231,10 +255,14 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
 
   /** Alive: wakes on activity, on the pod's end, on a restart, when a deadline passes, or when the history is long. */
   const stayAlive = async (): Promise<{ wake: Wake; podEnd?: PodEnd | Error }> => {
-    let podEnd: PodEnd | Error | undefined;
+    let watchedEnd: PodEnd | Error | undefined;
     const watchScope = new CancellationScope();
-    void watchScope.run(() => podWatches(idleWatchHeartbeatMs).watchPodUntilEnd({ ...podRef, container: 'kernel', ...(podUid ? { uid: podUid } : {}) }))
-      .then((end) => (podEnd = end), (error: Error) => (podEnd = isCancellation(error) ? undefined : error));
+    const reported = endsReported && podUid !== undefined;
+    if (!reported) {
+      void watchScope.run(() => podWatches(idleWatchHeartbeatMs).watchPodUntilEnd({ ...podRef, container: 'kernel', ...(podUid ? { uid: podUid } : {}) }))
+        .then((end) => (watchedEnd = end), (error: Error) => (watchedEnd = isCancellation(error) ? undefined : error));
+    }
+    const podEnd = (): PodEnd | Error | undefined => (reported ? reportedEnd() : watchedEnd);
     // What the wire shows (busy, idle, used) comes as signals; the watch ends only when cancelled.
     if (wired) void watchScope.run(() => podWatches(idleWatchHeartbeatMs).watchKernelWire({ ...podRef, kernelId: plan.kernelId })).catch(() => undefined);
     const ageLimit = input.maxAgeSeconds === undefined ? Infinity : startedAt + input.maxAgeSeconds * 1000;
@@ -251,9 +279,10 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
             : `culled after ${input.cullIdleTimeoutSeconds}s without activity`;
           return { wake: 'idle' };
         }
-        const woken = () => touches !== seen || podEnd !== undefined || restartsWanted > restartsDone;
+        const woken = () => touches !== seen || podEnd() !== undefined || restartsWanted > restartsDone;
         await (left === Infinity ? condition(woken) : condition(woken, left));
-        if (podEnd !== undefined && !(cullsWithinTask && deadline() <= Date.now())) return { wake: 'pod-ended', podEnd };
+        const end = podEnd();
+        if (end !== undefined && !(cullsWithinTask && deadline() <= Date.now())) return { wake: 'pod-ended', podEnd: end };
       }
     } finally {
       watchScope.cancel();
@@ -261,7 +290,13 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
   };
 
   let cancellation: Error | undefined;
-  let next: KernelSessionResume | undefined;
+  let continuing = false;
+  // Taken as the run continues as new, so that what came in since the decision goes along.
+  const resumeState = (): KernelSessionResume => ({
+    startedAt, lastActivity, restarts: status.restarts, podIP: status.podIP ?? '', ...(podUid ? { podUid } : {}), progress,
+    ...(launchedAt !== undefined ? { launchedAt } : {}), clientRestarts: restartsDone, busy, clientLeases: Object.fromEntries(leases),
+    podEndReports: [...podEndReports.values()],
+  });
   try {
     await session.run(async () => {
       if (!resume) {
@@ -275,10 +310,7 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
       for (;;) {
         const { wake, podEnd } = await stayAlive();
         if (wake === 'continue') {
-          next = {
-            startedAt, lastActivity, restarts: status.restarts, podIP: status.podIP ?? '', ...(podUid ? { podUid } : {}), progress,
-            ...(launchedAt !== undefined ? { launchedAt } : {}), clientRestarts: restartsDone, busy, clientLeases: Object.fromEntries(leases),
-          };
+          continuing = true;
           return;
         }
         if (wake === 'restart') {
@@ -312,9 +344,9 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
     status.error = interruption.error;
     cancellation = interruption.cancellation;
   }
-  if (next && status.phase === 'RUNNING') {
+  if (continuing && status.phase === 'RUNNING') {
     await condition(allHandlersFinished);
-    return await continueAsNew<typeof kernelSession>({ ...input, resume: next });
+    return await continueAsNew<typeof kernelSession>({ ...input, resume: resumeState() });
   }
 
   const cleanupStartedAt = Date.now();

@@ -3,7 +3,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { hashToken } from '../../src/api/auth.js';
-import { buildListQuery } from '../../src/client/visibility-query.js';
+import { buildListQuery } from '../../src/domain/visibility-query.js';
 import { kernelConnectionSecretName } from '../../src/domain/kernel-pod.js';
 import { kernelWorkflowId } from '../../src/domain/workflow-ids.js';
 import { localKernelSpecs } from '../../src/local/kernel-specs.js';

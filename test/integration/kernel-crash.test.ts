@@ -11,16 +11,18 @@ const core = adminKubeConfig().makeApiClient(CoreV1Api);
 describe('a kernel session whose worker is killed during launch and while running', () => {
   const suite = workerProcessSuite('kernel-crash');
 
+  const kernelInput = (user: string, cullIdleTimeoutSeconds: number) => toKernelSessionInput({ kernelId: uniqueName('k'), user, cullIdleTimeoutSeconds }, {
+    catalog: new KernelCatalog(simulatedKernelSpecs()),
+    policy: { prohibitedUids: [0], prohibitedGids: [0], orchestratorNamespace: 'compute-orchestrator' },
+    maxPerUser: 0,
+    cullConnected: false,
+    historyEventLimit: 2_000,
+  });
+
   test('goes on, its idle timer still fires on time, and after it nothing remains', async () => {
     const taskQueue = uniqueName('kernel-crash');
     const kernels = new KernelsClient(suite.temporal.client, taskQueue);
-    const input = toKernelSessionInput({ kernelId: uniqueName('k'), user: 'crash', cullIdleTimeoutSeconds: 25 }, {
-      catalog: new KernelCatalog(simulatedKernelSpecs()),
-      policy: { prohibitedUids: [0], prohibitedGids: [0], orchestratorNamespace: 'compute-orchestrator' },
-      maxPerUser: 0,
-      cullConnected: false,
-      historyEventLimit: 2_000,
-    });
+    const input = kernelInput('crash', 25);
     const { plan } = input;
     const start = (name: string) => suite.workers.start(taskQueue, name);
 
@@ -48,6 +50,34 @@ describe('a kernel session whose worker is killed during launch and while runnin
     expect(culledAt - touched).toBeGreaterThanOrEqual(25_000);
     expect(culledAt - touched).toBeLessThan(25_000 + 20_000);
     expect(await statusOf(core.readNamespacedPod({ name: plan.podName, namespace: plan.namespace }))).toBe(404);
+    await eventually(() => statusOf(core.readNamespace({ name: plan.namespace })), (code) => code === 404, 60_000);
+  }, 240_000);
+
+  // A session keeps no watch of its own: the worker that starts next finds what no watch saw.
+  test('whose pod is deleted while no worker runs starts its kernel again once a worker is back', async () => {
+    const taskQueue = uniqueName('kernel-gone');
+    const kernels = new KernelsClient(suite.temporal.client, taskQueue);
+    const input = kernelInput('gone', 600);
+    const { plan } = input;
+    const podOf = () => core.readNamespacedPod({ name: plan.podName, namespace: plan.namespace });
+
+    const first = suite.workers.start(taskQueue, 'first');
+    await kernels.start(input);
+    await eventually(() => kernels.status(plan.kernelId), (status) => status.phase === 'RUNNING', 60_000);
+    const firstUid = (await podOf()).metadata?.uid;
+    await killWorker(first);
+    await core.deleteNamespacedPod({ name: plan.podName, namespace: plan.namespace });
+    await eventually(() => statusOf(podOf()), (code) => code === 404, 60_000);
+
+    suite.workers.start(taskQueue, 'second');
+    const again = await eventually(() => kernels.status(plan.kernelId), (status) => status.phase === 'RUNNING' && status.restarts === 1, 60_000);
+    expect((await podOf()).metadata?.uid).not.toBe(firstUid);
+    expect((await kernels.progress(plan.kernelId)).map(({ step }) => step))
+      .toContainEqual(expect.stringMatching(/^pod ended \(pod \S+ disappeared before it ended\): starting it again, restart 1 of 2$/));
+    expect(again.podIP).toBeDefined();
+    await kernels.shutdown(plan.kernelId, { reason: 'test over', by: 'crash' });
+    const stopped = await eventually(() => kernels.status(plan.kernelId), (status) => status.cleanedUp, 60_000);
+    expect(stopped.phase).toBe('STOPPED');
     await eventually(() => statusOf(core.readNamespace({ name: plan.namespace })), (code) => code === 404, 60_000);
   }, 240_000);
 });

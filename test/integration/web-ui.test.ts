@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext } from 'playwright-core';
-import { buildListQuery } from '../../src/client/visibility-query.js';
+import { buildListQuery } from '../../src/domain/visibility-query.js';
 import { keepScreenshot, launchChromium } from './stack/chromium.js';
 import { eventually, uniqueName } from './stack/kube.js';
 import { startOrchestrator, type Orchestrator } from './stack/orchestrator.js';

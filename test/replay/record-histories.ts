@@ -2,7 +2,9 @@
  * Records one history of each workflow type (and of their main paths) from a real run on the
  * embedded stack, into test/replay/histories/, for test/unit/replay-histories.test.ts. Run it
  * when a workflow changes on purpose (after guarding the change with `patched()`), keeping the
- * old files: every history ever recorded must still replay. Usage: npm run record:histories
+ * old files: every history ever recorded must still replay. Usage: npm run record:histories [-- stamp]
+ * The files are named `<stamp>-<scenario>.binpb`, the stamp today's date unless given (a second
+ * recording on one day, say `2026-12-04b`, must not replace the first).
  * Payloads are encrypted with test/replay/codec-keys.json, a key for these fixtures only.
  */
 import proto from '@temporalio/proto';
@@ -32,6 +34,8 @@ import { sparkPiApp } from '../integration/stack/spark-pi.js';
 import { writeLocalKernelSpecs } from '../../src/local/kernel-specs.js';
 
 const outDir = join(repoRoot, 'test', 'replay', 'histories');
+const stamp = process.argv[2] ?? new Date().toISOString().slice(0, 10);
+if (!/^[\w-]+$/.test(stamp)) throw new Error(`the stamp must be letters, digits, _ or -, got '${stamp}'`);
 const stateDir = join(tmpdir(), `record-histories-${process.pid}`);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const until = async <T>(read: () => Promise<T>, done: (value: T) => boolean): Promise<T> => {
@@ -135,7 +139,6 @@ try {
   console.log(`janitor swept ${report.clusters.join(', ')}`);
 
   mkdirSync(outDir, { recursive: true });
-  const stamp = new Date().toISOString().slice(0, 10);
   // Binary protobuf: the JSON form needs the SDK's historyFromJSON, which this install's two
   // protobufjs copies (google-gax's 7, Temporal's 8) break; the binary form needs only @temporalio/proto.
   for (const [name, workflowId] of recorded) {

@@ -10,7 +10,7 @@ import type { KernelSessionInput, KernelStatus } from '../../src/domain/kernel-s
 import { clusterWorkflowId, kernelWorkflowId, userQuotaWorkflowId } from '../../src/domain/workflow-ids.js';
 import { cluster } from '../../src/workflows/cluster.js';
 import {
-  kernelActivitySignal, kernelClientSignal, kernelSession, kernelStatusQuery, kernelWireSignal, shutdownKernelSignal,
+  kernelActivitySignal, kernelClientSignal, kernelPodEndSignal, kernelSession, kernelStatusQuery, kernelWireSignal, shutdownKernelSignal,
 } from '../../src/workflows/kernel-session.js';
 import { userQuota } from '../../src/workflows/user-quota.js';
 import {
@@ -71,6 +71,11 @@ describe('kernelSession workflow (mocked activities, time-skipping test server)'
 
   const untilRunning = (handle: WorkflowHandle<typeof kernelSession>): Promise<void> =>
     poll(async () => (await handle.query(kernelStatusQuery)).phase === 'RUNNING', () => `${handle.workflowId} RUNNING`);
+  const untilRestarted = (handle: WorkflowHandle<typeof kernelSession>, restarts: number): Promise<void> =>
+    poll(async () => {
+      const status = await handle.query(kernelStatusQuery);
+      return status.phase === 'RUNNING' && status.restarts === restarts;
+    }, () => `${handle.workflowId} RUNNING after ${restarts} restarts`);
 
   test('an idle kernel is culled once its idle timeout has passed, and all it made is removed; its quota and cluster hear of it', async () => {
     const input = kernelInput('idle', { cluster: 'static-a' });
@@ -193,14 +198,31 @@ describe('kernelSession workflow (mocked activities, time-skipping test server)'
     expect(culledAt(history)).toBeGreaterThan(signals(history, 'wire')[0]!.at + idleMs);
   });
 
-  test('a pod that dies on its own is started again, in the same session', async () => {
-    let watches = 0;
-    const { result, calls } = await session(kernelInput('dies-once'), {
-      watchPodUntilEnd: async () => (++watches === 1 ? exited : runsUntilCancelled()),
+  test("a pod reported ended, or missing, is started again in the same session; an earlier pod's report changes nothing", async () => {
+    let launches = 0;
+    let afterStaleReport: KernelStatus | undefined;
+    const { result, calls } = await session(kernelInput('dies-twice', { maxRestarts: 3 }), {
+      launchKernel: async () => ({ podIP: '10.0.0.7', podUid: `pod-uid-${++launches}` }),
+    }, {
+      meanwhile: async (handle) => {
+        await untilRunning(handle);
+        await handle.signal(kernelPodEndSignal, { uid: 'pod-uid-1', ...exited });
+        await untilRestarted(handle, 1);
+        // Another worker's report of the first pod, late: not the pod running now.
+        await handle.signal(kernelPodEndSignal, { uid: 'pod-uid-1', failure: 'pod kernel-dies-twice disappeared before it ended', failureType: 'PodDisappeared' });
+        await wallTime(500);
+        afterStaleReport = await handle.query(kernelStatusQuery);
+        // Found missing at a worker's start: named by its launch.
+        await handle.signal(kernelPodEndSignal, { launchedAt: afterStaleReport.launchedAt!, failure: 'pod kernel-dies-twice disappeared before it ended', failureType: 'PodDisappeared' });
+        await untilRestarted(handle, 2);
+      },
     });
-    expect(result).toMatchObject({ phase: 'CULLED', restarts: 1, cleanedUp: true });
+    expect(afterStaleReport).toMatchObject({ phase: 'RUNNING', restarts: 1 });
+    expect(result).toMatchObject({ phase: 'CULLED', restarts: 2, cleanedUp: true });
     expect(calls.names().filter((name) => name === 'launchKernel' || name === 'deletePodAndWait'))
-      .toEqual(['launchKernel', 'deletePodAndWait', 'launchKernel', 'deletePodAndWait']);
+      .toEqual(['launchKernel', 'deletePodAndWait', 'launchKernel', 'deletePodAndWait', 'launchKernel', 'deletePodAndWait']);
+    // The reports replace the session's own watch of its pod.
+    expect(calls.names()).not.toContain('watchPodUntilEnd');
   });
 
   test("in a namespace the client brings, the kernel's own connections binding is made and removed, and the namespace stays", async () => {
@@ -214,16 +236,26 @@ describe('kernelSession workflow (mocked activities, time-skipping test server)'
   });
 
   test('a pod that dies more than maxRestarts times fails the session, which still cleans up', async () => {
-    const { error, calls } = await session(kernelInput('dies'), { watchPodUntilEnd: async () => exited });
+    let launches = 0;
+    const { error, calls } = await session(kernelInput('dies'), {
+      launchKernel: async () => ({ podIP: '10.0.0.7', podUid: `pod-uid-${++launches}` }),
+    }, {
+      meanwhile: async (handle) => {
+        for (let restarts = 0; restarts <= 2; restarts++) {
+          await untilRestarted(handle, restarts);
+          await handle.signal(kernelPodEndSignal, { uid: `pod-uid-${restarts + 1}`, ...exited });
+        }
+      },
+    });
     expect(error).toBeInstanceOf(WorkflowFailedError);
     const cause = (error as WorkflowFailedError).cause as ApplicationFailure;
     expect(cause).toMatchObject({ type: 'KernelFailed', message: 'the kernel exited with code 1; restarted 2 times already' });
     expect(cause.details?.[0]).toMatchObject({ phase: 'FAILED', restarts: 2, cleanedUp: true });
     expect(calls.names().filter((name) => name !== 'watchKernelWire')).toEqual([
       'createKernelNamespace', 'createRoleBinding', 'createRoleBinding',
-      'launchKernel', 'watchPodUntilEnd', 'deletePodAndWait',
-      'launchKernel', 'watchPodUntilEnd', 'deletePodAndWait',
-      'launchKernel', 'watchPodUntilEnd', ...cleanup,
+      'launchKernel', 'deletePodAndWait',
+      'launchKernel', 'deletePodAndWait',
+      'launchKernel', ...cleanup,
     ]);
   });
 
@@ -270,10 +302,9 @@ describe('kernelSession workflow (mocked activities, time-skipping test server)'
     expect(runStartedAt(history)).toBeLessThan(deadline);
     expect(culledAt(history)).toBeGreaterThanOrEqual(deadline);
     expect(culledAt(history)).toBeLessThan(Math.min(deadline + lateMs, runStartedAt(history) + idleSecondsHere * 1000));
-    // The next run watches the same pod, by its uid, and launches nothing.
+    // The next run keeps the same pod, and launches nothing.
     expect(calls.names().filter((name) => name === 'launchKernel' || name === 'createKernelNamespace' || name === 'deletePodAndWait'))
       .toEqual(['createKernelNamespace', 'launchKernel', 'deletePodAndWait']);
-    expect(calls.inputsOf('watchPodUntilEnd')).toMatchObject([{ name: 'kernel-long' }, { name: 'kernel-long', uid: 'pod-uid-1' }]);
   });
 
   test('a shutdown during the launch cancels it, stops the session and removes what was made', async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { buildListQuery } from '../../src/client/visibility-query.js';
+import { buildListQuery } from '../../src/domain/visibility-query.js';
 
 describe('buildListQuery', () => {
   test('is empty without filters', () => {

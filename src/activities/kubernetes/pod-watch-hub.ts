@@ -1,9 +1,18 @@
-import { CoreV1Api, makeInformer, type Informer, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, makeInformer, type Informer, type ObjectCache, type V1Pod } from '@kubernetes/client-node';
 import { kindLabel } from '../../domain/labels.js';
 import type { ClusterConnector } from './cluster-connector.js';
 
 /** Called with the pod's latest state, or `undefined` once it is deleted. */
 export type PodListener = (pod: V1Pod | undefined) => void;
+
+/**
+ * Called for every change of every pod the worker watches, in every cluster: `deleted` once the pod
+ * is gone, `byThisWorker` when this process asked for that deletion (expectDeletion).
+ */
+export type PodChangeListener = (cluster: string, pod: V1Pod, change: { deleted: boolean; byThisWorker: boolean }) => void;
+
+/** Called once a cluster's watch has listed its pods for the first time in this process. */
+export type ClusterListedListener = (cluster: string, pods: readonly V1Pod[]) => void;
 
 interface ClusterWatch {
   informer: Informer<V1Pod>;
@@ -20,6 +29,8 @@ export interface PodChanges {
   stop(): void;
 }
 const restartDelaysMs = [1_000, 2_000, 5_000, 10_000, 30_000];
+/** A deletion this worker asked for and whose end the watch has not seen is forgotten after this long. */
+const expectedDeletionMs = 10 * 60_000;
 
 /**
  * One watch per cluster of every pod we own, shared by all the activities of this worker that
@@ -30,6 +41,10 @@ const restartDelaysMs = [1_000, 2_000, 5_000, 10_000, 30_000];
 export class PodWatchHub {
   /** Promises, so that activities resuming together after a restart share one watch, not start one each. */
   private readonly watches = new Map<string, Promise<ClusterWatch>>();
+  private readonly changeListeners: PodChangeListener[] = [];
+  private readonly listedListeners: ClusterListedListener[] = [];
+  /** Pod uids whose deletion this worker asked for, with when. */
+  private readonly expectedDeletions = new Map<string, number>();
   private closed = false;
 
   constructor(private readonly clusters: ClusterConnector, private readonly onWatchError: (cluster: string, error: unknown) => void) {}
@@ -78,6 +93,28 @@ export class PodWatchHub {
     };
   }
 
+  /** Listens to every change of every pod, in the clusters watched now and later. */
+  onEveryChange(listener: PodChangeListener): void {
+    this.changeListeners.push(listener);
+  }
+
+  /** Listens to the first list of each cluster's watch. */
+  onClusterListed(listener: ClusterListedListener): void {
+    this.listedListeners.push(listener);
+  }
+
+  /** Starts watching a cluster (when nothing has followed one of its pods yet); resolves once listed. */
+  async watch(cluster: string): Promise<void> {
+    await this.watchOf(cluster);
+  }
+
+  /** Marks the deletion of a pod as this worker's own, for the listeners of every change. */
+  expectDeletion(uid: string): void {
+    const now = Date.now();
+    for (const [expected, at] of this.expectedDeletions) if (now - at > expectedDeletionMs) this.expectedDeletions.delete(expected);
+    this.expectedDeletions.set(uid, now);
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     for (const watch of await Promise.allSettled([...this.watches.values()])) {
@@ -87,6 +124,7 @@ export class PodWatchHub {
   }
 
   private watchOf(cluster: string): Promise<ClusterWatch> {
+    if (this.closed) return Promise.reject(new Error('the pod watches are closed'));
     const existing = this.watches.get(cluster);
     if (existing) return existing;
     const watch = this.startWatch(cluster);
@@ -105,6 +143,9 @@ export class PodWatchHub {
     const notify = (pod: V1Pod, deleted: boolean): void => {
       const interested = listeners.get(key(pod.metadata?.namespace ?? '', pod.metadata?.name ?? ''));
       for (const listener of interested ?? []) listener(deleted ? undefined : pod);
+      const uid = pod.metadata?.uid ?? '';
+      const byThisWorker = deleted ? this.expectedDeletions.delete(uid) : this.expectedDeletions.has(uid);
+      for (const listener of this.changeListeners) listener(cluster, pod, { deleted, byThisWorker });
     };
     informer.on('add', (pod) => notify(pod, false));
     informer.on('update', (pod) => notify(pod, false));
@@ -119,7 +160,8 @@ export class PodWatchHub {
       setTimeout(() => { if (!this.closed) informer.start().catch((restartError: unknown) => this.onWatchError(cluster, restartError)); }, delay).unref();
     });
     await informer.start();
-    const cache = informer as unknown as { get(name: string, namespace?: string): V1Pod | undefined };
+    const cache = informer as unknown as ObjectCache<V1Pod>;
+    for (const listener of this.listedListeners) listener(cluster, cache.list());
     return { informer, get: (namespace, name) => cache.get(name, namespace), listeners };
   }
 }

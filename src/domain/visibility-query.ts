@@ -1,4 +1,4 @@
-import type { SearchAttributeName } from '../domain/search-attributes.js';
+import type { SearchAttributeName } from './search-attributes.js';
 
 export interface ListFilter {
   user?: string;
