@@ -60,7 +60,7 @@ export interface RuntimeConfig {
   kernelResponseHost?: string;
   /** Whether idle kernels with a client connected are culled too (Enterprise Gateway's `cull_connected`). */
   kernelCullConnected: boolean;
-  /** Pods one worker follows at once (each an idle activity on the watch task queue). */
+  /** Spark drivers and kernel wires one worker follows at once (each an activity on the watch task queue; a kernel's pod end is reported by the shared watch). */
   maxPodWatches: number;
   /**
    * Workflows one worker keeps in memory between their tasks (its sticky cache): what bounds its

@@ -63,7 +63,8 @@ const rolesCheckPatienceMs = 5_000;
  * Checks that every cluster it knows has the orchestrator's ClusterRoles (installing them where its
  * credential may), makes sure the janitor's Schedule exists, then runs two workers on one
  * connection: workflows and short activities on the task queue, and pod watches, which last as
- * long as their pods, on the watch queue with slots for thousands.
+ * long as their pods, on the watch queue with slots for thousands. Kernel pods need no watch
+ * activity: the process's shared watch reports their ends to their sessions (KernelPodEndReporter).
  *
  * A refusal of the check (a role missing that the credential may not install) stops the start, or
  * the workers if they already run. An API server that is away does not keep the workers from

@@ -134,6 +134,23 @@ describeOnRealNode("Jupyter's gateway API on real kernels", () => {
     channels!.close();
   }, 180_000);
 
+  // No watch activity follows a kernel's pod: the worker's shared watch reports its end to the session.
+  test('a kernel whose process exits on its own is started again in its session, and its client carries on', async () => {
+    const before = (await api('GET', `/v1/kernels/${kernelId}`)).json();
+    const channels = await KernelChannels.open(jupyter.url, kernelId, jupyter.token);
+    // A second after the cell, so that its answer gets out first (os._exit flushes nothing).
+    expect(await channels.execute('import os, threading; threading.Timer(1, os._exit, [3]).start()')).toMatchObject({ status: 'ok' });
+    const again = (await eventually(() => api('GET', `/v1/kernels/${kernelId}`), (answer) => answer.json().phase === 'RUNNING' && answer.json().restarts === before.restarts + 1, 90_000)).json();
+    expect(again).toMatchObject({ namespace: before.namespace, pod: before.pod });
+    expect(again.launchedAt).not.toBe(before.launchedAt);
+    const { steps } = (await api('GET', `/v1/kernels/${kernelId}/progress`)).json() as { steps: Array<{ step: string }> };
+    expect(steps.map(({ step }) => step)).toContainEqual(expect.stringMatching(/^pod ended \(the kernel exited with code 3\): starting it again, restart 1 of \d+$/));
+    channels.close();
+    const reconnected = await eventually(() => KernelChannels.open(jupyter.url, kernelId, jupyter.token).catch(() => undefined), (opened) => opened !== undefined, 60_000);
+    expect(await reconnected!.execute('print(6 * 7)')).toEqual({ status: 'ok', stdout: '42\n' });
+    reconnected!.close();
+  }, 180_000);
+
   test('the connection key appears in no history event, log line or API answer', async () => {
     const secret = await core.readNamespacedSecret({ name: kernelConnectionSecretName({ podName: (await api('GET', `/v1/kernels/${kernelId}`)).json().pod }), namespace });
     const key = JSON.parse(Buffer.from(secret.data!['connection.json']!, 'base64').toString('utf8')).key as string;

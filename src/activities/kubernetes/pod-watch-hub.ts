@@ -111,7 +111,11 @@ export class PodWatchHub {
   /** Marks the deletion of a pod as this worker's own, for the listeners of every change. */
   expectDeletion(uid: string): void {
     const now = Date.now();
-    for (const [expected, at] of this.expectedDeletions) if (now - at > expectedDeletionMs) this.expectedDeletions.delete(expected);
+    // Oldest first: the pruning stops at the first that is recent.
+    for (const [expected, at] of this.expectedDeletions) {
+      if (now - at <= expectedDeletionMs) break;
+      this.expectedDeletions.delete(expected);
+    }
     this.expectedDeletions.set(uid, now);
   }
 
