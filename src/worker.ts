@@ -102,7 +102,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
   }
   const [connection, submitter, workflowBundle] = await preparing;
   const podWatches = new PodWatchHub(clusters, (cluster, error) => logger.warn({ cluster, err: error }, 'pod watch broke; starting it again'));
-  const podEnds = new KernelPodEndReporter(podWatches, clusters, temporal.client, logger);
+  const podEnds = new KernelPodEndReporter(podWatches, clusters, temporal.client, config.taskQueue, logger);
   const gkeClients = new GkeClients(clusterPresets);
   const activities = createActivities({ clusters, sparkSubmission: submitter ?? sparkSubmitProcess(config.sparkSubmit), podWatches, temporal: temporal.client, clusterPresets, gkeClients, gkePollMs: config.gkePollMs, kernelResponseHost: config.kernelResponseHost });
   const common = { connection, namespace: config.temporalNamespace, dataConverter: encryptingDataConverter(temporal.codec), interceptors: { activity: workerInterceptors.activity } };
@@ -137,7 +137,7 @@ export async function startWorker(config: WorkerConfig, logger: Logger = createL
   }).finally(async () => {
     stopChecking.abort();
     await submitter?.close();
-    podEnds.close();
+    await podEnds.close();
     await podWatches.close();
     await gkeClients.close();
     await temporal.close();

@@ -37,9 +37,13 @@ export class KernelPodEndReporter {
   /** Pods whose end was reported, until they are gone. */
   private readonly reported = new Set<string>();
   private readonly stopping = new AbortController();
+  /** Reports and look-ups under way: closing waits for them, so that none calls Temporal after its connection closes. */
+  private readonly underWay = new Set<Promise<void>>();
 
+  /** `taskQueue`: the sessions this worker runs; other deployments' sessions are theirs to look after. */
   constructor(
-    private readonly watches: PodWatchHub, private readonly clusters: ClusterConnector, private readonly temporal: Client, private readonly log: PodEndLog,
+    private readonly watches: PodWatchHub, private readonly clusters: ClusterConnector, private readonly temporal: Client, private readonly taskQueue: string,
+    private readonly log: PodEndLog,
   ) {
     watches.onEveryChange((_cluster, pod, change) => this.changed(pod, change));
     watches.onClusterListed((cluster, pods) => void this.untilDone(`find the kernel pods missing in cluster '${cluster}'`, () => this.reportMissing(cluster, pods)));
@@ -49,7 +53,7 @@ export class KernelPodEndReporter {
   start(): void {
     void this.untilDone('watch the clusters of running kernel sessions', async () => {
       const clusters = new Set<string>();
-      for await (const execution of this.temporal.workflow.list({ query: buildListQuery({ kind: 'kernel', status: 'Running' }) })) {
+      for await (const execution of this.temporal.workflow.list({ query: buildListQuery({ kind: 'kernel', status: 'Running', taskQueue: this.taskQueue }) })) {
         const cluster = execution.typedSearchAttributes.get(searchAttributeKeys.clusterName);
         if (cluster !== undefined) clusters.add(cluster);
       }
@@ -57,8 +61,10 @@ export class KernelPodEndReporter {
     });
   }
 
-  close(): void {
+  /** Stops, cancelling the calls under way, and resolves once none is left. */
+  async close(): Promise<void> {
     this.stopping.abort();
+    await Promise.allSettled([...this.underWay]);
   }
 
   private changed(pod: V1Pod, { deleted, byThisWorker }: { deleted: boolean; byThisWorker: boolean }): void {
@@ -88,7 +94,7 @@ export class KernelPodEndReporter {
   private async reportMissing(cluster: string, pods: readonly V1Pod[]): Promise<void> {
     const owners = new Set(pods.map((pod) => pod.metadata?.annotations?.[workflowIdAnnotation]));
     const api = (await this.clusters.access(cluster)).config.makeApiClient(CoreV1Api);
-    for await (const execution of this.temporal.workflow.list({ query: buildListQuery({ kind: 'kernel', cluster, status: 'Running' }) })) {
+    for await (const execution of this.temporal.workflow.list({ query: buildListQuery({ kind: 'kernel', cluster, status: 'Running', taskQueue: this.taskQueue }) })) {
       if (owners.has(execution.workflowId)) continue;
       // Rare (a pod deleted while no worker watched): worth the session's replay that the query may cost.
       const status = await this.temporal.workflow.getHandle(execution.workflowId).query<KernelStatus>(kernelStatusQueryName).catch((error: unknown) => {
@@ -118,18 +124,26 @@ export class KernelPodEndReporter {
     }, signalTries);
   }
 
-  private async untilDone(what: string, work: () => Promise<void>, tries = Infinity): Promise<void> {
-    for (let attempt = 1; !this.stopping.signal.aborted; attempt++) {
+  private untilDone(what: string, work: () => Promise<void>, tries = Infinity): Promise<void> {
+    const done = this.tryUntilDone(what, work, tries).finally(() => this.underWay.delete(done));
+    this.underWay.add(done);
+    return done;
+  }
+
+  private async tryUntilDone(what: string, work: () => Promise<void>, tries: number): Promise<void> {
+    const { signal } = this.stopping;
+    for (let attempt = 1; !signal.aborted; attempt++) {
       try {
-        return await work();
+        return await this.temporal.connection.withAbortSignal(signal, work);
       } catch (error) {
+        if (signal.aborted) return;
         const delayMs = retryDelaysMs[Math.min(attempt - 1, retryDelaysMs.length - 1)];
         if (attempt >= tries) {
           this.log.warn({ err: error, attempts: attempt }, `could not ${what}; giving up`);
           return;
         }
         this.log.warn({ err: error, retryInMs: delayMs }, `could not ${what}; trying again`);
-        await sleep(delayMs, undefined, { signal: this.stopping.signal }).catch(() => undefined);
+        await sleep(delayMs, undefined, { signal }).catch(() => undefined);
       }
     }
   }
