@@ -4,16 +4,16 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   kernelPodEndSignalName, kernelStatusQueryName, type KernelPodEndReport, type KernelStatus,
 } from '../domain/kernel-session.js';
+import { kernelContainerName } from '../domain/kernel-pod.js';
 import { kindLabel, workflowIdAnnotation } from '../domain/labels.js';
-import { classifyPod } from '../domain/pod-state.js';
+import { podEndOf } from '../domain/pod-state.js';
 import { searchAttributeKeys } from '../domain/search-attributes.js';
 import { buildListQuery } from '../domain/visibility-query.js';
+import { backgroundRetryDelayMs } from './background-retry.js';
 import { isNotFound } from './kubernetes/api-errors.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
-import type { PodWatchHub } from './kubernetes/pod-watch-hub.js';
+import type { PodChange, PodWatchHub } from './kubernetes/pod-watch-hub.js';
 
-/** Between tries of a signal or a look-up that failed (Temporal or a cluster away for a while). */
-const retryDelaysMs = [1_000, 2_000, 5_000, 10_000, 30_000];
 /** A signal not delivered after this many tries is given up (logged): the next worker start finds the end again. */
 const signalTries = 8;
 
@@ -67,27 +67,21 @@ export class KernelPodEndReporter {
     await Promise.allSettled([...this.underWay]);
   }
 
-  private changed(pod: V1Pod, { deleted, byThisWorker }: { deleted: boolean; byThisWorker: boolean }): void {
+  private changed(pod: V1Pod, change: PodChange): void {
     const { metadata } = pod;
     const workflowId = metadata?.annotations?.[workflowIdAnnotation];
     const uid = metadata?.uid;
     if (metadata?.labels?.[kindLabel] !== 'kernel' || workflowId === undefined || uid === undefined) return;
     const where = `pod ${metadata.namespace ?? ''}/${metadata.name ?? ''}`;
-    if (deleted) {
-      if (this.reported.delete(uid) || byThisWorker) return;
-      this.report(workflowId, { uid, failure: `${where} disappeared before it ended`, failureType: 'PodDisappeared' });
+    if (change.deleted) {
+      if (this.reported.delete(uid) || change.byThisWorker) return;
+    } else if (metadata.deletionTimestamp !== undefined || this.reported.has(uid)) {
       return;
     }
-    if (metadata.deletionTimestamp !== undefined || this.reported.has(uid)) return;
-    const state = classifyPod(pod.status, 'kernel');
-    if (state.state === 'ended') {
-      this.report(workflowId, { uid, succeeded: state.succeeded, exitCode: state.exitCode, ...(state.reason !== undefined ? { reason: state.reason } : {}) });
-    } else if (state.state === 'stuck') {
-      this.report(workflowId, { uid, failure: `${where} cannot start: ${state.reason}: ${state.message}`, failureType: 'PodCannotStart' });
-    } else {
-      return;
-    }
-    this.reported.add(uid);
+    const end = podEndOf(where, change.deleted ? undefined : pod, kernelContainerName);
+    if (end === undefined) return;
+    this.report(workflowId, { uid, ...end });
+    if (!change.deleted) this.reported.add(uid);
   }
 
   /** A running session of the cluster whose pod is not in the watch's first list, and not found when read. */
@@ -137,7 +131,7 @@ export class KernelPodEndReporter {
         return await this.temporal.connection.withAbortSignal(signal, work);
       } catch (error) {
         if (signal.aborted) return;
-        const delayMs = retryDelaysMs[Math.min(attempt - 1, retryDelaysMs.length - 1)];
+        const delayMs = backgroundRetryDelayMs(attempt);
         if (attempt >= tries) {
           this.log.warn({ err: error, attempts: attempt }, `could not ${what}; giving up`);
           return;

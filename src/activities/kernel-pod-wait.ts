@@ -2,7 +2,7 @@ import type { CoreV1Api, CoreV1Event, V1Pod } from '@kubernetes/client-node';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import type { KernelPlan } from '../domain/kernel-pod.js';
+import { kernelContainerName, type KernelPlan } from '../domain/kernel-pod.js';
 import { kernelPodEventsSignalName, type KernelPodEvent } from '../domain/kernel-session.js';
 import { classifyPod } from '../domain/pod-state.js';
 import { unlessCancelled } from './activity-waits.js';
@@ -78,7 +78,7 @@ export async function readKernelPodWhileWaiting(api: CoreV1Api, plan: KernelPlan
 
 /** Fails the launch when its pod cannot start or has ended: no retry changes either. */
 export function failIfPodCannotRun(pod: V1Pod): void {
-  const state = classifyPod(pod.status, 'kernel');
+  const state = classifyPod(pod.status, kernelContainerName);
   if (state.state === 'stuck') throw ApplicationFailure.nonRetryable(`kernel pod cannot start: ${state.reason}: ${state.message}`, 'PodCannotStart');
   if (state.state === 'ended') throw ApplicationFailure.nonRetryable(`kernel pod ended while launching (exit code ${state.exitCode})`, 'PodCannotStart');
 }
@@ -99,7 +99,7 @@ export async function awaitKernelPodRunning(
     for (;;) {
       const pod = await readKernelPodWhileWaiting(api, plan);
       if (pod) {
-        const state = classifyPod(pod.status, 'kernel');
+        const state = classifyPod(pod.status, kernelContainerName);
         if (state.state === 'running' && state.podIP) {
           // Reported after the answer is known: the launch does not wait for the events' list.
           void reportEvents(pod);

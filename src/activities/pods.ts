@@ -1,7 +1,7 @@
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { classifyPod } from '../domain/pod-state.js';
+import { podEndOf, type PodExit } from '../domain/pod-state.js';
 import { heartbeatUntil, unlessCancelled } from './activity-waits.js';
 import { asFailure, isNotFound, mayPass } from './kubernetes/api-errors.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
@@ -12,12 +12,6 @@ export interface PodRef {
   cluster: string;
   namespace: string;
   name: string;
-}
-
-export interface PodEnd {
-  succeeded: boolean;
-  exitCode: number;
-  reason?: string;
 }
 
 /** A deleted pod is read again when the watch sees it change, and this often besides. */
@@ -84,17 +78,15 @@ export function podActivities(clusters: ClusterConnector, watches: PodWatchHub) 
      * rather than polling, and heartbeats, so a worker that dies is noticed and another attempt
      * resumes. `uid`, when given, ignores an older pod of the same name still in the cache.
      */
-    async watchPodUntilEnd(ref: PodRef & { container?: string; uid?: string }): Promise<PodEnd> {
+    async watchPodUntilEnd(ref: PodRef & { container?: string; uid?: string }): Promise<PodExit> {
       const context = Context.current();
       const where = `pod ${ref.namespace}/${ref.name}`;
-      let settle: (outcome: PodEnd | Error) => void = () => undefined;
-      const outcome = new Promise<PodEnd | Error>((resolve) => (settle = resolve));
+      let settle: (outcome: PodExit | Error) => void = () => undefined;
+      const outcome = new Promise<PodExit | Error>((resolve) => (settle = resolve));
       const judge = (pod: V1Pod | undefined): void => {
-        if (!pod) return settle(ApplicationFailure.nonRetryable(`${where} disappeared before it ended`, 'PodDisappeared'));
-        if (ref.uid && pod.metadata?.uid !== ref.uid) return;
-        const state = classifyPod(pod.status, ref.container);
-        if (state.state === 'ended') settle({ succeeded: state.succeeded, exitCode: state.exitCode, reason: state.reason });
-        if (state.state === 'stuck') settle(ApplicationFailure.nonRetryable(`pod ${ref.name} cannot start: ${state.reason}: ${state.message}`, 'PodCannotStart'));
+        if (pod && ref.uid && pod.metadata?.uid !== ref.uid) return;
+        const end = podEndOf(where, pod, ref.container);
+        if (end !== undefined) settle('failure' in end ? ApplicationFailure.nonRetryable(end.failure, end.failureType) : end);
       };
       const following = await watches.follow(ref.cluster, ref.namespace, ref.name, judge);
       try {

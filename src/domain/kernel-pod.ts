@@ -24,6 +24,8 @@ export const kernelControllerClusterRole = 'kernel-controller';
 export const kernelConnectionsClusterRole = 'compute-orchestrator-kernel-connections';
 /** deploy/rbac's account of the worker and the API. */
 export const orchestratorServiceAccount = 'compute-orchestrator';
+/** The kernel pod's one container, by which its end is judged. */
+export const kernelContainerName = 'kernel';
 
 export const defaultKernelUid = 1000;
 export const defaultKernelGid = 100;
@@ -214,7 +216,7 @@ export function renderKernelPod(plan: KernelPlan, spec: KernelSpec, marks: Marks
       automountServiceAccountToken: spec.flavor === 'spark',
       securityContext: { runAsUser: plan.uid, runAsGroup: plan.gid, fsGroup: plan.gid, runAsNonRoot: plan.uid !== 0 },
       containers: [{
-        name: 'kernel',
+        name: kernelContainerName,
         image: spec.image,
         env: callback ? [...plan.env, ...launcherEnv(spec, callback)] : plan.env,
         resources: plan.resources,

@@ -1,5 +1,6 @@
 import type { KernelPlan } from './kernel-pod.js';
 import type { KernelSpec } from './kernel-specs.js';
+import type { PodEndFailure, PodExit } from './pod-state.js';
 
 export const kernelPhases = ['STARTING', 'RUNNING', 'CULLED', 'STOPPED', 'FAILED'] as const;
 export type KernelPhase = (typeof kernelPhases)[number];
@@ -78,9 +79,7 @@ export const kernelWireSignalName = 'wire';
  * a worker's start, whose uid nobody knows any more, is named by the launch it belonged to
  * (`launchedAt`, as the session's status gives it).
  */
-export type KernelPodEndReport = ({ uid: string } | { launchedAt: string }) & (
-  | { exitCode: number; succeeded: boolean; reason?: string }
-  | { failure: string; failureType: 'PodDisappeared' | 'PodCannotStart' });
+export type KernelPodEndReport = ({ uid: string } | { launchedAt: string }) & (PodExit | PodEndFailure);
 
 export const kernelPodEndSignalName = 'podEnd';
 export const kernelStatusQueryName = 'status';

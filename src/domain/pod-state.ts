@@ -41,3 +41,29 @@ export function classifyPod(status: PodStatusLike | undefined, container?: strin
   if (status?.phase === 'Running') return { state: 'running', podIP: status.podIP };
   return { state: 'pending' };
 }
+
+/** How a pod ended: its main container's exit. */
+export interface PodExit {
+  succeeded: boolean;
+  exitCode: number;
+  reason?: string;
+}
+
+/** Why a pod will never end by itself. */
+export interface PodEndFailure {
+  failure: string;
+  failureType: 'PodDisappeared' | 'PodCannotStart';
+}
+
+/**
+ * What ends a wait for a pod's end, `pod` being its latest state (`undefined` once it is gone):
+ * its exit, or why it will never exit; `undefined` while it may still run. `where` names the pod
+ * in the failure's message.
+ */
+export function podEndOf(where: string, pod: { status?: PodStatusLike } | undefined, container?: string): PodExit | PodEndFailure | undefined {
+  if (!pod) return { failure: `${where} disappeared before it ended`, failureType: 'PodDisappeared' };
+  const state = classifyPod(pod.status, container);
+  if (state.state === 'ended') return { succeeded: state.succeeded, exitCode: state.exitCode, ...(state.reason !== undefined ? { reason: state.reason } : {}) };
+  if (state.state === 'stuck') return { failure: `${where} cannot start: ${state.reason}: ${state.message}`, failureType: 'PodCannotStart' };
+  return undefined;
+}

@@ -2,14 +2,14 @@ import {
   allHandlersFinished, ApplicationFailure, CancellationScope, condition, continueAsNew, defineQuery, defineSignal, defineUpdate,
   isCancellation, patched, setHandler, workflowInfo,
 } from '@temporalio/workflow';
-import { kernelConnectionsClusterRole, kernelControllerClusterRole, orchestratorServiceAccount } from '../domain/kernel-pod.js';
+import { kernelConnectionsClusterRole, kernelContainerName, kernelControllerClusterRole, orchestratorServiceAccount } from '../domain/kernel-pod.js';
 import {
-  kernelPodEndSignalName, kernelPodEventsSignalName, kernelStatusAtStart, kernelStatusQueryName, maxKernelPodEndReports, kernelWireSignalName, maxKernelPodEvents,
+  kernelPodEndSignalName, kernelPodEventsSignalName, kernelStatusAtStart, kernelStatusQueryName, kernelWireSignalName, maxKernelPodEndReports, maxKernelPodEvents,
   type KernelClientLease, type KernelPodEndReport, type KernelPodEvent, type KernelProgressStep, type KernelSessionInput, type KernelSessionResume, type KernelStatus,
   type KernelWireReport,
 } from '../domain/kernel-session.js';
 import { connectsBack } from '../domain/kernel-specs.js';
-import type { PodEnd } from '../activities/pods.js';
+import type { PodExit } from '../domain/pod-state.js';
 import {
   kubernetesCalls as quick, kubernetesCleanupCalls as quickCleanup, launchActivities as launching, localPodCleanup, podCleanup, podWatches,
 } from './activity-proxies.js';
@@ -136,7 +136,7 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
     for (const key of podEndReports.keys()) if (podEndReports.size > maxKernelPodEndReports) podEndReports.delete(key);
   });
   /** The end reported of the pod running now. */
-  const reportedEnd = (): PodEnd | Error | undefined => {
+  const reportedEnd = (): PodExit | Error | undefined => {
     const report = podEndReports.get(podUid ?? '') ?? (launchedAt === undefined ? undefined : podEndReports.get(launchKey(new Date(launchedAt).toISOString())));
     if (report === undefined) return undefined;
     if ('failure' in report) return ApplicationFailure.nonRetryable(report.failure, report.failureType);
@@ -254,15 +254,15 @@ export async function kernelSession(input: KernelSessionInput): Promise<KernelSt
   };
 
   /** Alive: wakes on activity, on the pod's end, on a restart, when a deadline passes, or when the history is long. */
-  const stayAlive = async (): Promise<{ wake: Wake; podEnd?: PodEnd | Error }> => {
-    let watchedEnd: PodEnd | Error | undefined;
+  const stayAlive = async (): Promise<{ wake: Wake; podEnd?: PodExit | Error }> => {
+    let watchedEnd: PodExit | Error | undefined;
     const watchScope = new CancellationScope();
     const reported = endsReported && podUid !== undefined;
     if (!reported) {
-      void watchScope.run(() => podWatches(idleWatchHeartbeatMs).watchPodUntilEnd({ ...podRef, container: 'kernel', ...(podUid ? { uid: podUid } : {}) }))
+      void watchScope.run(() => podWatches(idleWatchHeartbeatMs).watchPodUntilEnd({ ...podRef, container: kernelContainerName, ...(podUid ? { uid: podUid } : {}) }))
         .then((end) => (watchedEnd = end), (error: Error) => (watchedEnd = isCancellation(error) ? undefined : error));
     }
-    const podEnd = (): PodEnd | Error | undefined => (reported ? reportedEnd() : watchedEnd);
+    const podEnd = (): PodExit | Error | undefined => (reported ? reportedEnd() : watchedEnd);
     // What the wire shows (busy, idle, used) comes as signals; the watch ends only when cancelled.
     if (wired) void watchScope.run(() => podWatches(idleWatchHeartbeatMs).watchKernelWire({ ...podRef, kernelId: plan.kernelId })).catch(() => undefined);
     const ageLimit = input.maxAgeSeconds === undefined ? Infinity : startedAt + input.maxAgeSeconds * 1000;

@@ -3,7 +3,7 @@ import { CancelledFailure, Context } from '@temporalio/activity';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure, defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
-import type { PodEnd } from '../../src/activities/pods.js';
+import type { PodExit } from '../../src/domain/pod-state.js';
 import type { ClusterUse } from '../../src/domain/cluster.js';
 import { kernelConnectionsClusterRole } from '../../src/domain/kernel-pod.js';
 import type { KernelSessionInput, KernelStatus } from '../../src/domain/kernel-session.js';
@@ -40,7 +40,7 @@ function kernelInput(kernelId: string, overrides: Partial<KernelSessionInput> = 
 }
 
 const done = async (): Promise<void> => undefined;
-const exited: PodEnd = { succeeded: false, exitCode: 1, reason: 'Error' };
+const exited: PodExit = { succeeded: false, exitCode: 1, reason: 'Error' };
 /** A kernel that launches at once and then lives until its session ends. */
 const kernelMocks: ActivityMocks = {
   createKernelNamespace: done, createRoleBinding: done, deleteRoleBinding: done, deleteKernelNamespace: done, deletePodAndWait: done,

@@ -1,5 +1,6 @@
 import { CoreV1Api, makeInformer, type Informer, type ObjectCache, type V1Pod } from '@kubernetes/client-node';
 import { kindLabel } from '../../domain/labels.js';
+import { backgroundRetryDelayMs } from '../background-retry.js';
 import type { ClusterConnector } from './cluster-connector.js';
 
 /** Called with the pod's latest state, or `undefined` once it is deleted. */
@@ -7,9 +8,10 @@ export type PodListener = (pod: V1Pod | undefined) => void;
 
 /**
  * Called for every change of every pod the worker watches, in every cluster: `deleted` once the pod
- * is gone, `byThisWorker` when this process asked for that deletion (expectDeletion).
+ * is gone, and then `byThisWorker` when this process asked for that deletion (expectDeletion).
  */
-export type PodChangeListener = (cluster: string, pod: V1Pod, change: { deleted: boolean; byThisWorker: boolean }) => void;
+export type PodChangeListener = (cluster: string, pod: V1Pod, change: PodChange) => void;
+export type PodChange = { deleted: false } | { deleted: true; byThisWorker: boolean };
 
 /** Called once a cluster's watch has listed its pods for the first time in this process. */
 export type ClusterListedListener = (cluster: string, pods: readonly V1Pod[]) => void;
@@ -28,7 +30,6 @@ export interface PodChanges {
   next(timeoutMs: number): Promise<void>;
   stop(): void;
 }
-const restartDelaysMs = [1_000, 2_000, 5_000, 10_000, 30_000];
 /** A deletion this worker asked for and whose end the watch has not seen is forgotten after this long. */
 const expectedDeletionMs = 10 * 60_000;
 
@@ -147,9 +148,8 @@ export class PodWatchHub {
     const notify = (pod: V1Pod, deleted: boolean): void => {
       const interested = listeners.get(key(pod.metadata?.namespace ?? '', pod.metadata?.name ?? ''));
       for (const listener of interested ?? []) listener(deleted ? undefined : pod);
-      const uid = pod.metadata?.uid ?? '';
-      const byThisWorker = deleted ? this.expectedDeletions.delete(uid) : this.expectedDeletions.has(uid);
-      for (const listener of this.changeListeners) listener(cluster, pod, { deleted, byThisWorker });
+      const change: PodChange = deleted ? { deleted: true, byThisWorker: this.expectedDeletions.delete(pod.metadata?.uid ?? '') } : { deleted: false };
+      for (const listener of this.changeListeners) listener(cluster, pod, change);
     };
     informer.on('add', (pod) => notify(pod, false));
     informer.on('update', (pod) => notify(pod, false));
@@ -160,7 +160,7 @@ export class PodWatchHub {
       // Closing aborts the watch's request, which reports itself as an error: not a break.
       if (this.closed) return;
       this.onWatchError(cluster, error);
-      const delay = restartDelaysMs[Math.min(failures++, restartDelaysMs.length - 1)];
+      const delay = backgroundRetryDelayMs(++failures);
       setTimeout(() => { if (!this.closed) informer.start().catch((restartError: unknown) => this.onWatchError(cluster, restartError)); }, delay).unref();
     });
     await informer.start();
