@@ -13,6 +13,7 @@ import { backgroundRetryDelayMs } from './background-retry.js';
 import { isNotFound } from './kubernetes/api-errors.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
 import type { PodChange, PodWatchHub } from './kubernetes/pod-watch-hub.js';
+import { callTemporalUntilStopped } from './stoppable-temporal-calls.js';
 
 /** A signal not delivered after this many tries is given up (logged): the next worker start finds the end again. */
 const signalTries = 8;
@@ -128,7 +129,7 @@ export class KernelPodEndReporter {
     const { signal } = this.stopping;
     for (let attempt = 1; !signal.aborted; attempt++) {
       try {
-        return await this.temporal.connection.withAbortSignal(signal, work);
+        return await callTemporalUntilStopped(signal, this.temporal.connection, work);
       } catch (error) {
         if (signal.aborted) return;
         const delayMs = backgroundRetryDelayMs(attempt);
