@@ -4,7 +4,7 @@ import type { Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { kernelContainerName, type KernelPlan } from '../domain/kernel-pod.js';
 import { kernelPodEventsSignalName, type KernelPodEvent } from '../domain/kernel-session.js';
-import { classifyPod } from '../domain/pod-state.js';
+import { classifyPod, podEndOf } from '../domain/pod-state.js';
 import { unlessCancelled } from './activity-waits.js';
 import { asFailure, isNotFound, mayPass } from './kubernetes/api-errors.js';
 import type { PodChanges } from './kubernetes/pod-watch-hub.js';
@@ -78,9 +78,10 @@ export async function readKernelPodWhileWaiting(api: CoreV1Api, plan: KernelPlan
 
 /** Fails the launch when its pod cannot start or has ended: no retry changes either. */
 export function failIfPodCannotRun(pod: V1Pod): void {
-  const state = classifyPod(pod.status, kernelContainerName);
-  if (state.state === 'stuck') throw ApplicationFailure.nonRetryable(`kernel pod cannot start: ${state.reason}: ${state.message}`, 'PodCannotStart');
-  if (state.state === 'ended') throw ApplicationFailure.nonRetryable(`kernel pod ended while launching (exit code ${state.exitCode})`, 'PodCannotStart');
+  const end = podEndOf('kernel pod', pod, kernelContainerName);
+  if (end === undefined) return;
+  if ('failure' in end) throw ApplicationFailure.nonRetryable(end.failure, end.failureType);
+  throw ApplicationFailure.nonRetryable(`kernel pod ended while launching (exit code ${end.exitCode})`, 'PodCannotStart');
 }
 
 export const launchTimedOut = (plan: KernelPlan, what: string, detail?: string): ApplicationFailure =>

@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, test } from '@jest/globals';
 import { isGrpcCancelledError } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { getEventListeners } from 'node:events';
 import { callTemporalUntilStopped } from '../../src/activities/stoppable-temporal-calls.js';
-import { toolBinary } from '../../src/local/paths.js';
+import { startTestServer } from './workflow-environment.js';
 
 let temporal: TestWorkflowEnvironment;
 
 beforeAll(async () => {
-  temporal = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: toolBinary('temporal-test-server') } } });
+  temporal = await startTestServer();
 });
 afterAll(async () => {
   await temporal?.teardown();

@@ -137,7 +137,7 @@ export interface ExecuteOptions<W extends Workflow> {
  * The Java test server, tried three times: the SDK gives it a fixed 5 s to answer, which a JVM
  * starting on a busy 2-core machine can miss.
  */
-async function startTestServer(attemptsLeft = 3): Promise<TestWorkflowEnvironment> {
+export async function startTestServer(attemptsLeft = 3): Promise<TestWorkflowEnvironment> {
   try {
     return await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: { type: 'existing-path', path: toolBinary('temporal-test-server') } } });
   } catch (error) {
