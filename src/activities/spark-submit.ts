@@ -7,8 +7,9 @@ import { join } from 'node:path';
 import { ownershipMarks } from '../domain/labels.js';
 import { sparkJobNames, type SparkJobInput } from '../domain/spark-job.js';
 import { sparkSubmitArguments } from '../domain/spark-submit.js';
-import { asFailure, isNotFound, kube, refusal } from './kubernetes/api-errors.js';
+import { isNotFound, refusal } from './kubernetes/api-errors.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
+import { callPatiently } from './kubernetes/patient-call.js';
 import type { SparkSubmission } from './spark-submitter.js';
 
 /** spark-submit failing for a reason we cannot tell is tried this many times. */
@@ -33,13 +34,15 @@ export function sparkSubmitActivities(clusters: ClusterConnector, submission: Sp
       const names = sparkJobNames(input.jobId);
       const access = await clusters.access(input.cluster);
       const core = access.config.makeApiClient(CoreV1Api);
+      // Its two calls here are tried again at once when they fail in a way that may pass: under
+      // 30 % API errors, failing the attempt at each put a minute of retry backoff on a job's start.
       const driverExists = async (): Promise<boolean> => {
         try {
-          await core.readNamespacedPod({ name: names.driverPod, namespace: input.namespace });
+          await callPatiently(`read pod ${input.namespace}/${names.driverPod}`, () => core.readNamespacedPod({ name: names.driverPod, namespace: input.namespace }), [404]);
           return true;
         } catch (error) {
           if (isNotFound(error)) return false;
-          throw asFailure(error, `read pod ${input.namespace}/${names.driverPod}`);
+          throw error;
         }
       };
       // The job id and user come with every line (src/activities/log-context.ts); `namespace` is the SDK's Temporal namespace.
@@ -52,9 +55,9 @@ export function sparkSubmitActivities(clusters: ClusterConnector, submission: Sp
       const dir = await mkdtemp(join(tmpdir(), 'spark-submit-'));
       let token = '';
       try {
-        const request = await kube(`request a token for ${input.namespace}/${names.serviceAccount}`, () => core.createNamespacedServiceAccountToken({
+        const request = await callPatiently(`request a token for ${input.namespace}/${names.serviceAccount}`, () => core.createNamespacedServiceAccountToken({
           name: names.serviceAccount, namespace: input.namespace, body: { spec: { audiences: [], expirationSeconds: submissionTokenSeconds } },
-        }));
+        }), []);
         token = request.status?.token ?? '';
         const tokenFile = join(dir, 'token');
         const caCertFile = join(dir, 'ca.crt');
