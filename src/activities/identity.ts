@@ -1,6 +1,6 @@
 import { CoreV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { ownershipMarks, type ComputeKind } from '../domain/labels.js';
-import { kube } from './kubernetes/api-errors.js';
+import { callPatiently } from './kubernetes/patient-call.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
 import { createOwned, deleteOwned } from './kubernetes/owned-objects.js';
 
@@ -28,9 +28,9 @@ export interface RoleBindingRequest extends OwnedIdentityRef {
  * The caller keeps it inside its activity (or seals it): it is never logged nor returned in the clear.
  */
 export async function requestServiceAccountToken(api: CoreV1Api, account: { namespace: string; name: string }, seconds: number): Promise<{ token: string; expiresAt: string }> {
-  const answer = await kube(`request a token for ${account.namespace}/${account.name}`, () => api.createNamespacedServiceAccountToken({
+  const answer = await callPatiently(`request a token for ${account.namespace}/${account.name}`, () => api.createNamespacedServiceAccountToken({
     name: account.name, namespace: account.namespace, body: { spec: { audiences: [], expirationSeconds: seconds } },
-  }));
+  }), []);
   const token = answer.status?.token;
   if (!token || !answer.status) throw new Error(`the API server answered the token request for ${account.namespace}/${account.name} without a token`);
   return { token, expiresAt: new Date(answer.status.expirationTimestamp).toISOString() };

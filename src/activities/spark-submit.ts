@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { ownershipMarks } from '../domain/labels.js';
 import { sparkJobNames, type SparkJobInput } from '../domain/spark-job.js';
 import { sparkSubmitArguments } from '../domain/spark-submit.js';
+import { requestServiceAccountToken } from './identity.js';
 import { isNotFound, refusal } from './kubernetes/api-errors.js';
 import type { ClusterConnector } from './kubernetes/cluster-connector.js';
 import { callPatiently } from './kubernetes/patient-call.js';
@@ -34,7 +35,7 @@ export function sparkSubmitActivities(clusters: ClusterConnector, submission: Sp
       const names = sparkJobNames(input.jobId);
       const access = await clusters.access(input.cluster);
       const core = access.config.makeApiClient(CoreV1Api);
-      // Its two calls here are tried again at once when they fail in a way that may pass: under
+      // Its two calls are tried again at once when they fail in a way that may pass: under
       // 30 % API errors, failing the attempt at each put a minute of retry backoff on a job's start.
       const driverExists = async (): Promise<boolean> => {
         try {
@@ -55,10 +56,7 @@ export function sparkSubmitActivities(clusters: ClusterConnector, submission: Sp
       const dir = await mkdtemp(join(tmpdir(), 'spark-submit-'));
       let token = '';
       try {
-        const request = await callPatiently(`request a token for ${input.namespace}/${names.serviceAccount}`, () => core.createNamespacedServiceAccountToken({
-          name: names.serviceAccount, namespace: input.namespace, body: { spec: { audiences: [], expirationSeconds: submissionTokenSeconds } },
-        }), []);
-        token = request.status?.token ?? '';
+        ({ token } = await requestServiceAccountToken(core, { namespace: input.namespace, name: names.serviceAccount }, submissionTokenSeconds));
         const tokenFile = join(dir, 'token');
         const caCertFile = join(dir, 'ca.crt');
         await writeFile(tokenFile, token, { mode: 0o600 });
