@@ -15,7 +15,7 @@ import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } 
 import { AesGcmCodec } from '../src/codec/aes-gcm-codec.js';
 import { encryptingDataConverter } from '../src/codec/data-converter.js';
 import { newCodecKeysFile, parseCodecKeys } from '../src/codec/keys.js';
-import { freePort } from '../src/local/ports.js';
+import { freeTemporalPorts } from '../src/local/stack.js';
 import { startTemporalDevServer } from '../src/local/temporal-dev-server.js';
 import { workerInterceptors } from '../src/worker.js';
 import { floorActivities } from './floor/activities.js';
@@ -29,15 +29,15 @@ const pauseMs = Number(process.argv[4] ?? 300);
 const warmUpRuns = 3;
 Runtime.install({ logger: new DefaultLogger('WARN') });
 
-const codec = new AesGcmCodec(parseCodecKeys(newCodecKeysFile('floor'), 'generated'));
+const encrypting = encryptingDataConverter(new AesGcmCodec(parseCodecKeys(newCodecKeysFile('floor'), 'generated')));
 const variants = [
   { name: 'bare', dataConverter: undefined, interceptors: false },
-  { name: 'encrypting codec', dataConverter: encryptingDataConverter(codec), interceptors: false },
-  { name: 'encrypting codec and log-context interceptors', dataConverter: encryptingDataConverter(codec), interceptors: true },
+  { name: 'encrypting codec', dataConverter: encrypting, interceptors: false },
+  { name: 'encrypting codec and log-context interceptors', dataConverter: encrypting, interceptors: true },
 ];
 
 const dir = mkdtempSync(join(tmpdir(), 'bench-workflow-task-floor-'));
-const server = await startTemporalDevServer(join(dir, 'temporal'), dir, { grpc: await freePort(), ui: await freePort(), http: await freePort(), metrics: await freePort() });
+const server = await startTemporalDevServer(join(dir, 'temporal'), dir, await freeTemporalPorts());
 try {
   console.log(`${runs} runs per variant, ${localCalls} local calls, ${pauseMs} ms between a run's end and the next start\n`);
   for (const variant of variants) {

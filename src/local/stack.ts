@@ -25,9 +25,14 @@ export function offsetPorts(ports: StackPorts, offset: number): StackPorts {
 }
 
 /** Fresh ports for a test run, so it can run beside `npm start`. */
+/** Ports for a Temporal dev server alone. */
+export async function freeTemporalPorts(): Promise<TemporalPorts> {
+  return { grpc: await freePort(), ui: await freePort(), http: await freePort(), metrics: await freePort() };
+}
+
 export async function freePorts(): Promise<StackPorts> {
   return {
-    temporal: { grpc: await freePort(), ui: await freePort(), http: await freePort(), metrics: await freePort() },
+    temporal: await freeTemporalPorts(),
     controlPlane: {
       etcdClient: await freePort(), etcdPeer: await freePort(), apiserver: await freePort(),
       controllerManager: await freePort(), scheduler: await freePort(),
